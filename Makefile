@@ -1,0 +1,29 @@
+# Two commands for users: `make demo` and `make test`. Everything else here is plumbing
+# that installs only what is missing (stamps under .cache/stamps), so reruns are quiet.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .cache/stamps
+
+# Dataset knobs for the demo: make demo SCHEMA=services/batch/schemas/retail_orders.json ROWS=50000
+SCHEMA ?= services/batch/schemas/card_transactions.json
+ROWS ?=
+
+.PHONY: demo test setup setup-test lint
+
+demo: setup
+	@$(PY) -m services.demo --schema "$(SCHEMA)" $(if $(ROWS),--rows $(ROWS))
+
+test: setup-test
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+
+setup: $(STAMPS)/python
+
+setup-test: setup
+
+$(STAMPS)/python: pyproject.toml scripts/setup.sh
+	@scripts/setup.sh python
+	@mkdir -p $(STAMPS) && touch $@

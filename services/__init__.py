@@ -1,0 +1,1 @@
+"""The schema-driven synthetic data platform: one schema file drives every component."""

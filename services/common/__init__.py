@@ -1,0 +1,1 @@
+"""Helpers every service shell shares: CLI error handling, logging, progress."""

@@ -1,0 +1,55 @@
+"""The contract of every command-line shell: clear messages, exit codes, no tracebacks.
+
+Exit codes: 0 done, 1 the run failed, 2 bad arguments or a bad schema, 130 interrupted.
+A traceback is shown only with --log-level DEBUG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from services.schema import SchemaError
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class UsageError(ValueError):
+    """A bad argument or setting; the message says which and what is accepted."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of exiting, so `run` decides the exit code."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=LOG_FORMAT,
+                        stream=sys.stderr, force=True)
+
+
+def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
+    """Call a shell's main and turn failures into one-line messages and exit codes."""
+    debug = (argv is not None and "DEBUG" in argv) or "DEBUG" in sys.argv[1:]
+    try:
+        return main(argv)
+    except SchemaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            logging.getLogger(__name__).exception("failed")
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

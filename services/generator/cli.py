@@ -1,0 +1,148 @@
+"""The generator's command line (the interface of the earlier demo, plus --workers and
+--validate). `services/batch/generate_synthetic_data.py` is a thin shell around `main`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from services.common.cli import ArgumentParser, UsageError, configure_logging, run
+from services.common.progress import ProgressBar
+from services.generator.engine import BLOCK_SIZE, WriteResult, write_dataset
+from services.schema import Dataset, load_schema
+from services.schema.model import OUTPUT_FORMATS
+
+log = logging.getLogger("generator")
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "batch" / "schemas"
+DEFAULT_SCHEMA = SCHEMAS / "card_transactions.json"
+
+
+def parse_args(argv: Sequence[str] | None) -> object:
+    parser = ArgumentParser(
+        prog="generate_synthetic_data.py",
+        description="Generate a synthetic dataset from a JSON schema file.",
+    )
+    parser.add_argument("--config",
+                        default=os.environ.get("SCHEMA_CONFIG_PATH", str(DEFAULT_SCHEMA)),
+                        help="schema file (default: $SCHEMA_CONFIG_PATH or the card schema)")
+    parser.add_argument("--out", help="output file; the format and gzip follow its suffix")
+    parser.add_argument("--output-dir", help="output folder (default: data/input)")
+    parser.add_argument("--output-name", help="file name without suffix (default: schema name)")
+    parser.add_argument("--n", type=int, help="rows to generate (overrides entity_count)")
+    parser.add_argument("--format", choices=OUTPUT_FORMATS,
+                        help="output format (overrides the file)")
+    parser.add_argument("--seed", type=int, help="random seed (overrides the file)")
+    parser.add_argument("--gzip", action="store_true", default=None, help="gzip csv/jsonl output")
+    parser.add_argument("--clear-output", action="store_true",
+                        help="after writing, remove earlier extracts of the same format in the "
+                             "target folder")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes (0 = one per CPU for big runs); output is identical "
+                             "for any count")
+    parser.add_argument("--validate", action="store_true", help="check the schema and exit")
+    parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
+    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper(),
+                        choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    args = parser.parse_args(argv)
+    if args.out and (args.output_dir or args.output_name):
+        raise UsageError("--out cannot be combined with --output-dir/--output-name")
+    if args.n is not None and args.n < 0:
+        raise UsageError(f"--n must be >= 0, got {args.n}")
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise UsageError(f"--seed must be between 0 and 2**63-1, got {args.seed}")
+    if args.workers < 0:
+        raise UsageError(f"--workers must be >= 0, got {args.workers}")
+    return args
+
+
+def format_from_suffix(path: Path) -> tuple[str | None, bool]:
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    if gz:
+        suffixes = suffixes[:-1]
+    fmt = suffixes[-1][1:] if suffixes and suffixes[-1][1:] in OUTPUT_FORMATS else None
+    return fmt, gz
+
+
+def resolve_dataset_and_path(args, dataset: Dataset) -> tuple[Dataset, Path]:
+    """Apply CLI overrides (they win over the file) and decide the output file."""
+    fmt, gz = args.format, args.gzip
+    if args.out:
+        out = Path(args.out)
+        suffix_fmt, suffix_gz = format_from_suffix(out)
+        if fmt and suffix_fmt and fmt != suffix_fmt:
+            raise UsageError(f"--format {fmt} disagrees with the suffix of --out {out}")
+        if gz and not suffix_gz:
+            raise UsageError(f"--gzip given but --out {out} does not end in .gz")
+        fmt, gz = fmt or suffix_fmt, suffix_gz
+    dataset = dataset.with_overrides(seed=args.seed, entity_count=args.n, output_format=fmt,
+                                     gzip=gz)
+    if dataset.output.gzip and dataset.output.format == "parquet":
+        raise UsageError("--gzip applies to csv and jsonl only (parquet compresses itself)")
+    if args.out:
+        return dataset, Path(args.out)
+    folder = Path(args.output_dir or os.environ.get("GENERATOR_OUTPUT_DIR", "data/input"))
+    name = args.output_name or Path(dataset.source).stem
+    suffix = dataset.output.suffix
+    return dataset, folder / (name if name.endswith(suffix) else name + suffix)
+
+
+def clear_earlier_extracts(folder: Path, fmt: str, keep: Path) -> list[Path]:
+    """Remove files of this format (plain or gzip) directly in `folder`, except `keep`."""
+    removed = []
+    for path in sorted(folder.iterdir()):
+        lower = path.name.lower()
+        if (path.is_file() and path != keep and not path.name.startswith(".")
+                and (lower.endswith(f".{fmt}") or lower.endswith(f".{fmt}.gz"))):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def auto_workers(rows: int) -> int:
+    """One worker per CPU when the run is big enough to repay starting them."""
+    return (os.cpu_count() or 1) if rows > 8 * BLOCK_SIZE else 1
+
+
+def summary(result: WriteResult, seed: int) -> str:
+    rate = result.rows / result.seconds if result.seconds > 0 else float("inf")
+    return (f"wrote {result.rows:,} rows to {result.path} ({result.bytes / 1e6:,.1f} MB) in "
+            f"{result.seconds:.2f} s ({rate:,.0f} rows/s), seed {seed}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging(args.log_level)
+    dataset = load_schema(args.config)
+    if args.validate:
+        a = dataset.analysis
+        print(f"{args.config}: OK, {len(dataset.fields)} fields; analysis: timestamp "
+              f"{a.timestamp_field}, dimensions {list(a.dimensions)}, numeric "
+              f"{list(a.numeric_fields)}, boolean {list(a.boolean_fields)}")
+        return 0
+    dataset, path = resolve_dataset_and_path(args, dataset)
+    seed = dataset.seed
+    if seed is None:
+        seed = secrets.randbelow(2**63)
+        print(f"no seed given: this run uses seed {seed} (pass --seed {seed} to repeat it)",
+              file=sys.stderr)
+    workers = args.workers or auto_workers(dataset.entity_count)
+    bar = ProgressBar(dataset.entity_count, enabled=False if args.no_progress else None)
+    try:
+        result = write_dataset(dataset, path, seed, workers=workers, progress=bar)
+    finally:
+        bar.close()
+    if args.clear_output:
+        for old in clear_earlier_extracts(path.parent, dataset.output.format, path):
+            log.info("removed earlier extract %s", old)
+    print(summary(result, seed))
+    return 0
+
+
+def entry(argv: Sequence[str] | None = None) -> int:
+    return run(main, argv)

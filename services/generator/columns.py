@@ -1,0 +1,233 @@
+"""Column functions: one per field type, each making a whole block's values at once.
+
+`COLUMNS` is the single dispatch point from a field model to the code that fills it; the
+check at the bottom fails at import time if a registered field type has no column function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from services.generator.arrow_util import fixed_width_strings
+from services.generator.block import Block
+from services.generator.datetimes import epoch_seconds, sample_seconds
+from services.generator.render import SECONDS, text
+from services.schema.fields import (
+    BOOLEAN,
+    FIELD_TYPES,
+    FLOAT,
+    INTEGER,
+    BoolField,
+    CategoryField,
+    Choice,
+    DatetimeField,
+    DerivedConcatField,
+    DerivedMapField,
+    FakerField,
+    Field,
+    FloatField,
+    GeoField,
+    IdSequenceField,
+    IntField,
+    PatternPart,
+    StringField,
+    UuidField,
+    text_of,
+)
+
+ColumnFn = Callable[[Field, Block], pa.Array]
+COLUMNS: dict[type[Field], ColumnFn] = {}
+
+ARROW_TYPES = {INTEGER: pa.int64(), FLOAT: pa.float64(), BOOLEAN: pa.bool_()}
+
+
+def column_for(field_cls: type[Field]) -> Callable[[ColumnFn], ColumnFn]:
+    def register(fn: ColumnFn) -> ColumnFn:
+        COLUMNS[field_cls] = fn
+        return fn
+
+    return register
+
+
+def typed_values(values: list | tuple, kind: str) -> pa.Array:
+    """JSON scalars as an arrow array of the field's kind (text for mixed or string kinds)."""
+    if kind in ARROW_TYPES:
+        return pa.array(list(values), ARROW_TYPES[kind])
+    return pa.array([None if v is None else text_of(v) for v in values], pa.string())
+
+
+def _constant_values(values: tuple, kind: str) -> pa.Array:
+    """typed_values for the fixed lists of a schema (choices, map values), built once."""
+    # Typed keys: 1, 1.0 and True are equal in Python but render differently.
+    return _typed_constant(tuple((type(v).__name__, v) for v in values), kind)
+
+
+@lru_cache(maxsize=256)
+def _typed_constant(typed: tuple, kind: str) -> pa.Array:
+    return typed_values([v for _, v in typed], kind)
+
+
+_HEX_PAIRS = np.array([ord(a) | ord(b) << 8 for a in "0123456789abcdef"
+                       for b in "0123456789abcdef"], dtype="<u2")
+_UUID_GROUPS = ((0, 0, 8), (9, 8, 12), (14, 12, 16), (19, 16, 20), (24, 20, 32))
+
+
+@column_for(UuidField)
+def uuid_column(field: Field, block: Block) -> pa.Array:
+    raw = np.frombuffer(block.rng(field.name).bytes(16 * block.size), dtype=np.uint8)
+    raw = raw.reshape(block.size, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    digits = _HEX_PAIRS[raw].view(np.uint8).reshape(block.size, 32)
+    out = np.full((block.size, 36), ord("-"), dtype=np.uint8)
+    for to, start, end in _UUID_GROUPS:
+        out[:, to:to + end - start] = digits[:, start:end]
+    return fixed_width_strings(out)
+
+
+@column_for(IdSequenceField)
+def id_sequence_column(field: IdSequenceField, block: Block) -> pa.Array:
+    rows = np.arange(block.start, block.start + block.size, dtype=np.int64)
+    return pa.array(field.start + rows * field.step)
+
+
+@column_for(IntField)
+def int_column(field: IntField, block: Block) -> pa.Array:
+    """min + (max - min + 1) * u**skew, floored: skew 1 gives uniform integers in [min, max]."""
+    u = block.rng(field.name).random(block.size)
+    if field.skew != 1.0:
+        u = u**field.skew
+    span = float(field.max) - float(field.min) + 1.0
+    values = np.minimum(np.floor(field.min + span * u), field.max).astype(np.int64)
+    return pa.array(values)
+
+
+@column_for(FloatField)
+def float_column(field: FloatField, block: Block) -> pa.Array:
+    rng, size = block.rng(field.name), block.size
+    if field.distribution == "normal":
+        values = rng.normal(field.param("mean"), field.param("stddev"), size)
+    elif field.distribution == "lognormal":
+        values = rng.lognormal(field.param("mean"), field.param("stddev"), size)
+    elif field.distribution == "exponential":
+        values = rng.exponential(1.0 / field.param("lambda"), size)
+    else:
+        values = rng.uniform(field.param("min"), field.param("max"), size)
+    if field.decimals is not None:
+        values = np.round(values, field.decimals)
+    return pa.array(values)
+
+
+@column_for(BoolField)
+def bool_column(field: BoolField, block: Block) -> pa.Array:
+    return pa.array(block.rng(field.name).random(block.size) < field.p_true)
+
+
+@lru_cache(maxsize=256)
+def _choice_table(choices: tuple[Choice, ...]) -> np.ndarray:
+    weights = np.array([c.weight for c in choices], dtype=np.float64)
+    return np.cumsum(weights) / weights.sum()
+
+
+def _pick(choices: tuple[Choice, ...], u: np.ndarray) -> np.ndarray:
+    cumulative = _choice_table(choices)
+    return np.minimum(np.searchsorted(cumulative, u, side="right"), len(choices) - 1)
+
+
+@column_for(CategoryField)
+def category_column(field: CategoryField, block: Block) -> pa.Array:
+    u = block.rng(field.name).random(block.size)
+    if not field.conditional_on:
+        values = _constant_values(tuple(c.value for c in field.choices), field.value_kind)
+        return values.take(pa.array(_pick(field.choices, u)))
+    keys = [key for key, _ in field.conditional_table]
+    tables = [choices for _, choices in field.conditional_table]
+    source = block.columns[field.conditional_on]
+    source_text = text(block.dataset.field(field.conditional_on), source)
+    entry = pc.index_in(source_text, value_set=_constant_values(tuple(keys), "string"))
+    fallback = keys.index("_default") if "_default" in keys else -1
+    entry = pc.fill_null(entry, fallback).to_numpy(zero_copy_only=False)
+    offsets = np.cumsum([0] + [len(t) for t in tables])
+    picks = np.full(block.size, -1, dtype=np.int64)
+    for i, choices in enumerate(tables):
+        rows = entry == i
+        if rows.any():
+            picks[rows] = offsets[i] + _pick(choices, u[rows])
+    values = _constant_values(tuple(c.value for t in tables for c in t), field.value_kind)
+    return values.take(pa.array(picks, mask=picks < 0))
+
+
+def _pattern_matrix(parts: tuple[PatternPart, ...], block: Block, name: str) -> np.ndarray:
+    widths = [len(p.literal.encode()) if p.literal else (p.width or 1) for p in parts]
+    out = np.empty((block.size, sum(widths)), dtype=np.uint8)
+    rng = block.rng(name)
+    col = 0
+    for part, width in zip(parts, widths, strict=True):
+        if part.literal:
+            out[:, col:col + width] = np.frombuffer(part.literal.encode(), dtype=np.uint8)
+        elif part.letters:
+            base = ord("A") if part.letters == "upper" else ord("a")
+            out[:, col] = base + rng.integers(0, 26, block.size, dtype=np.uint8)
+        else:
+            numbers = rng.integers(part.low, part.high + 1, block.size, dtype=np.int64)
+            for digit in range(width - 1, -1, -1):
+                out[:, col + digit] = ord("0") + numbers % 10
+                numbers //= 10
+        col += width
+    return out
+
+
+@column_for(StringField)
+def string_column(field: StringField, block: Block) -> pa.Array:
+    return fixed_width_strings(_pattern_matrix(field.parts, block, field.name))
+
+
+@column_for(DatetimeField)
+def datetime_column(field: DatetimeField, block: Block) -> pa.Array:
+    window = block.dataset.time_window
+    seconds = sample_seconds(
+        field, epoch_seconds(window.start), epoch_seconds(window.end),
+        block.rng(field.name), block.size, block.start, block.total,
+    )
+    return pa.Array.from_buffers(SECONDS, len(seconds), [None, pa.py_buffer(seconds)])
+
+
+@column_for(GeoField)
+def geo_column(field: GeoField, block: Block) -> pa.Array:
+    rng = block.rng(field.name)
+    lat0, lon0, lat1, lon1 = field.bbox
+    lat = np.round(rng.uniform(lat0, lat1, block.size), field.precision)
+    lon = np.round(rng.uniform(lon0, lon1, block.size), field.precision)
+    return pa.StructArray.from_arrays([pa.array(lat), pa.array(lon)], names=["lat", "lon"])
+
+
+@column_for(DerivedConcatField)
+def concat_column(field: DerivedConcatField, block: Block) -> pa.Array:
+    parts = [pc.fill_null(text(block.dataset.field(p), block.columns[p]), "")
+             for p in field.parts]
+    return pc.binary_join_element_wise(*parts, field.sep)
+
+
+@column_for(DerivedMapField)
+def map_column(field: DerivedMapField, block: Block) -> pa.Array:
+    source = text(block.dataset.field(field.from_field), block.columns[field.from_field])
+    keys = _constant_values(tuple(k for k, _ in field.map), "string")
+    values = _constant_values((*(v for _, v in field.map), field.default), field.value_kind)
+    entry = pc.fill_null(pc.index_in(source, value_set=keys), len(field.map))
+    return values.take(entry)
+
+
+@column_for(FakerField)
+def faker_column(field: FakerField, block: Block) -> pa.Array:
+    pool = block.pools[field.name]
+    return pool.take(pa.array(block.rng(field.name).integers(0, len(pool), block.size)))
+
+
+_missing = [name for name, cls in FIELD_TYPES.items() if cls not in COLUMNS]
+if _missing:
+    raise ImportError(f"field types without a column function: {', '.join(_missing)}")

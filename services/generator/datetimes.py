@@ -1,0 +1,60 @@
+"""Timestamps inside the time window: uniform, ramp, or with exact relative seasonality."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from functools import lru_cache
+
+import numpy as np
+
+from services.schema.fields import DatetimeField, Profile
+
+HOUR = 3600
+DAY = 86_400
+EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
+
+
+def epoch_seconds(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=timezone.utc).timestamp())
+
+
+@lru_cache(maxsize=64)
+def hour_slots(profile: Profile, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clock-hour slots covering [low, high] seconds: (slot start, slot length, cumulative
+    probability). A slot's probability is its hour weight x weekday weight x its length, so
+    each hour of day comes out in proportion to its weight on the same number of days."""
+    first = low - low % HOUR
+    starts = np.arange(first, high + 1, HOUR, dtype=np.int64)
+    slot_low = np.maximum(starts, low)
+    slot_high = np.minimum(starts + HOUR, high + 1)
+    lengths = slot_high - slot_low
+    hours = (starts % DAY) // HOUR
+    weekdays = (starts // DAY + EPOCH_WEEKDAY) % 7
+    weights = (np.asarray(profile.hour_of_day)[hours] * np.asarray(profile.day_of_week)[weekdays]
+               * lengths)
+    total = weights.sum()
+    if total <= 0:
+        raise ValueError("every hour inside time_window has weight 0")
+    cumulative = np.cumsum(weights) / total
+    return slot_low, lengths, cumulative
+
+
+def sample_seconds(
+    field: DatetimeField, low: int, high: int, rng: np.random.Generator,
+    size: int, first_row: int, total: int,
+) -> np.ndarray:
+    """Epoch seconds in [low, high] for rows first_row .. first_row + size of `total`."""
+    if field.mode == "seasonality":
+        slot_low, lengths, cumulative = hour_slots(field.profile, low, high)
+        slot = np.searchsorted(cumulative, rng.random(size), side="right")
+        slot = np.minimum(slot, len(cumulative) - 1)
+        offset = np.floor(rng.random(size) * lengths[slot]).astype(np.int64)
+        return slot_low[slot] + offset
+    if field.mode == "ramp":
+        # Each block covers its share of the window, sorted inside: monotone across blocks.
+        span = high - low + 1
+        lo_frac, hi_frac = first_row / total, (first_row + size) / total
+        fractions = lo_frac + (hi_frac - lo_frac) * np.sort(rng.random(size))
+        seconds = np.minimum(low + np.floor(fractions * span).astype(np.int64), high)
+        return seconds if field.direction == "up" else (low + high) - seconds
+    return rng.integers(low, high + 1, size, dtype=np.int64)

@@ -1,0 +1,150 @@
+"""Block encoders for CSV, JSONL (optionally gzip) and Parquet, and the sinks that write them.
+
+Encoding happens per block (in a worker when there are several); a sink only appends. With
+gzip every block is its own gzip member (fixed mtime), which any gzip reader reads as one
+stream and which keeps the bytes identical whatever the worker count.
+"""
+
+from __future__ import annotations
+
+import gzip
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from services.generator.arrow_util import concat, values_bytes
+from services.generator.block import Block
+from services.generator.render import SECONDS, csv_cells, csv_plain, json_values, parquet_values
+from services.schema import Dataset
+from services.schema.fields import BOOLEAN, FLOAT, INTEGER, DatetimeField, Field, GeoField
+
+
+class Encoder(Protocol):
+    def encode(self, block: Block) -> pa.Buffer | bytes | pa.Table: ...
+
+    def open(self, path: Path): ...
+
+
+_PLAIN_CSV = pcsv.WriteOptions(include_header=False, quoting_style="none")
+
+
+def _lines(parts: list[pa.Array | str], size: int) -> pa.Buffer:
+    if size == 0:
+        return pa.py_buffer(b"")
+    return values_bytes(concat(*parts, "\n"))
+
+
+@dataclass(frozen=True)
+class TextEncoder:
+    dataset: Dataset
+    gzip: bool
+
+    def header(self) -> bytes:
+        return b""
+
+    def body(self, block: Block) -> pa.Buffer:
+        raise NotImplementedError
+
+    def encode(self, block: Block) -> pa.Buffer | bytes:
+        body = self.body(block)
+        if self.gzip and body.size:
+            return gzip.compress(body, compresslevel=6, mtime=0)
+        return body
+
+    @contextmanager
+    def open(self, path: Path):
+        with open(path, "wb") as out:
+            header = self.header()
+            if header:
+                out.write(gzip.compress(header, compresslevel=6, mtime=0) if self.gzip else header)
+            yield out
+
+
+class CsvEncoder(TextEncoder):
+    def header(self) -> bytes:
+        return (",".join(self.dataset.names) + "\n").encode()
+
+    def body(self, block: Block) -> pa.Buffer:
+        """Arrow's CSV writer joins fastest; it refuses values that need quotes, and those
+        (rare) blocks take the quoting path."""
+        if block.size == 0:
+            return pa.py_buffer(b"")
+        columns = [csv_plain(f, block.columns[f.name]) for f in self.dataset.fields]
+        sink = pa.BufferOutputStream()
+        try:
+            pcsv.write_csv(pa.Table.from_arrays(columns, names=list(self.dataset.names)), sink,
+                           write_options=_PLAIN_CSV)
+            return sink.getvalue()
+        except pa.ArrowInvalid:
+            cells = [csv_cells(f, block.columns[f.name]) for f in self.dataset.fields]
+            return _lines([pc.binary_join_element_wise(*cells, ",")], block.size)
+
+
+class JsonlEncoder(TextEncoder):
+    def body(self, block: Block) -> pa.Buffer:
+        parts: list[pa.Array | str] = []
+        for i, field in enumerate(self.dataset.fields):
+            parts.append(("{" if i == 0 else ", ") + f'"{field.name}": ')
+            parts.append(json_values(field, block.columns[field.name]))
+        parts.append("}")
+        return _lines(parts, block.size)
+
+
+def parquet_type(field: Field) -> pa.DataType:
+    if isinstance(field, DatetimeField):
+        if field.format == "iso":
+            return SECONDS
+        return pa.int64() if field.format in ("epoch_s", "epoch_ms") else pa.string()
+    if isinstance(field, GeoField):
+        if field.as_object:
+            return pa.struct([("lat", pa.float64()), ("lon", pa.float64())])
+        return pa.string()
+    return {INTEGER: pa.int64(), FLOAT: pa.float64(), BOOLEAN: pa.bool_()}.get(
+        field.value_kind, pa.string())
+
+
+def parquet_schema(dataset: Dataset) -> pa.Schema:
+    return pa.schema([(f.name, parquet_type(f)) for f in dataset.fields])
+
+
+class _ParquetSink:
+    def __init__(self, writer: pq.ParquetWriter):
+        self.writer = writer
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self.writer.write_table(table)
+
+
+@dataclass(frozen=True)
+class ParquetEncoder:
+    dataset: Dataset
+
+    def encode(self, block: Block) -> pa.Table:
+        schema = parquet_schema(self.dataset)
+        arrays = [parquet_values(f, block.columns[f.name]).cast(schema.field(f.name).type)
+                  for f in self.dataset.fields]
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+    @contextmanager
+    def open(self, path: Path):
+        writer = pq.ParquetWriter(path, parquet_schema(self.dataset), compression="snappy")
+        try:
+            yield _ParquetSink(writer)
+        finally:
+            writer.close()
+
+
+def encoder_for(dataset: Dataset) -> Encoder:
+    fmt = dataset.output.format
+    if fmt == "csv":
+        return CsvEncoder(dataset, dataset.output.gzip)
+    if fmt == "jsonl":
+        return JsonlEncoder(dataset, dataset.output.gzip)
+    return ParquetEncoder(dataset)

@@ -1,0 +1,195 @@
+"""Run a dataset: make blocks in order (in this process or in workers) and write one file.
+
+Memory stays flat: at most a few blocks are alive at once, whatever the row count.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from services.generator.arrow_util import with_nulls
+from services.generator.block import BLOCK_SIZE, Block, block_count
+from services.generator.columns import COLUMNS, typed_values
+from services.generator.datetimes import epoch_seconds, hour_slots
+from services.generator.encoders import Encoder, encoder_for
+from services.schema import Dataset, Problem, SchemaError
+from services.schema.faker_check import draw_pool
+from services.schema.fields import DatetimeField, FakerField
+
+__all__ = ["BLOCK_SIZE", "WriteResult", "generate_blocks", "generate_table", "write_dataset"]
+
+Progress = Callable[[int], None]
+
+
+def check_runnable(dataset: Dataset) -> None:
+    """Problems only visible against the time window, found before anything is written."""
+    problems = []
+    window = dataset.time_window
+    for index, field in enumerate(dataset.fields):
+        if isinstance(field, DatetimeField) and field.mode == "seasonality":
+            try:
+                hour_slots(field.profile, epoch_seconds(window.start), epoch_seconds(window.end))
+            except ValueError as exc:
+                problems.append(Problem(f"schema.fields[{index}].profile", str(exc)))
+    if problems:
+        raise SchemaError(problems, dataset.source)
+
+
+def faker_pools(dataset: Dataset, seed: int) -> dict[str, pa.Array]:
+    pools = {}
+    for index, field in enumerate(dataset.fields):
+        if isinstance(field, FakerField):
+            values = draw_pool(field.provider, field.locale, dict(field.args), field.pool_size,
+                               seed + index)
+            try:
+                pools[field.name] = typed_values(values, field.value_kind)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                pools[field.name] = typed_values(values, "string")
+    return pools
+
+
+def make_block(dataset: Dataset, seed: int, total: int, index: int,
+               pools: dict[str, pa.Array]) -> Block:
+    """Fill every column of one block, in declaration order (derived fields read earlier)."""
+    block = Block(dataset, seed, index, total, pools)
+    for field in dataset.fields:
+        values = COLUMNS[type(field)](field, block)
+        if field.null_prob > 0:
+            mask = block.rng(field.name, stream=1).random(block.size) < field.null_prob
+            values = with_nulls(values, mask)
+        block.columns[field.name] = values
+    return block
+
+
+def generate_blocks(dataset: Dataset, seed: int, total: int | None = None) -> Iterator[Block]:
+    total = dataset.entity_count if total is None else total
+    check_runnable(dataset)
+    pools = faker_pools(dataset, seed)
+    for index in range(block_count(total)):
+        yield make_block(dataset, seed, total, index, pools)
+
+
+def generate_table(dataset: Dataset, seed: int, total: int | None = None) -> pa.Table:
+    """All rows as one arrow table in logical types (for tests and small runs)."""
+    blocks = [pa.table(b.columns) for b in generate_blocks(dataset, seed, total)]
+    if not blocks:
+        return pa.table({f.name: pa.array([], pa.null()) for f in dataset.fields})
+    return pa.concat_tables(blocks)
+
+
+# --- workers: each process builds its own faker pools once, then encodes blocks by index ---
+
+_WORKER: dict = {}
+
+
+def _worker_init(dataset: Dataset, seed: int, total: int, encoder: Encoder) -> None:
+    _WORKER.update(dataset=dataset, seed=seed, total=total, encoder=encoder,
+                   pools=faker_pools(dataset, seed))
+
+
+def _worker_encode(index: int) -> bytes | pa.Table:
+    w = _WORKER
+    block = make_block(w["dataset"], w["seed"], w["total"], index, w["pools"])
+    encoded = w["encoder"].encode(block)
+    return encoded if isinstance(encoded, pa.Table) else bytes(encoded)
+
+
+def _worker_blocks(dataset: Dataset, seed: int, total: int, encoder: Encoder,
+                   workers: int) -> Iterator[tuple[int, bytes | pa.Table]]:
+    """Encoded blocks in order from a process pool, at most 2 per worker in flight."""
+    count = block_count(total)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                             initargs=(dataset, seed, total, encoder)) as pool:
+        pending: deque[tuple[int, Future]] = deque()
+        next_index = 0
+        while next_index < count or pending:
+            while next_index < count and len(pending) < 2 * workers:
+                pending.append((next_index, pool.submit(_worker_encode, next_index)))
+                next_index += 1
+            index, future = pending.popleft()
+            yield min(BLOCK_SIZE, total - index * BLOCK_SIZE), future.result()
+
+
+class BackgroundWriter:
+    """Encodes (when given an encoder) and appends blocks from a thread, so encoding and
+    disk writes overlap generation; arrow and file writes release the GIL."""
+
+    _STOP = object()
+
+    def __init__(self, sink, encode: Callable | None = None, depth: int = 3):
+        self.sink = sink
+        self.encode = encode
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="block-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not self._STOP:
+            if self.error is None:
+                try:
+                    self.sink.write(self.encode(item) if self.encode else item)
+                except BaseException as exc:  # re-raised in the producing thread
+                    self.error = exc
+
+    def write(self, item) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(item)
+
+    def close(self) -> None:
+        self.queue.put(self._STOP)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    rows: int
+    path: Path
+    bytes: int
+    seconds: float
+
+
+def write_dataset(dataset: Dataset, path: Path, seed: int, *, workers: int = 1,
+                  progress: Progress | None = None) -> WriteResult:
+    """Write all rows to `path` atomically: a hidden temporary file renamed at the end."""
+    started = time.perf_counter()
+    total = dataset.entity_count
+    check_runnable(dataset)
+    encoder = encoder_for(dataset)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with encoder.open(temp) as sink:
+            if workers > 1 and block_count(total) > 1:
+                items = _worker_blocks(dataset, seed, total, encoder, workers)
+                writer = BackgroundWriter(sink)
+            else:
+                items = ((b.size, b) for b in generate_blocks(dataset, seed, total))
+                writer = BackgroundWriter(sink, encoder.encode)
+            try:
+                for rows, item in items:
+                    writer.write(item)
+                    if progress:
+                        progress(rows)
+            finally:
+                writer.close()
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return WriteResult(total, path, path.stat().st_size, time.perf_counter() - started)

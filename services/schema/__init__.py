@@ -1,0 +1,19 @@
+"""The dataset schema file: strict, typed models and their validation (no numpy, no Spark)."""
+
+from services.schema.errors import Problem, SchemaError
+from services.schema.fields import FIELD_TYPES, Field
+from services.schema.loader import load_schema, parse_schema
+from services.schema.model import Analysis, Dataset, OutputSpec, TimeWindow
+
+__all__ = [
+    "FIELD_TYPES",
+    "Analysis",
+    "Dataset",
+    "Field",
+    "OutputSpec",
+    "Problem",
+    "SchemaError",
+    "TimeWindow",
+    "load_schema",
+    "parse_schema",
+]

@@ -1,0 +1,534 @@
+"""Field types of the schema file: one frozen model per type, registered by type name.
+
+Every built-in type is registered with `@field_type`, the same way an extension would be;
+the generator engine keeps the matching column functions and checks at import time that
+every registered type has one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from services.schema.reader import Obj, describe, is_int, is_number, is_scalar
+
+# Value kinds, which decide the column type downstream (CSV readers, Spark, Parquet).
+STRING, INTEGER, FLOAT, BOOLEAN, DATETIME, GEO = (
+    "string", "integer", "float", "boolean", "datetime", "geo",
+)
+
+FIELD_TYPES: dict[str, type[Field]] = {}
+
+
+def field_type(name: str) -> Callable[[type[Field]], type[Field]]:
+    """Register a field model under its schema `type` name."""
+
+    def register(cls: type[Field]) -> type[Field]:
+        if name in FIELD_TYPES:
+            raise ValueError(f"field type {name!r} is already registered")
+        if not hasattr(cls, "parse"):
+            raise TypeError(f"field type {name!r}: {cls.__name__} has no parse()")
+        cls.type_name = name
+        FIELD_TYPES[name] = cls
+        return cls
+
+    return register
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    null_prob: float
+
+    type_name: ClassVar[str] = ""
+    kind: ClassVar[str] = STRING
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Earlier fields this one reads."""
+        return ()
+
+    @property
+    def value_kind(self) -> str:
+        return self.kind
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a field's parser may look at: the fields declared before it."""
+
+    earlier: dict[str, Field]
+
+
+def kind_of_values(values: list[Any]) -> str:
+    """The kind a column of these JSON scalars has: the narrowest that holds them all."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return BOOLEAN
+    if present and all(is_int(v) for v in present):
+        return INTEGER
+    if present and all(is_number(v) for v in present):
+        return FLOAT
+    return STRING
+
+
+@field_type("uuid")
+@dataclass(frozen=True)
+class UuidField(Field):
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> UuidField:
+        return cls(**base)
+
+
+@field_type("id_sequence")
+@dataclass(frozen=True)
+class IdSequenceField(Field):
+    start: int = 1
+    step: int = 1
+    kind: ClassVar[str] = INTEGER
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> IdSequenceField:
+        return cls(**base, start=obj.int("start", 1), step=obj.int("step", 1))
+
+
+@field_type("int")
+@dataclass(frozen=True)
+class IntField(Field):
+    min: int = 0
+    max: int = 100
+    skew: float = 1.0
+    kind: ClassVar[str] = INTEGER
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> IntField:
+        lo, hi = obj.int("min", 0), obj.int("max", 100)
+        skew = obj.number("skew", 1.0, above=0)
+        if lo is not None and hi is not None and lo > hi:
+            obj.error("min", f"min ({lo}) must be <= max ({hi})")
+        return cls(**base, min=lo or 0, max=hi or 0, skew=skew or 1.0)
+
+
+FLOAT_DISTRIBUTIONS = {
+    "uniform": {"min": 0.0, "max": 1.0},
+    "normal": {"mean": 0.0, "stddev": 1.0},
+    "lognormal": {"mean": 0.0, "stddev": 1.0},
+    "exponential": {"lambda": 1.0},
+}
+
+
+@field_type("float")
+@dataclass(frozen=True)
+class FloatField(Field):
+    distribution: str = "uniform"
+    params: tuple[tuple[str, float], ...] = ()
+    decimals: int | None = None
+    kind: ClassVar[str] = FLOAT
+
+    def param(self, key: str) -> float:
+        return dict(self.params)[key]
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> FloatField:
+        dist = obj.str("distribution", "uniform", choices=FLOAT_DISTRIBUTIONS) or "uniform"
+        params = {}
+        for key, default in FLOAT_DISTRIBUTIONS[dist].items():
+            if key in ("stddev",):
+                params[key] = obj.number(key, default, minimum=0)
+            elif key == "lambda":
+                params[key] = obj.number(key, default, above=0)
+            else:
+                params[key] = obj.number(key, default)
+        if dist == "uniform" and None not in params.values() and params["min"] > params["max"]:
+            obj.error("min", f"min ({params['min']}) must be <= max ({params['max']})")
+        decimals = obj.int("decimals", None, minimum=0, maximum=15)
+        clean = tuple((k, float(v if v is not None else 0.0)) for k, v in params.items())
+        return cls(**base, distribution=dist, params=clean, decimals=decimals)
+
+
+@field_type("bool")
+@dataclass(frozen=True)
+class BoolField(Field):
+    p_true: float = 0.5
+    kind: ClassVar[str] = BOOLEAN
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> BoolField:
+        return cls(**base, p_true=obj.number("p_true", 0.5, minimum=0, maximum=1) or 0.0)
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str | int | float | bool
+    weight: float
+
+
+def parse_choices(raw: Any, path: str, obj: Obj) -> tuple[Choice, ...]:
+    """A list of plain values (weight 1) or {value, weight} objects; weights are relative."""
+    if not isinstance(raw, list) or not raw:
+        obj.problems.add(path, f"must be a non-empty list of values, got {describe(raw)}")
+        return ()
+    choices = []
+    for i, item in enumerate(raw):
+        where = f"{path}[{i}]"
+        if isinstance(item, dict):
+            sub = Obj(item, where, obj.problems)
+            present = sub.present("value", True, "the value to pick")
+            value = sub.data.get("value") if present else None
+            weight = sub.number("weight", 1.0, minimum=0)
+            sub.finish()
+            if value is not None and not is_scalar(value):
+                obj.problems.add(f"{where}.value", "must be a string, number or boolean")
+                continue
+            if value is not None and weight is not None:
+                choices.append(Choice(value, float(weight)))
+        elif is_scalar(item):
+            choices.append(Choice(item, 1.0))
+        else:
+            obj.problems.add(where, f"must be a value or a {{value, weight}} object, got "
+                                    f"{describe(item)}")
+    if choices and len(choices) == len(raw) and sum(c.weight for c in choices) <= 0:
+        obj.problems.add(path, "weights are all zero; at least one must be > 0")
+    return tuple(choices)
+
+
+def text_of(value: Any) -> str:
+    """A scalar as it appears in CSV text and as a lookup key (true/false, not True/False)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@field_type("category")
+@dataclass(frozen=True)
+class CategoryField(Field):
+    choices: tuple[Choice, ...] = ()
+    conditional_on: str | None = None
+    conditional_table: tuple[tuple[str, tuple[Choice, ...]], ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.conditional_on,) if self.conditional_on else ()
+
+    @property
+    def all_choices(self) -> tuple[Choice, ...]:
+        return self.choices + tuple(c for _, cs in self.conditional_table for c in cs)
+
+    @property
+    def value_kind(self) -> str:
+        return kind_of_values([c.value for c in self.all_choices])
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> CategoryField:
+        has_choices, on = obj.has("choices"), obj.str("conditional_on")
+        raw_table = obj.raw("conditional_table")
+        if has_choices and (on or raw_table is not None):
+            obj.error(None, "give either choices or conditional_on + conditional_table, not both")
+        if has_choices:
+            return cls(**base, choices=parse_choices(obj.raw("choices"), obj.at("choices"), obj))
+        if on is None:
+            obj.error("choices", "is required (a list of values), or conditional_on + "
+                                 "conditional_table")
+            return cls(**base)
+        table = Obj.of(raw_table, obj.at("conditional_table"), obj.problems)
+        if table is None:
+            return cls(**base, conditional_on=on)
+        if not table.data:
+            table.error(None, "must not be empty")
+        rows = tuple(
+            (key, parse_choices(value, table.at(key), table)) for key, value in table.data.items()
+        )
+        cls._check_coverage(obj, on, dict(rows), ctx)
+        return cls(**base, conditional_on=on, conditional_table=rows)
+
+    @staticmethod
+    def _check_coverage(obj: Obj, on: str, table: dict, ctx: ParseContext) -> None:
+        """Every value the conditioning field can take needs an entry or `_default`."""
+        if "_default" in table:
+            return
+        source = ctx.earlier.get(on)
+        if isinstance(source, CategoryField) and not source.conditional_on:
+            missing = sorted({text_of(c.value) for c in source.choices} - set(table))
+            if missing:
+                obj.error("conditional_table", f"no entry for {', '.join(map(repr, missing))} "
+                                               "and no '_default'; add them or a '_default'")
+            if source.null_prob > 0:
+                obj.error("conditional_table", f"{on!r} can be empty (null_prob > 0), which "
+                                               "needs a '_default' entry")
+        elif source is not None:
+            obj.error("conditional_table", f"needs a '_default' entry: the values of {on!r} "
+                                           "are not a known list")
+
+
+PATTERN_TOKEN = re.compile(r"\{([^{}]*)\}")
+DIGIT_RANGE = re.compile(r"^(\d+)-(\d+)$")
+
+
+@dataclass(frozen=True)
+class PatternPart:
+    """One piece of a string pattern: literal text, a letter class, or a digit range."""
+
+    literal: str = ""
+    letters: str = ""  # "upper" or "lower"
+    low: int = 0
+    high: int = 0
+    width: int = 0  # digits of a zero-padded range; 0 when not a range
+
+
+def parse_pattern(pattern: str) -> tuple[tuple[PatternPart, ...], str | None]:
+    """Split a pattern into parts, or return an error message."""
+    parts: list[PatternPart] = []
+    pos = 0
+    for match in PATTERN_TOKEN.finditer(pattern):
+        if match.start() > pos:
+            parts.append(PatternPart(literal=pattern[pos:match.start()]))
+        body = match.group(1)
+        digits = DIGIT_RANGE.match(body)
+        if body == "A-Z":
+            parts.append(PatternPart(letters="upper"))
+        elif body == "a-z":
+            parts.append(PatternPart(letters="lower"))
+        elif digits:
+            lo_text, hi_text = digits.groups()
+            lo, hi = int(lo_text), int(hi_text)
+            if lo > hi:
+                return (), f"range {{{body}}}: low ({lo}) must be <= high ({hi})"
+            if max(len(lo_text), len(hi_text)) > 18:
+                return (), f"range {{{body}}}: at most 18 digits are supported"
+            parts.append(PatternPart(low=lo, high=hi, width=max(len(lo_text), len(hi_text))))
+        else:
+            parts.append(PatternPart(literal=match.group(0)))
+        pos = match.end()
+    if pos < len(pattern):
+        parts.append(PatternPart(literal=pattern[pos:]))
+    return tuple(parts), None
+
+
+@field_type("string")
+@dataclass(frozen=True)
+class StringField(Field):
+    pattern: str = "STR-{0000-9999}"
+    parts: tuple[PatternPart, ...] = ()
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> StringField:
+        pattern = obj.str("pattern", "STR-{0000-9999}") or "STR-{0000-9999}"
+        parts, error = parse_pattern(pattern)
+        if error:
+            obj.error("pattern", error + "; accepted: {A-Z}, {a-z}, {LO-HI} and literal text")
+        return cls(**base, pattern=pattern, parts=parts)
+
+
+DATETIME_MODES = ("uniform", "ramp", "seasonality")
+EPOCH_FORMATS = ("epoch_ms", "epoch_s")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Relative weights per hour of day (0-23) and per weekday (0 = Monday .. 6)."""
+
+    hour_of_day: tuple[float, ...] = (1.0,) * 24
+    day_of_week: tuple[float, ...] = (1.0,) * 7
+
+
+def parse_weights(obj: Obj, key: str, size: int) -> tuple[float, ...]:
+    table = obj.obj(key)
+    if table is None:
+        return (1.0,) * size
+    default = table.number("_default", 1.0, minimum=0)
+    weights = [default if default is not None else 1.0] * size
+    for raw_key in table.data:
+        if raw_key in ("_default", "description", "comment"):
+            continue
+        if not (raw_key.isdigit() and 0 <= int(raw_key) < size):
+            table.raw(raw_key)
+            table.error(raw_key, f"unknown key; accepted: \"0\"..\"{size - 1}\" and \"_default\"")
+            continue
+        value = table.number(raw_key, None, minimum=0)
+        if value is not None:
+            weights[int(raw_key)] = float(value)
+    if sum(weights) <= 0:
+        table.error(None, "weights are all zero; at least one must be > 0")
+    table.finish()
+    return tuple(weights)
+
+
+@field_type("datetime")
+@dataclass(frozen=True)
+class DatetimeField(Field):
+    mode: str = "uniform"
+    direction: str = "up"
+    profile: Profile = Profile()
+    format: str = "iso"
+    kind: ClassVar[str] = DATETIME
+
+    @property
+    def is_strftime(self) -> bool:
+        return self.format not in ("iso", *EPOCH_FORMATS)
+
+    @property
+    def value_kind(self) -> str:
+        return INTEGER if self.format in EPOCH_FORMATS else DATETIME
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> DatetimeField:
+        mode = obj.str("mode", "uniform", choices=DATETIME_MODES) or "uniform"
+        direction = "up"
+        if obj.has("direction") or mode == "ramp":
+            direction = obj.str("direction", "up", choices=("up", "down")) or "up"
+            if mode != "ramp":
+                obj.error("direction", "only applies to mode 'ramp'")
+        profile = Profile()
+        if obj.has("profile") or mode == "seasonality":
+            prof = obj.obj("profile")
+            if mode != "seasonality" and prof is not None:
+                obj.error("profile", "only applies to mode 'seasonality'")
+            if prof is not None:
+                profile = Profile(parse_weights(prof, "hour_of_day", 24),
+                                  parse_weights(prof, "day_of_week", 7))
+                prof.finish()
+        fmt = obj.str("format", "iso") or "iso"
+        if fmt not in ("iso", *EPOCH_FORMATS):
+            error = check_strftime(fmt)
+            if error:
+                obj.error("format", error)
+        return cls(**base, mode=mode, direction=direction, profile=profile, format=fmt)
+
+
+def check_strftime(fmt: str) -> str | None:
+    if "%" not in fmt:
+        return (f"{fmt!r} is not iso, epoch_ms, epoch_s or a strftime pattern "
+                "(it has no % directive)")
+    try:
+        datetime(2025, 1, 2, 3, 4, 5).strftime(fmt)
+    except ValueError as exc:
+        return f"{fmt!r} is not a valid strftime pattern ({exc})"
+    return None
+
+
+@field_type("geo")
+@dataclass(frozen=True)
+class GeoField(Field):
+    bbox: tuple[float, float, float, float] = (-90.0, -180.0, 90.0, 180.0)
+    precision: int = 6
+    as_object: bool = True
+    kind: ClassVar[str] = GEO
+
+    @property
+    def value_kind(self) -> str:
+        return GEO if self.as_object else STRING
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> GeoField:
+        bbox = cls._parse_bbox(obj)
+        precision = obj.int("precision", 6, minimum=0, maximum=12)
+        as_object = obj.bool("as_object", True)
+        return cls(**base, bbox=bbox, precision=6 if precision is None else precision,
+                   as_object=as_object)
+
+    @staticmethod
+    def _parse_bbox(obj: Obj) -> tuple[float, float, float, float]:
+        default = (-90.0, -180.0, 90.0, 180.0)
+        raw = obj.raw("bbox", list(default))
+        accepted = "[lat_min, lon_min, lat_max, lon_max] with lat in -90..90, lon in -180..180"
+        if not (isinstance(raw, list) and len(raw) == 4 and all(is_number(v) for v in raw)):
+            obj.error("bbox", f"must be four numbers {accepted}, got {describe(raw)}")
+            return default
+        lat0, lon0, lat1, lon1 = (float(v) for v in raw)
+        if not (-90 <= lat0 < lat1 <= 90 and -180 <= lon0 < lon1 <= 180):
+            obj.error("bbox", f"{raw} is out of range or empty; accepted: {accepted}, "
+                              "min < max")
+            return default
+        return (lat0, lon0, lat1, lon1)
+
+
+@field_type("derived_concat")
+@dataclass(frozen=True)
+class DerivedConcatField(Field):
+    parts: tuple[str, ...] = ()
+    sep: str = "-"
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.parts
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> DerivedConcatField:
+        parts = obj.list("parts", required=True, non_empty=True) or []
+        if not all(isinstance(p, str) for p in parts):
+            obj.error("parts", "must be a list of field names")
+            parts = []
+        return cls(**base, parts=tuple(parts), sep=obj.str("sep", "-") or "")
+
+
+@field_type("derived_map")
+@dataclass(frozen=True)
+class DerivedMapField(Field):
+    from_field: str = ""
+    map: tuple[tuple[str, Any], ...] = ()
+    default: Any = None
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.from_field,)
+
+    @property
+    def value_kind(self) -> str:
+        return kind_of_values([v for _, v in self.map] + [self.default])
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> DerivedMapField:
+        source = obj.str("from_field", required=True) or ""
+        mapping = obj.obj("map", required=True)
+        pairs: list[tuple[str, Any]] = []
+        if mapping is not None:
+            for key, value in mapping.data.items():
+                mapping.raw(key)
+                if value is not None and not is_scalar(value):
+                    mapping.error(key, "must be a string, number, boolean or null")
+                else:
+                    pairs.append((key, value))
+        default = obj.raw("default")
+        if default is not None and not is_scalar(default):
+            obj.error("default", "must be a string, number, boolean or null")
+            default = None
+        return cls(**base, from_field=source, map=tuple(pairs), default=default)
+
+
+@field_type("faker")
+@dataclass(frozen=True)
+class FakerField(Field):
+    """Values from a Faker provider, drawn once into a seeded pool and sampled per block."""
+
+    provider: str = ""
+    locale: str = "en_US"
+    args: tuple[tuple[str, Any], ...] = ()
+    pool_size: int = 10_000
+    sample_kind: str = STRING
+
+    @property
+    def value_kind(self) -> str:
+        return self.sample_kind
+
+    @classmethod
+    def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> FakerField:
+        provider = obj.str("provider", required=True) or ""
+        locale = obj.str("locale", "en_US") or "en_US"
+        args_obj = obj.obj("args")
+        args = tuple(args_obj.data.items()) if args_obj is not None else ()
+        if args_obj is not None:
+            for key in args_obj.data:
+                args_obj.raw(key)
+        pool_size = obj.int("pool_size", 10_000, minimum=1, maximum=1_000_000) or 10_000
+        kind = STRING
+        if provider:
+            from services.schema.faker_check import check_provider
+
+            kind, error = check_provider(provider, locale, dict(args))
+            if error:
+                obj.error(error[0], error[1])
+        return cls(**base, provider=provider, locale=locale, args=args, pool_size=pool_size,
+                   sample_kind=kind)

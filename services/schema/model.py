@@ -1,0 +1,85 @@
+"""The dataset model every component reads: never the raw JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from services.schema.fields import Field
+
+OUTPUT_FORMATS = ("csv", "jsonl", "parquet")  # parquet is an extension
+DEFAULT_START = datetime(2025, 1, 1, 0, 0, 0)
+DEFAULT_END = datetime(2025, 1, 7, 23, 59, 59)
+DEFAULT_ENTITY_COUNT = 1000
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The range of every datetime field, both ends included, naive UTC."""
+
+    start: datetime = DEFAULT_START
+    end: datetime = DEFAULT_END
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    format: str = "csv"
+    gzip: bool = False
+
+    @property
+    def suffix(self) -> str:
+        return f".{self.format}" + (".gz" if self.gzip else "")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """How downstream jobs read the data; defaults derived from the fields."""
+
+    name: str
+    timestamp_field: str | None
+    dimensions: tuple[str, ...]
+    numeric_fields: tuple[str, ...]
+    boolean_fields: tuple[str, ...]
+    currency: str | None = None
+
+    @property
+    def date_column(self) -> str:
+        return f"{self.timestamp_field}_date"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    fields: tuple[Field, ...]
+    analysis: Analysis
+    seed: int | None = None
+    entity_count: int = DEFAULT_ENTITY_COUNT
+    time_window: TimeWindow = TimeWindow()
+    output: OutputSpec = OutputSpec()
+    source: str = "schema"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"no field named {name!r}; fields: {', '.join(self.names)}")
+
+    def with_overrides(
+        self, *, seed: int | None = None, entity_count: int | None = None,
+        output_format: str | None = None, gzip: bool | None = None,
+    ) -> Dataset:
+        """Apply CLI overrides, which take precedence over the file."""
+        output = replace(
+            self.output,
+            format=output_format or self.output.format,
+            gzip=self.output.gzip if gzip is None else gzip,
+        )
+        return replace(
+            self,
+            seed=self.seed if seed is None else seed,
+            entity_count=self.entity_count if entity_count is None else entity_count,
+            output=output,
+        )
