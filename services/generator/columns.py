@@ -135,7 +135,13 @@ def _choice_table(choices: tuple[Choice, ...]) -> np.ndarray:
 
 
 def _pick(choices: tuple[Choice, ...], u: np.ndarray) -> np.ndarray:
+    """Index of the choice each uniform draw falls in (inverse CDF of the weights)."""
     cumulative = _choice_table(choices)
+    if len(choices) <= 16:  # a few vector comparisons beat a binary search per row
+        picks = np.zeros(len(u), dtype=np.int64)
+        for edge in cumulative[:-1]:
+            picks += u >= edge
+        return picks
     return np.minimum(np.searchsorted(cumulative, u, side="right"), len(choices) - 1)
 
 

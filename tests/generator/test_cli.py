@@ -1,0 +1,109 @@
+"""The generator's command line: the earlier demo's flags, exit codes, clear messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from services.batch.generate_synthetic_data import main
+
+REPO = Path(__file__).resolve().parents[2]
+CARD = REPO / "services/batch/schemas/card_transactions.json"
+RETAIL = REPO / "services/batch/schemas/retail_orders.json"
+
+
+def test_writes_to_output_dir_with_schema_name(tmp_path, capsys):
+    assert main(["--config", str(CARD), "--output-dir", str(tmp_path), "--n", "500"]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote 500 rows to {tmp_path / 'card_transactions.csv'}" in out and "seed 42" in out
+    assert len(pd.read_csv(tmp_path / "card_transactions.csv")) == 500
+
+
+def test_out_suffix_decides_format_and_gzip(tmp_path):
+    target = tmp_path / "events.jsonl.gz"
+    assert main(["--config", str(RETAIL), "--out", str(target), "--n", "100"]) == 0
+    assert len(pd.read_json(target, lines=True)) == 100
+
+
+def test_format_name_seed_and_gzip_flags(tmp_path):
+    args = ["--config", str(RETAIL), "--output-dir", str(tmp_path), "--output-name", "orders",
+            "--format", "jsonl", "--gzip", "--seed", "5", "--n", "50"]
+    assert main(args) == 0
+    first = (tmp_path / "orders.jsonl.gz").read_bytes()
+    assert main(args) == 0
+    assert (tmp_path / "orders.jsonl.gz").read_bytes() == first
+
+
+def test_clear_output_removes_only_earlier_extracts_of_the_same_format(tmp_path):
+    for name in ("old.csv", "older.csv.gz", "keep.jsonl", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "nested.csv").write_text("x")
+    assert main(["--config", str(CARD), "--output-dir", str(tmp_path), "--n", "10",
+                 "--clear-output"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "card_transactions.csv", "keep.jsonl", "notes.txt", "sub"]
+    assert (sub / "nested.csv").exists()
+
+
+def test_validate_checks_and_writes_nothing(tmp_path, capsys):
+    assert main(["--config", str(CARD), "--validate", "--output-dir", str(tmp_path)]) == 0
+    assert "OK, 12 fields" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_seed_says_which_seed_was_used(tmp_path, capsys):
+    schema = json.loads(CARD.read_text())
+    del schema["seed"]
+    path = tmp_path / "noseed.json"
+    path.write_text(json.dumps(schema))
+    assert main(["--config", str(path), "--out", str(tmp_path / "x.csv"), "--n", "5"]) == 0
+    assert "no seed given: this run uses seed" in capsys.readouterr().err
+
+
+def test_bad_schema_exits_2_lists_every_problem_and_writes_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"schema": {"fields": [
+        {"name": "a", "type": "colour"}, {"name": "b", "type": "bool", "p_true": 3}]}}))
+    out = tmp_path / "out"
+    assert main(["--config", str(bad), "--output-dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "schema.fields[0].type: unknown type 'colour'" in err
+    assert "schema.fields[1].p_true: must be between 0 and 1" in err
+    assert "Traceback" not in err and not out.exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--n", "-1"], "--n must be >= 0"),
+    (["--n", "ten"], "invalid int value: 'ten'"),
+    (["--format", "xml"], "invalid choice: 'xml'"),
+    (["--out", "TMP/x.csv", "--output-dir", "TMP"], "--out cannot be combined"),
+    (["--out", "TMP/x.csv", "--format", "jsonl"], "disagrees with the suffix"),
+    (["--out", "TMP/x.csv", "--gzip"], "--gzip given but --out TMP/x.csv does not end in .gz"),
+    (["--format", "parquet", "--gzip"], "--gzip applies to csv and jsonl only"),
+    (["--config", "/nonexistent.json"], "/nonexistent.json: 1 problem\n  file not found"),
+])
+def test_bad_arguments_exit_2_with_a_clear_message(tmp_path, capsys, args, message):
+    args = [a.replace("TMP", str(tmp_path)) for a in args]
+    if "--out" not in args:
+        args += ["--output-dir", str(tmp_path)]
+    assert main(args) == 2
+    message = message.replace("TMP", str(tmp_path))
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_script_runs_as_a_file_from_anywhere(tmp_path):
+    script = REPO / "services/batch/generate_synthetic_data.py"
+    done = subprocess.run([sys.executable, str(script), "--config", str(CARD), "--out",
+                           str(tmp_path / "a.csv"), "--n", "20"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "wrote 20 rows" in done.stdout
