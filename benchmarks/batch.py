@@ -1,0 +1,80 @@
+"""Batch job wall time against one bare scan of the same files, in local mode.
+
+Generates the card schema (2,000,000 rows by default) into a temp folder, starts one Spark
+session, then times (after session start) the whole batch job and, in the same run, one
+bare scan (read with the same reading schema, then count) and one scan that parses every
+column. Target: job time at most 2x the bare scan.
+
+    .venv/bin/python benchmarks/batch.py [--rows 2000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pyspark.sql import functions as F  # noqa: E402
+
+from services.generator import write_dataset  # noqa: E402
+from services.schema import load_schema  # noqa: E402
+from services.spark.batch_job import APP_NAME, BatchSettings, publish  # noqa: E402
+from services.spark.cleansing import Roles  # noqa: E402
+from services.spark.extracts import list_extracts, read_extracts  # noqa: E402
+from services.spark.session import build_session  # noqa: E402
+
+CARD = REPO / "services/batch/schemas/card_transactions.json"
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    dataset = load_schema(CARD)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_dataset(dataset.with_overrides(entity_count=args.rows),
+                      folder / "input" / "card.csv", seed=1, workers=2)
+        settings = BatchSettings.from_env({
+            "SCHEMA_CONFIG_PATH": str(CARD), "INPUT_PATH": str(folder / "input"),
+            "OUT_PARQUET": str(folder / "out/analysis_parquet"),
+            "OUT_LOCAL_CSV": str(folder / "out/analysis_csv")})
+        spark = build_session(APP_NAME, None, {
+            "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
+            "spark.ui.showConsoleProgress": "false"})
+        spark.sparkContext.setLogLevel("ERROR")
+        try:
+            extracts = list_extracts(spark, settings.resolve(settings.input_path))
+
+            def frame():
+                return read_extracts(spark, extracts, dataset)[0]
+
+            timed(lambda: frame().count())  # warm the JVM once, as a running service would be
+            job = timed(lambda: publish(spark, settings, dataset, Roles.of(dataset.analysis)))
+            scan = timed(lambda: frame().count())
+            full = timed(lambda: frame().agg(*[F.max(F.length(c)) for c in frame().columns])
+                         .collect())
+        finally:
+            spark.stop()
+    print(f"{args.rows:,} rows, local[*] on this machine")
+    print(f"batch job (after session start): {job:.1f} s")
+    print(f"bare scan (same reading schema, count): {scan:.1f} s -> ratio {job / scan:.2f} "
+          f"(target <= 2)")
+    print(f"scan parsing every column: {full:.1f} s -> ratio {job / full:.2f}")
+
+
+if __name__ == "__main__":
+    main()

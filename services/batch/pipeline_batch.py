@@ -1,0 +1,45 @@
+"""The Spark batch pipeline (seed section 4): settings from the environment, see README."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repo's `services` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from services.common.cli import ArgumentParser, UsageError, configure_logging, run
+from services.schema import SchemaError
+from services.spark.batch_job import BatchSettings
+from services.spark.batch_job import run as run_job
+from services.spark.errors import spark_error_message
+
+log = logging.getLogger("batch")
+
+
+def job(argv: Sequence[str] | None) -> int:
+    parser = ArgumentParser(prog="pipeline_batch.py", description=__doc__)
+    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper(),
+                        choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level)
+    settings = BatchSettings.from_env(os.environ)
+    try:
+        return run_job(settings)
+    except (UsageError, SchemaError):
+        raise
+    except Exception as exc:
+        log.error("batch job failed: %s", spark_error_message(exc),
+                  exc_info=args.log_level == "DEBUG")
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(job, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""The output contract between the jobs and the dashboards: names, layouts, atomic writes.
+
+Batch (seed 4.5), under OUT_LOCAL_CSV = .../analysis_csv:
+  analysis_csv/part-*.csv       one CSV: <date>, <dimensions...>, record_count, sum_<m>...,
+                                count_<flag>..., avg_<m>..., rate_<flag>...
+  analysis_csv_kpis/part-*.csv  one row: the same measures over all rows
+  analysis_csv_quality.json     the data-quality report (QUALITY_KEYS)
+Streaming, under OUTPUT_PATH = .../streaming_product_revenue:
+  streaming_.../                Parquet sink (closed windows, final): <group>, window_start,
+                                window_end, revenue, event_count; committed files are the
+                                ones listed in _spark_metadata
+  streaming_..._live.json       open windows, provisional, rewritten each micro-batch
+                                (LIVE_KEYS; `windows` rows use the Parquet column names)
+  streaming_..._status.json     the last micro-batch's progress (STATUS_KEYS)
+Times in JSON are ISO-8601 UTC with a trailing Z; Parquet timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from services.schema import Analysis
+
+RECORD_COUNT = "record_count"
+WINDOW_START, WINDOW_END, REVENUE, EVENT_COUNT = (
+    "window_start", "window_end", "revenue", "event_count")
+UNKNOWN = "UNKNOWN"
+
+QUALITY_KEYS = ("dataset", "generated_at", "input_files", "rows_read", "rows_dropped",
+                "rows_aggregated", "defaulted", "duration_seconds")
+STATUS_KEYS = ("generated_at", "query_id", "run_id", "batch_id", "batch_time", "input_rows",
+               "input_rows_per_second", "processed_rows_per_second", "rows_dropped_late",
+               "rows_dropped_invalid", "batch_duration_ms", "watermark", "lag_messages",
+               "trigger_seconds", "group_field", "value_field", "mode")
+LIVE_KEYS = ("generated_at", "batch_id", "provisional", "group_field", "value_field",
+             "watermark", "windows")
+
+
+@dataclass(frozen=True)
+class BatchColumns:
+    """Column names of the batch aggregates, derived from the schema's analysis."""
+
+    date: str
+    dimensions: tuple[str, ...]
+    numeric: tuple[str, ...]
+    flags: tuple[str, ...]
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> BatchColumns:
+        return cls(analysis.date_column, analysis.dimensions, analysis.numeric_fields,
+                   analysis.boolean_fields)
+
+    @property
+    def sums(self) -> tuple[str, ...]:
+        return tuple(f"sum_{m}" for m in self.numeric)
+
+    @property
+    def averages(self) -> tuple[str, ...]:
+        return tuple(f"avg_{m}" for m in self.numeric)
+
+    @property
+    def counts(self) -> tuple[str, ...]:
+        return tuple(f"count_{f}" for f in self.flags)
+
+    @property
+    def rates(self) -> tuple[str, ...]:
+        return tuple(f"rate_{f}" for f in self.flags)
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        return (RECORD_COUNT, *self.sums, *self.counts, *self.averages, *self.rates)
+
+    @property
+    def detail(self) -> tuple[str, ...]:
+        return (self.date, *self.dimensions, *self.measures)
+
+
+@dataclass(frozen=True)
+class BatchOutputs:
+    csv_dir: Path
+
+    @property
+    def kpis_dir(self) -> Path:
+        return self.csv_dir.with_name(self.csv_dir.name + "_kpis")
+
+    @property
+    def quality_file(self) -> Path:
+        return self.csv_dir.with_name(self.csv_dir.name + "_quality.json")
+
+
+@dataclass(frozen=True)
+class StreamOutputs:
+    parquet_dir: Path
+
+    @property
+    def live_file(self) -> Path:
+        return self.parquet_dir.with_name(self.parquet_dir.name + "_live.json")
+
+    @property
+    def status_file(self) -> Path:
+        return self.parquet_dir.with_name(self.parquet_dir.name + "_status.json")
+
+
+def local_path(uri_or_path: str) -> Path:
+    """A local filesystem path from a plain path or a file:// URI."""
+    parsed = urlparse(uri_or_path)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    if parsed.scheme:
+        raise ValueError(f"not a local path: {uri_or_path}")
+    return Path(uri_or_path)
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON under a temporary name in the same folder, then rename: readers never see
+    half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=1, default=str)
+        os.chmod(temp, 0o644)  # readable by the dashboards, whoever runs them
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def committed_parquet_files(sink_dir: Path) -> list[Path]:
+    """The files a Spark file sink has committed, from its _spark_metadata log.
+
+    Files in the folder but not in the log come from failed or repeated micro-batches;
+    reading them would count rows twice. The log keeps one file per batch, compacted every
+    few batches into `<n>.compact`; the newest compact file plus the later batches list
+    every committed file.
+    """
+    log_dir = sink_dir / "_spark_metadata"
+    if not log_dir.is_dir():
+        return []
+    entries: dict[int, Path] = {}
+    for item in log_dir.iterdir():
+        stem = item.name.removesuffix(".compact")
+        if stem.isdigit() and not item.name.startswith("."):
+            entries[int(stem)] = item
+    latest_compact = max((n for n, p in entries.items() if p.name.endswith(".compact")),
+                         default=-1)
+    files: dict[str, Path] = {}
+    for batch in sorted(n for n in entries if n >= latest_compact):
+        for line in entries[batch].read_text(encoding="utf-8").splitlines()[1:]:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            path = local_path(record["path"])
+            if record.get("action", "add") == "delete":
+                files.pop(str(path), None)
+            else:
+                files[str(path)] = path
+    return [p for p in files.values() if p.exists()]

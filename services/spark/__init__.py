@@ -1,0 +1,1 @@
+"""Spark code shared by the batch and streaming jobs: session, cleansing, aggregates, I/O."""

@@ -1,0 +1,197 @@
+"""The batch pipeline (seed section 4): wait for extracts, cleanse, aggregate once, publish.
+
+Settings come from the environment with the spec's container defaults; `make demo` points
+them at ./data. The input is scanned exactly once: the raw aggregates are cached and every
+output (Parquet, CSV, KPIs, data-quality report) is derived from them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+
+from services.common.cli import UsageError
+from services.outputs import BatchOutputs, local_path, write_json_atomic
+from services.schema import Dataset, load_schema
+from services.spark import aggregates
+from services.spark.cleansing import Roles, normalise
+from services.spark.errors import spark_error_message
+from services.spark.extracts import (
+    Extract,
+    InputError,
+    read_extracts,
+    wait_for_extracts,
+)
+from services.spark.session import build_session
+from services.spark.storage import as_local_uri, is_local, replace_folder, sibling
+
+APP_NAME = "batch.schema_driven_pipeline"
+CONTAINER_SCHEMA = "/opt/services/batch/schemas/card_transactions.json"
+PACKAGED_SCHEMA = Path(__file__).resolve().parents[1] / "batch/schemas/card_transactions.json"
+
+log = logging.getLogger("batch")
+
+
+def parse_bool(name: str, raw: str | None, default: bool) -> bool:
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "y", "on"):
+        return True
+    if value in ("0", "false", "no", "n", "off"):
+        return False
+    raise UsageError(f"{name}={raw!r} is not a boolean; accepted: true/false, yes/no, 1/0")
+
+
+def parse_seconds(name: str, raw: str | None, default: float) -> float:
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{name}={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise UsageError(f"{name}={raw!r} must be >= 0")
+    return value
+
+
+def parse_count(name: str, raw: str | None, default: int) -> int:
+    if raw is None or raw.strip() == "":
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise UsageError(f"{name}={raw!r} must be a whole number >= 1")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    schema_path: str
+    use_hdfs: bool
+    input_path: str
+    out_parquet: str
+    out_local_csv: str
+    spark_master: str | None
+    shuffle_partitions: int
+    input_wait_seconds: float
+    csv_multiline: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> BatchSettings:
+        use_hdfs = parse_bool("USE_HDFS", env.get("USE_HDFS"), False)
+        namenode = env.get("HDFS_NAMENODE_URI", "hdfs://namenode:8020").rstrip("/")
+        base = f"{namenode}/data" if use_hdfs else "/opt/spark-data"
+        default_schema = CONTAINER_SCHEMA if Path(CONTAINER_SCHEMA).exists() else str(
+            PACKAGED_SCHEMA)
+        return cls(
+            schema_path=env.get("SCHEMA_CONFIG_PATH") or default_schema,
+            use_hdfs=use_hdfs,
+            input_path=env.get("INPUT_PATH") or f"{base}/input",
+            out_parquet=env.get("OUT_PARQUET") or f"{base}/output/analysis_parquet",
+            out_local_csv=env.get("OUT_LOCAL_CSV") or "/opt/spark-data/output/analysis_csv",
+            spark_master=env.get("SPARK_MASTER") or None,
+            shuffle_partitions=parse_count("SPARK_SHUFFLE_PARTITIONS",
+                                           env.get("SPARK_SHUFFLE_PARTITIONS"), 8),
+            input_wait_seconds=parse_seconds("INPUT_WAIT_SECONDS",
+                                             env.get("INPUT_WAIT_SECONDS"), 300.0),
+            csv_multiline=parse_bool("CSV_MULTILINE", env.get("CSV_MULTILINE"), False),
+        )
+
+    def resolve(self, uri: str) -> str:
+        """Paths without a scheme are local unless USE_HDFS (then fs.defaultFS decides)."""
+        return uri if self.use_hdfs else as_local_uri(uri)
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def lap(self) -> float:
+        now = time.monotonic()
+        elapsed, self.started = now - self.started, now
+        return elapsed
+
+
+def write_csv(spark: SparkSession, frame: DataFrame, uri: str) -> None:
+    """One CSV file (coalesced) with a header, swapped into place when complete."""
+    staged = sibling(uri, "tmp")
+    single = frame.coalesce(1)
+    single = single.sortWithinPartitions(*frame.columns[:-1]) if frame.columns else single
+    single.write.mode("overwrite").option("header", True).csv(staged)
+    replace_folder(spark, staged, uri)
+
+
+def run(settings: BatchSettings) -> int:
+    dataset = load_schema(settings.schema_path)
+    roles = Roles.of(dataset.analysis)
+    spark = build_session(APP_NAME, settings.spark_master, {
+        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions)})
+    try:
+        return publish(spark, settings, dataset, roles)
+    finally:
+        spark.stop()
+
+
+def publish(spark: SparkSession, settings: BatchSettings, dataset: Dataset, roles: Roles) -> int:
+    watch, total = Stopwatch(), Stopwatch()
+    extracts = wait_for_extracts(spark, settings.resolve(settings.input_path),
+                                 settings.input_wait_seconds)
+    log.info("found %d extract(s), %.1f MB, in %s", len(extracts),
+             sum(e.size for e in extracts) / 1e6, settings.input_path)
+    frame, empty = read_extracts(spark, extracts, dataset, settings.csv_multiline)
+    for extract in empty:
+        log.warning("empty extract skipped: %s", extract.uri)
+    if frame is None:
+        log.warning("every extract is empty: nothing to aggregate, outputs left as they were")
+        return 0
+    columns = aggregates.batch_columns(roles)
+    raw = aggregates.raw_aggregates(normalise(frame, dataset), roles).cache()
+    try:
+        detail = aggregates.detail(raw, columns)
+        (detail.write.mode("overwrite").option("partitionOverwriteMode", "dynamic")
+         .partitionBy(columns.date).parquet(settings.resolve(settings.out_parquet)))
+    except Exception:
+        culprit = unreadable_extract(spark, extracts)
+        if culprit:
+            raise InputError(culprit) from None
+        raise
+    log.info("scanned and aggregated the input, wrote Parquet to %s (%.1f s)",
+             settings.out_parquet, watch.lap())
+    csv_uri = as_local_uri(settings.out_local_csv)
+    write_csv(spark, detail, csv_uri)
+    write_csv(spark, aggregates.kpis(raw, columns), csv_uri.rstrip("/") + "_kpis")
+    quality = aggregates.quality_counts(raw, columns)
+    log.info("wrote CSV and KPIs to %s (%.1f s)", settings.out_local_csv, watch.lap())
+    log.info("rows read %d, dropped for an invalid timestamp %d, aggregated %d",
+             quality["rows_read"], quality["rows_dropped"]["invalid_timestamp"],
+             quality["rows_aggregated"])
+    if quality["rows_read"] == 0:
+        log.warning("the extracts hold a header but no rows")
+    report = {
+        "dataset": dataset.analysis.name,
+        "generated_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "input_files": [e.uri for e in extracts if e not in empty],
+        **quality,
+        "duration_seconds": round(total.lap(), 2),
+    }
+    if is_local(csv_uri):
+        write_json_atomic(BatchOutputs(local_path(csv_uri)).quality_file, report)
+    raw.unpersist()
+    log.info("batch job done in %.1f s", report["duration_seconds"])
+    return 0
+
+
+def unreadable_extract(spark: SparkSession, extracts: list[Extract]) -> str | None:
+    """After a failed scan, name the gzip extract that cannot be read, if there is one."""
+    for extract in extracts:
+        if extract.name.lower().endswith(".gz"):
+            try:
+                spark.read.text(extract.uri).count()
+            except Exception as inner:
+                return f"{extract.uri}: cannot be read ({spark_error_message(inner)})"
+    return None

@@ -1,0 +1,186 @@
+"""Schema-driven cleansing (seed 4.3), one code path for the batch and streaming jobs.
+
+`normalise` keeps every row and adds a validity flag and 0/1 indicator columns saying which
+values were defaulted, so the batch job can count data-quality problems inside its single
+aggregation pass. `cleanse` is the plain DataFrame -> DataFrame transform: normalise, then
+drop the rows without a valid timestamp and the bookkeeping columns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from services.outputs import UNKNOWN
+from services.schema import Analysis, Dataset
+from services.schema.fields import DatetimeField
+
+VALID_TS = "_valid_ts"
+INDICATOR_PREFIX = "_dq__"
+
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+
+# Tried in order when the schema does not say how its timestamps are written.
+FALLBACK_PATTERNS = (
+    "yyyy-MM-dd HH:mm:ss", "yyyy/MM/dd HH:mm:ss", "dd/MM/yyyy HH:mm:ss", "MM/dd/yyyy HH:mm:ss",
+    "dd-MM-yyyy HH:mm:ss", "yyyy-MM-dd HH:mm", "dd/MM/yyyy", "MM/dd/yyyy", "yyyyMMddHHmmss",
+)
+
+STRFTIME_TO_SPARK = {
+    "Y": "yyyy", "y": "yy", "m": "MM", "d": "dd", "H": "HH", "I": "hh", "M": "mm", "S": "ss",
+    "f": "SSSSSS", "p": "a", "b": "MMM", "B": "MMMM", "a": "EEE", "A": "EEEE", "j": "DDD",
+    "z": "Z",
+}
+
+
+class MissingColumnError(ValueError):
+    """A column the analysis needs is not in the data."""
+
+
+def normalise_name(name: str) -> str:
+    return name.strip().lower()
+
+
+def spark_pattern(strftime: str) -> str | None:
+    """The Spark datetime pattern for a strftime pattern, or None when it has a directive
+    Spark cannot express."""
+    out, pos = [], 0
+    for match in re.finditer(r"%(.)", strftime):
+        literal = strftime[pos:match.start()]
+        if literal:
+            out.append("'" + literal.replace("'", "''") + "'")
+        directive = match.group(1)
+        if directive == "%":
+            out.append("'%'")
+        elif directive in STRFTIME_TO_SPARK:
+            out.append(STRFTIME_TO_SPARK[directive])
+        else:
+            return None
+        pos = match.end()
+    if strftime[pos:]:
+        out.append("'" + strftime[pos:].replace("'", "''") + "'")
+    return "".join(out)
+
+
+def parse_timestamp(raw: Column, field: DatetimeField | None = None) -> Column:
+    """A timestamp from text (or numbers) as the schema declares it, trying common formats
+    when it does not; null when nothing parses."""
+    text = F.trim(raw.cast("string"))
+    if field is not None and field.format in ("epoch_s", "epoch_ms"):
+        number = text.try_cast("long")
+        return (F.timestamp_seconds(number) if field.format == "epoch_s"
+                else F.timestamp_millis(number))
+    candidates = []
+    if field is not None and field.is_strftime:
+        pattern = spark_pattern(field.format)
+        if pattern:
+            candidates.append(F.try_to_timestamp(text, F.lit(pattern)))
+    candidates.append(text.try_cast("timestamp"))
+    candidates += [F.try_to_timestamp(text, F.lit(p)) for p in FALLBACK_PATTERNS]
+    return F.coalesce(*candidates)
+
+
+def parse_boolean(raw: Column) -> Column:
+    """true/false/yes/no/y/n/1/0 in any case; null for anything else."""
+    word = F.lower(F.trim(raw.cast("string")))
+    return (F.when(word.isin(*TRUE_WORDS), F.lit(True))
+            .when(word.isin(*FALSE_WORDS), F.lit(False))
+            .otherwise(word.try_cast("boolean")))
+
+
+def indicator(column: str, reason: str) -> str:
+    return f"{INDICATOR_PREFIX}{column}__{reason}"
+
+
+def parse_indicator(name: str) -> tuple[str, str]:
+    column, reason = name[len(INDICATOR_PREFIX):].rsplit("__", 1)
+    return column, reason
+
+
+def _flag(condition: Column) -> Column:
+    return F.when(condition, F.lit(1)).otherwise(F.lit(0))
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The analysis' columns under their normalised names."""
+
+    timestamp: str
+    date: str
+    dimensions: tuple[str, ...]
+    numeric: tuple[str, ...]
+    flags: tuple[str, ...]
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> Roles:
+        if not analysis.timestamp_field:
+            raise MissingColumnError("the schema names no timestamp field (analysis."
+                                     "timestamp_field, or a datetime field)")
+        ts = normalise_name(analysis.timestamp_field)
+        return cls(ts, f"{ts}_date", tuple(map(normalise_name, analysis.dimensions)),
+                   tuple(map(normalise_name, analysis.numeric_fields)),
+                   tuple(map(normalise_name, analysis.boolean_fields)))
+
+
+def normalise(df: DataFrame, dataset: Dataset) -> DataFrame:
+    """Every row, cleansed, with VALID_TS and the 0/1 quality indicator columns."""
+    roles = Roles.of(dataset.analysis)
+    names = [normalise_name(c) for c in df.columns]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise MissingColumnError(f"columns {duplicates} appear twice once names are "
+                                 "lower-cased and trimmed")
+    df = df.toDF(*names)
+    present = set(names)
+    if roles.timestamp not in present:
+        raise MissingColumnError(f"the timestamp column {roles.timestamp!r} (analysis."
+                                 f"timestamp_field) is not in the data; columns: "
+                                 f"{', '.join(names)}")
+    declared = {normalise_name(f.name): f for f in dataset.fields}
+    ts_field = declared.get(roles.timestamp)
+    parsed_ts = parse_timestamp(F.col(roles.timestamp),
+                                ts_field if isinstance(ts_field, DatetimeField) else None)
+    replaced: dict[str, Column] = {roles.timestamp: parsed_ts}
+    extra: dict[str, Column] = {}
+    for name in roles.dimensions:
+        if name in present:
+            value = F.trim(F.col(name).cast("string"))
+            blank = value.isNull() | (value == "")
+            replaced[name] = F.when(blank, F.lit(UNKNOWN)).otherwise(value)
+            extra[indicator(name, "blank_to_UNKNOWN")] = _flag(blank)
+        else:
+            replaced[name] = F.lit(UNKNOWN)
+            extra[indicator(name, "missing_column_to_UNKNOWN")] = F.lit(1)
+    for name in roles.numeric:
+        if name in present:
+            number = F.trim(F.col(name).cast("string")).try_cast("double")
+            replaced[name] = F.coalesce(number, F.lit(0.0))
+            extra[indicator(name, "null_or_invalid_to_0")] = _flag(number.isNull())
+        else:
+            replaced[name] = F.lit(0.0)
+            extra[indicator(name, "missing_column_to_0")] = F.lit(1)
+    for name in roles.flags:
+        if name in present:
+            flag = parse_boolean(F.col(name))
+            replaced[name] = F.coalesce(flag, F.lit(False))
+            extra[indicator(name, "unparsed_to_false")] = _flag(flag.isNull())
+        else:
+            replaced[name] = F.lit(False)
+            extra[indicator(name, "missing_column_to_false")] = F.lit(1)
+    # One projection from the raw columns (indicators must see raw values), then the date.
+    columns = [replaced.pop(n).alias(n) if n in replaced else F.col(n) for n in names]
+    columns += [expr.alias(n) for n, expr in replaced.items()]  # injected missing columns
+    columns += [expr.alias(n) for n, expr in extra.items()]
+    ts = F.col(roles.timestamp)
+    return df.select(*columns).withColumns(
+        {roles.date: F.to_date(ts), VALID_TS: ts.isNotNull()})
+
+
+def cleanse(df: DataFrame, dataset: Dataset) -> DataFrame:
+    """Seed 4.3 as one transform: rows without a valid timestamp dropped, the rest cleansed."""
+    out = normalise(df, dataset).where(F.col(VALID_TS))
+    return out.drop(VALID_TS, *[c for c in out.columns if c.startswith(INDICATOR_PREFIX)])
