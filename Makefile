@@ -20,10 +20,19 @@ test: setup-test
 lint: setup
 	@$(VENV)/bin/ruff check .
 
-setup: $(STAMPS)/python
+setup: $(STAMPS)/python $(STAMPS)/jvm $(STAMPS)/node
 
 setup-test: setup
+	@scripts/setup.sh chromium
 
 $(STAMPS)/python: pyproject.toml scripts/setup.sh
 	@scripts/setup.sh python
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/jvm: $(wildcard jvm/*/pom.xml) scripts/setup.sh
+	@scripts/setup.sh jvm
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/node: package.json package-lock.json scripts/setup.sh
+	@scripts/setup.sh node
 	@mkdir -p $(STAMPS) && touch $@

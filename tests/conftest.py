@@ -1,0 +1,116 @@
+"""Session fixtures for the real components: one local Spark session, and one Kafka broker,
+one HDFS and one Spark standalone cluster started on free loopback ports in a temp folder,
+each at most once per test run and stopped by pid at the end. An engine that cannot start
+makes its tests error with the engine's own message (and log tail), never hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from services.infra import jars, process
+from services.infra.engine import Engine
+from services.infra.errors import EngineError, JarsMissingError
+from services.infra.hdfs import Hdfs, HdfsDetails
+from services.infra.kafka import Kafka, KafkaDetails
+from services.infra.spark import Spark, SparkDetails
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# Settings the project's services read; a developer's shell must not leak them into tests.
+PROJECT_SETTINGS = (
+    "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPIC", "EVENT_INPUT_DIR", "EVENTS_PER_SECOND",
+    "KAFKA_CONNECT_TIMEOUT", "LOG_LEVEL", "SCHEMA_CONFIG_PATH", "GENERATOR_OUTPUT_DIR",
+    "USE_HDFS", "HDFS_NAMENODE_URI", "INPUT_PATH", "OUT_PARQUET", "OUT_LOCAL_CSV",
+    "SPARK_MASTER", "INPUT_WAIT_SECONDS", "CSV_MULTILINE", "OUTPUT_PATH", "CHECKPOINT_DIR",
+    "STREAM_TRIGGER_INTERVAL", "STARTING_OFFSETS", "STREAM_MODE", "STREAM_GROUP_FIELD",
+    "STREAM_VALUE_FIELD", "STREAM_MAX_OFFSETS_PER_TRIGGER", "STREAM_LIVE_VIEW",
+    "STREAM_MONITOR_DIR", "SPARK_KAFKA_PACKAGE", "SPARK_SHUFFLE_PARTITIONS",
+    "DASHBOARD_HOST", "DASHBOARD_PORT", "DASHBOARD_REFRESH_SECONDS", "DASHBOARD_STALE_AFTER",
+    "STREAMING_DASHBOARD_HOST", "STREAMING_DASHBOARD_PORT",
+    "STREAMING_DASHBOARD_REFRESH_SECONDS", "STREAMING_DASHBOARD_STALE_AFTER", "STREAM_TOP_N",
+    "CHARTJS_PATH",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts without the project's settings and cannot leak env changes."""
+    snapshot = dict(os.environ)
+    for name in PROJECT_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    yield
+    os.environ.clear()
+    os.environ.update(snapshot)
+
+
+def _run_engine(engine: Engine[Any]) -> Iterator[Any]:
+    """Start `engine`, yield its details, stop it and check none of its processes survive."""
+    try:
+        status, _ = engine.start()
+    except EngineError as exc:
+        failure = f"{engine.name} did not start:\n{exc}"
+    else:
+        failure = ""
+    if failure:
+        pytest.fail(failure, pytrace=False)
+    records = engine.records()
+    try:
+        yield status.details
+    finally:
+        engine.stop()
+        survivors = {d: r.pid for d, r in records.items() if process.is_alive(r)}
+        assert not survivors, f"{engine.name} processes survived stop: {survivors}"
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaDetails]:
+    yield from _run_engine(Kafka(tmp_path_factory.mktemp("kafka"), die_with_caller=True))
+
+
+@pytest.fixture(scope="session")
+def hdfs_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HdfsDetails]:
+    yield from _run_engine(Hdfs(tmp_path_factory.mktemp("hdfs"), die_with_caller=True))
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkDetails]:
+    yield from _run_engine(Spark(tmp_path_factory.mktemp("spark"), die_with_caller=True))
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
+    """A local[2] SparkSession, small and deterministic; with the Kafka connector when the
+    project cache (or SPARK_KAFKA_JAR_DIR) has it."""
+    from pyspark.sql import SparkSession  # slow to import; only tests that use it pay
+
+    work = tmp_path_factory.mktemp("spark-local")
+    builder = (
+        SparkSession.builder.master("local[2]")
+        .appName("tests")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "1g")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.warehouse.dir", str(work / "warehouse"))
+        .config("spark.local.dir", str(work / "tmp"))
+        # Python workers must import pyspark: use this interpreter, not `python3` on PATH.
+        .config("spark.pyspark.python", sys.executable)
+    )
+    with contextlib.suppress(JarsMissingError):
+        builder = builder.config("spark.jars", ",".join(str(p) for p in jars.spark_kafka_jars()))
+    session = builder.getOrCreate()
+    try:
+        yield session
+    finally:
+        session.stop()
+
