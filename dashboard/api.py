@@ -1,0 +1,104 @@
+"""The batch dashboard's JSON API; every answer uses the shared envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from dashboard import metrics
+from dashboard.context import BatchContext
+from services.web.cache import latest_mtime, version_of
+from services.web.envelope import BadRequest, NoData, OutputProblem, int_arg, ok
+from services.web.freshness import assess
+
+bp = Blueprint("api", __name__)
+
+
+def ctx() -> BatchContext:
+    return current_app.extensions["batch"]
+
+
+
+@bp.get("/meta")
+def meta() -> Response:
+    c = ctx()
+    signatures = c.store.signatures()
+    freshness = assess(latest_mtime(signatures), c.settings.refresh_seconds,
+                       c.settings.stale_after)
+    version = version_of(signatures)
+    outputs = c.store.outputs
+    return ok({
+        **c.labels.to_json(),
+        "date_column": c.columns.date,
+        "refresh_seconds": c.settings.refresh_seconds,
+        "stale_after": c.settings.stale_after,
+        "freshness": freshness.to_json(),
+        "version": version,
+        "sources": {
+            "aggregates": str(outputs.csv_dir),
+            "kpis": str(outputs.kpis_dir),
+            "quality": str(outputs.quality_file),
+        },
+    })
+
+
+@bp.get("/kpis")
+def kpis() -> Response:
+    c = ctx()
+    return ok(metrics.kpis(c.store.kpis(), c.columns, c.labels))
+
+
+@bp.get("/trend")
+def trend() -> Response:
+    c = ctx()
+    if c.dataset.analysis.timestamp_field is None:
+        raise NoData("The schema's analysis section names no timestamp field.")
+    return ok(c.store.derived("trend", None, lambda f: metrics.trend(f, c.columns)))
+
+
+@bp.get("/segments")
+def segments() -> Response:
+    c = ctx()
+    limit = int_arg("limit", 10, 1, 100)
+    return ok(c.store.derived("segments", limit,
+                              lambda f: metrics.segments(f, c.columns, limit)))
+
+
+@bp.get("/breakdown")
+def breakdown() -> Response:
+    c = ctx()
+    dims = c.columns.dimensions
+    if not dims:
+        raise NoData("The schema's analysis section declares no dimensions.")
+    dimension = request.args.get("dimension", dims[0])
+    if dimension not in dims:
+        raise BadRequest(f"dimension={dimension!r} is not one of the schema's dimensions: "
+                         f"{', '.join(dims)}.")
+    return ok(c.store.derived("breakdown", dimension,
+                              lambda f: metrics.breakdown(f, c.columns, dimension)))
+
+
+@bp.get("/rows")
+def rows() -> Response:
+    c = ctx()
+    limit = int_arg("limit", 25, 1, 500)
+    return ok(c.store.derived("rows", limit,
+                              lambda f: metrics.sample_rows(f, c.columns, c.labels, limit)))
+
+
+@bp.get("/quality")
+def quality() -> Response:
+    return ok(quality_payload(ctx().store.quality()))
+
+
+def quality_payload(report: dict[str, Any]) -> dict[str, Any]:
+    """The report as written, plus the totals the page shows first."""
+    dropped = report.get("rows_dropped") or {}
+    if not isinstance(dropped, dict):
+        raise OutputProblem("The data-quality report's rows_dropped should be an object.")
+    dropped_total = sum(v for v in dropped.values() if isinstance(v, (int, float)))
+    rows_read = report.get("rows_read")
+    kept = (1 - dropped_total / rows_read) if isinstance(rows_read, (int, float)) \
+        and rows_read else None
+    return {**report, "rows_dropped_total": dropped_total, "kept_rate": kept}

@@ -1,0 +1,149 @@
+"""Reading the batch job's outputs (seed 4.5): the aggregate CSV folder, the one-row KPI
+folder and the quality report, each cached by its files' modification times and sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from services.outputs import QUALITY_KEYS, RECORD_COUNT, BatchColumns, BatchOutputs
+from services.web.cache import MtimeCache, Signature, file_signature, folder_signature
+from services.web.envelope import BadData, NoData, OutputProblem
+from services.web.files import read_json_object
+
+T = TypeVar("T")
+
+
+def is_part_csv(name: str) -> bool:
+    return name.startswith("part-") and name.endswith(".csv")
+
+
+def _keep(name: str) -> bool:
+    return is_part_csv(name) or name == "_SUCCESS"
+
+
+class BatchStore:
+    """The batch outputs as frames and derived payloads, rebuilt only when files change."""
+
+    def __init__(self, outputs: BatchOutputs, columns: BatchColumns,
+                 cache: MtimeCache | None = None):
+        self.outputs = outputs
+        self.columns = columns
+        self.cache = cache or MtimeCache()
+
+    # signatures: a scandir and a few stat() calls, the whole cost of a warm request
+    def detail_signature(self) -> Signature:
+        return folder_signature(self.outputs.csv_dir, _keep)
+
+    def kpis_signature(self) -> Signature:
+        return folder_signature(self.outputs.kpis_dir, _keep)
+
+    def quality_signature(self) -> Signature:
+        return file_signature(self.outputs.quality_file)
+
+    def signatures(self) -> tuple[Signature, ...]:
+        return (self.detail_signature(), self.kpis_signature(), self.quality_signature())
+
+    def derived(self, name: str, params: Hashable,
+                compute: Callable[[pd.DataFrame], T]) -> T:
+        """A payload computed from the aggregate rows, cached until the CSV changes."""
+        signature = self.detail_signature()
+        return self.cache.get(("derived", name, params), signature,
+                              lambda: compute(self._detail(signature)), remember=(OutputProblem,))
+
+    def detail(self) -> pd.DataFrame:
+        return self._detail(self.detail_signature())
+
+    def kpis(self) -> dict[str, Any]:
+        """The one KPI row as a dict of floats/ints (NaN for an empty measure)."""
+        signature = self.kpis_signature()
+
+        def build() -> dict[str, Any]:
+            frame = read_part_csvs(self.outputs.kpis_dir, "KPI output", self.columns.measures,
+                                   self.columns)
+            return frame.iloc[0].to_dict()
+
+        return self.cache.get("kpis", signature, build, remember=(OutputProblem,))
+
+    def quality(self) -> dict[str, Any]:
+        path = self.outputs.quality_file
+        return self.cache.get("quality", self.quality_signature(),
+                              lambda: read_json_object(path, "data-quality report", QUALITY_KEYS),
+                              remember=(OutputProblem,))
+
+    def _detail(self, signature: Signature) -> pd.DataFrame:
+        return self.cache.get(
+            "detail", signature,
+            lambda: read_part_csvs(self.outputs.csv_dir, "batch output", self.columns.detail,
+                                   self.columns),
+            remember=(OutputProblem,))
+
+
+def part_files(folder: Path, what: str) -> list[Path]:
+    if not folder.is_dir():
+        raise NoData(f"No {what} yet: the folder {folder} does not exist. "
+                     "Run the batch job to create it.")
+    parts = sorted(p for p in folder.iterdir() if is_part_csv(p.name))
+    if not parts:
+        raise NoData(f"No {what} yet: {folder} holds no part-*.csv file "
+                     "(the batch job may still be writing).")
+    return parts
+
+
+def read_part_csvs(folder: Path, what: str, required: tuple[str, ...],
+                   columns: BatchColumns) -> pd.DataFrame:
+    """All part files of a Spark CSV folder as one frame, typed; problems named plainly."""
+    frames = [read_part_csv(path, what, required, columns)
+              for path in part_files(folder, what)]
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if frame.empty:
+        raise NoData(f"The {what} in {folder} has a header but no rows yet.")
+    return frame
+
+
+def read_part_csv(path: Path, what: str, required: tuple[str, ...],
+                  columns: BatchColumns) -> pd.DataFrame:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadData(f"The {what} file {path} cannot be read: {exc}.") from None
+    if not raw.strip():
+        raise NoData(f"The {what} file {path} is empty; waiting for the job to write it.")
+    if not raw.endswith(b"\n"):
+        raise BadData(f"The {what} file {path} ends in the middle of a line: it looks "
+                      "half-written. Waiting for the job to finish it.")
+    header = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise BadData(f"The {what} file {path} lacks the column(s) {', '.join(missing)} that "
+                      f"the schema's analysis section implies; its header is "
+                      f"{', '.join(header)}. Was it written for another schema?")
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(raw),
+            convert_options=pacsv.ConvertOptions(column_types=_types(header, columns),
+                                                 strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        detail = str(exc).splitlines()[0]
+        raise BadData(f"The {what} file {path} is corrupt or half-written: {detail}.") from None
+    return table.to_pandas()
+
+
+def _types(header: list[str], columns: BatchColumns) -> dict[str, pa.DataType]:
+    text = {columns.date, *columns.dimensions}
+    whole = {RECORD_COUNT, *columns.counts}
+    types: dict[str, pa.DataType] = {}
+    for name in header:
+        if name in text:
+            types[name] = pa.string()
+        elif name in whole:
+            types[name] = pa.int64()
+        elif name in columns.measures:
+            types[name] = pa.float64()
+    return types

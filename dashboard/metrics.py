@@ -1,0 +1,166 @@
+"""Pure functions from the batch aggregate rows to the JSON payloads the page draws.
+
+Sums are re-aggregated from the daily rows; averages and rates are recomputed from sums and
+counts (never averaged averages), so every figure agrees with the KPI row.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from services.outputs import RECORD_COUNT, BatchColumns
+from services.web.envelope import NoData
+from services.web.labels import DatasetLabels
+
+BREAKDOWN_MAX = 12
+
+
+def number(value: Any, digits: int = 6) -> float | int | None:
+    """A JSON-safe number: NaN and infinities become null, whole counts stay ints, floats are
+    rounded (sums of cents to 2 places) so no 0.1 + 0.2 noise reaches the page."""
+    if value is None:
+        return None
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(as_float) or math.isinf(as_float):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    return round(as_float, digits)
+
+
+def rounded_sum(value: Any) -> float | int | None:
+    return number(value, 2)
+
+
+def value_column(columns: BatchColumns) -> str:
+    """What the charts plot: the sum of the main metric, or the record count without one."""
+    return columns.sums[0] if columns.numeric else RECORD_COUNT
+
+
+def kpis(row: dict[str, Any], columns: BatchColumns, labels: DatasetLabels) -> dict[str, Any]:
+    metric = None
+    if labels.metric is not None:
+        name = labels.metric.name
+        metric = {**labels.metric.to_json(), "sum": number(row.get(f"sum_{name}")),
+                  "avg": number(row.get(f"avg_{name}"))}
+    flags = [{**flag.to_json(), "rate": number(row.get(f"rate_{flag.name}")),
+              "count": _int(row.get(f"count_{flag.name}"))} for flag in labels.flags]
+    return {"records": _int(row.get(RECORD_COUNT)), "metric": metric, "flags": flags}
+
+
+def trend(frame: pd.DataFrame, columns: BatchColumns) -> dict[str, Any]:
+    """The main metric per day, with a 7-day moving average once there are two weeks."""
+    column = value_column(columns)
+    daily = (frame.groupby(columns.date, sort=True)[[column, RECORD_COUNT]].sum()
+             .reset_index())
+    values = daily[column].astype(float)
+    average = values.rolling(7, min_periods=7).mean() if len(daily) >= 14 else None
+    return {
+        "dates": daily[columns.date].astype(str).tolist(),
+        "values": [rounded_sum(v) for v in values],
+        "records": [_int(v) for v in daily[RECORD_COUNT]],
+        "moving_average": None if average is None else [rounded_sum(v) for v in average],
+        "value_column": column,
+    }
+
+
+def segments(frame: pd.DataFrame, columns: BatchColumns, limit: int) -> dict[str, Any]:
+    """The top segments by the first two dimensions (one when the schema has one)."""
+    dims = list(columns.dimensions[:2])
+    if not dims:
+        raise NoData("The schema's analysis section declares no dimensions to segment by.")
+    column = value_column(columns)
+    grouped = (frame.groupby(dims, sort=False)[[column, RECORD_COUNT]].sum()
+               .sort_values(column, ascending=False))
+    total = float(grouped[column].sum())
+    rows = []
+    for keys, values in grouped.head(limit).iterrows():
+        parts = [str(k) for k in (keys if isinstance(keys, tuple) else (keys,))]
+        rows.append({"keys": parts, "value": rounded_sum(values[column]),
+                     "records": _int(values[RECORD_COUNT]),
+                     "share": number(values[column] / total) if total else None})
+    return {"dimensions": dims, "segments": rows, "total_segments": len(grouped),
+            "value_column": column}
+
+
+def breakdown(frame: pd.DataFrame, columns: BatchColumns, dimension: str) -> dict[str, Any]:
+    """Every value of one dimension, largest first; past BREAKDOWN_MAX the rest are summed."""
+    column = value_column(columns)
+    measures = [column, RECORD_COUNT, *columns.counts]
+    grouped = (frame.groupby(dimension, sort=False)[list(dict.fromkeys(measures))].sum()
+               .sort_values(column, ascending=False))
+    total = float(grouped[column].sum())
+    head, rest = grouped.head(BREAKDOWN_MAX), grouped.iloc[BREAKDOWN_MAX:]
+    rows = [_breakdown_row(str(key), values, column, columns, total, other=False)
+            for key, values in head.iterrows()]
+    if len(rest):
+        rows.append(_breakdown_row(f"{len(rest)} more", rest.sum(), column, columns, total,
+                                   other=True))
+    return {"dimension": dimension, "rows": rows, "distinct": len(grouped),
+            "value_column": column}
+
+
+def _breakdown_row(key: str, values: pd.Series, column: str, columns: BatchColumns,
+                   total: float, *, other: bool) -> dict[str, Any]:
+    records = float(values[RECORD_COUNT])
+    row: dict[str, Any] = {
+        "value": key, "other": other, "total": rounded_sum(values[column]),
+        "records": _int(values[RECORD_COUNT]),
+        "share": number(values[column] / total) if total else None,
+        "average": number(values[column] / records) if records and columns.numeric else None,
+    }
+    row["rates"] = {flag: number(values[f"count_{flag}"] / records) if records else None
+                    for flag in columns.flags}
+    return row
+
+
+def sample_rows(frame: pd.DataFrame, columns: BatchColumns, labels: DatasetLabels,
+                limit: int) -> dict[str, Any]:
+    """The newest aggregate rows, largest first within a day, with a kind per column so the
+    page formats money, counts and rates without guessing."""
+    column = value_column(columns)
+    per_day = frame.groupby(columns.date, sort=True).size().iloc[::-1].cumsum()
+    newest_days = per_day.index[: int((per_day < limit).sum()) + 1]
+    recent = frame[frame[columns.date].isin(newest_days)]  # sort a few days, not all rows
+    ordered = recent.sort_values([columns.date, column], ascending=[False, False]).head(limit)
+    spec = _column_spec(columns, labels)
+    rows = [[_cell(value, kind) for value, (_, _, kind) in zip(record, spec, strict=True)]
+            for record in ordered[[name for name, _, _ in spec]].itertuples(index=False)]
+    return {"columns": [{"name": n, "label": lbl, "kind": k} for n, lbl, k in spec],
+            "rows": rows, "total_rows": len(frame)}
+
+
+def _column_spec(columns: BatchColumns, labels: DatasetLabels) -> list[tuple[str, str, str]]:
+    money = {f"sum_{labels.metric.name}", f"avg_{labels.metric.name}"} \
+        if labels.metric is not None and labels.metric.money else set()
+    dim_labels = {d.name: d.label for d in labels.dimensions}
+    flag_labels = {f.name: f.label for f in labels.flags}
+    spec = [(columns.date, "Date", "date")]
+    spec += [(d, dim_labels.get(d, d), "text") for d in columns.dimensions]
+    spec.append((RECORD_COUNT, "Records", "count"))
+    for metric in columns.numeric:
+        for prefix, word in (("sum", "Total"), ("avg", "Avg")):
+            name = f"{prefix}_{metric}"
+            spec.append((name, f"{word} {metric.replace('_', ' ')}",
+                         "money" if name in money else "number"))
+    spec += [(f"rate_{f}", f"{flag_labels.get(f, f)} rate", "rate") for f in columns.flags]
+    return spec
+
+
+def _cell(value: Any, kind: str) -> Any:
+    if kind in ("date", "text"):
+        return str(value)
+    if kind == "count":
+        return _int(value)
+    return number(value)
+
+
+def _int(value: Any) -> int | None:
+    as_number = number(value)
+    return None if as_number is None else round(as_number)

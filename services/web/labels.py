@@ -1,0 +1,76 @@
+"""Labels and currency for the pages, from the schema's `analysis` section, so nothing on a
+page is written for one dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.schema import Dataset
+from services.schema.fields import INTEGER
+
+_PREFIXES = ("is", "has", "label")
+
+
+def humanize(name: str) -> str:
+    """`merchant_cat` -> "Merchant cat", `is_international` -> "International"."""
+    words = [w for w in name.replace("-", "_").split("_") if w]
+    if len(words) > 1 and words[0].lower() in _PREFIXES:
+        words = words[1:]
+    text = " ".join(words) or name
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    label: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label}
+
+
+@dataclass(frozen=True)
+class Metric(Label):
+    """A numeric measure; `money` when the schema names a currency and the field is not a
+    count (integer fields such as a quantity are never shown as money)."""
+
+    money: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "money": self.money}
+
+
+@dataclass(frozen=True)
+class DatasetLabels:
+    title: str
+    currency: str | None
+    dimensions: tuple[Label, ...]
+    metric: Metric | None
+    flags: tuple[Label, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "currency": self.currency,
+            "dimensions": [d.to_json() for d in self.dimensions],
+            "metric": None if self.metric is None else self.metric.to_json(),
+            "flags": [f.to_json() for f in self.flags],
+        }
+
+
+def dataset_labels(dataset: Dataset) -> DatasetLabels:
+    """The analysis section as labels; the main metric is the first numeric field."""
+    analysis = dataset.analysis
+    metric = None
+    if analysis.numeric_fields:
+        name = analysis.numeric_fields[0]
+        money = bool(analysis.currency) and dataset.field(name).value_kind != INTEGER
+        metric = Metric(name, humanize(name), money)
+    return DatasetLabels(
+        title=analysis.name,
+        currency=analysis.currency or None,
+        dimensions=tuple(Label(d, humanize(d)) for d in analysis.dimensions),
+        metric=metric,
+        flags=tuple(Label(f, humanize(f)) for f in analysis.boolean_fields),
+    )

@@ -1,0 +1,96 @@
+"""The streaming dashboard's JSON API; every answer uses the shared envelope."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+
+from services.web.cache import latest_mtime, version_of
+from services.web.envelope import OutputProblem, int_arg, ok
+from services.web.freshness import Freshness, assess
+from streaming_dashboard import metrics
+from streaming_dashboard.context import StreamContext
+
+bp = Blueprint("api", __name__)
+RECENT_WINDOWS = 48
+
+
+def ctx() -> StreamContext:
+    return current_app.extensions["streaming"]
+
+
+
+def freshness(c: StreamContext) -> Freshness:
+    """Alive while some output changed within N trigger intervals (the job's own cadence)."""
+    interval = c.settings.refresh_seconds
+    try:
+        trigger = c.store.status().get("trigger_seconds")
+    except OutputProblem:
+        trigger = None
+    if isinstance(trigger, (int, float)) and not isinstance(trigger, bool) and trigger > 0:
+        interval = max(interval, float(trigger))
+    return assess(latest_mtime(c.store.signatures()), interval, c.settings.stale_after)
+
+
+@bp.get("/meta")
+def meta() -> Response:
+    c = ctx()
+    signatures = c.store.signatures()
+    group = c.default_group
+    with contextlib.suppress(OutputProblem):
+        group = c.store.windows().group
+    outputs = c.store.outputs
+    return ok({
+        "title": c.labels.title,
+        "currency": c.labels.currency,
+        "group_field": group,
+        "group_label": c.group_label(group),
+        "value_field": "revenue",
+        "value_label": "Revenue",
+        "money": c.labels.currency is not None,
+        "top_n": c.settings.top_n,
+        "refresh_seconds": c.settings.refresh_seconds,
+        "stale_after": c.settings.stale_after,
+        "freshness": freshness(c).to_json(),
+        "version": version_of(signatures),
+        "sources": {"sink": str(outputs.parquet_dir), "live": str(outputs.live_file),
+                    "status": str(outputs.status_file)},
+    })
+
+
+@bp.get("/timeline")
+def timeline() -> Response:
+    c = ctx()
+    windows = int_arg("windows", RECENT_WINDOWS, 1, 1000)
+    top_n = c.settings.top_n
+    return ok(c.store.derived("timeline", windows,
+                              lambda w: metrics.timeline(w, top_n, windows)))
+
+
+@bp.get("/leaderboard")
+def leaderboard() -> Response:
+    c = ctx()
+    limit = int_arg("limit", c.settings.top_n, 1, 100)
+    return ok(c.store.derived("leaderboard", limit, lambda w: metrics.leaderboard(w, limit)))
+
+
+@bp.get("/windows")
+def windows() -> Response:
+    c = ctx()
+    return ok(c.store.derived("windows", RECENT_WINDOWS,
+                              lambda w: metrics.window_health(w, RECENT_WINDOWS)))
+
+
+@bp.get("/stream")
+def stream() -> Response:
+    c = ctx()
+    status = c.store.status()
+    return ok(stream_payload(status, list(c.store.history), freshness(c)))
+
+
+def stream_payload(status: dict[str, Any], history: list[dict[str, Any]],
+                   fresh: Freshness) -> dict[str, Any]:
+    """The status file as written, the dashboard's verdict, and the recent input rates."""
+    return {**status, "freshness": fresh.to_json(), "history": history}

@@ -1,0 +1,23 @@
+"""What the streaming dashboard's views share for one app: settings, labels, the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.web.labels import DatasetLabels, humanize
+from streaming_dashboard.data import StreamStore
+from streaming_dashboard.settings import StreamSettings
+
+
+@dataclass(frozen=True)
+class StreamContext:
+    settings: StreamSettings
+    labels: DatasetLabels
+    default_group: str
+    store: StreamStore
+
+    def group_label(self, group: str) -> str:
+        for dim in self.labels.dimensions:
+            if dim.name == group:
+                return dim.label
+        return humanize(group)

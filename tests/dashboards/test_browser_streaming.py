@@ -1,0 +1,124 @@
+"""The streaming dashboard in Debian's Chromium: charts with data, no console errors, the
+empty state and recovery from the live file alone, and hostile group names shown as text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from services.outputs import StreamOutputs, write_json_atomic
+from streaming_dashboard import create_app
+from tests.dashboards.browser import WAIT_MS, clear, wait_for_charts
+from tests.dashboards.conftest import ARTIFACTS, Tab, build_isolated
+from tests.dashboards.fixtures import (
+    HOSTILE,
+    PRODUCTS,
+    STREAM_START,
+    live_payload,
+    status_payload,
+    window_frame,
+    write_stream_outputs,
+)
+from tests.dashboards.server import LiveServer
+
+pytestmark = pytest.mark.browser
+CHART_IDS = ["chart-timeline", "chart-windows", "chart-rate"]
+CLOSED = 60
+
+
+class Site:
+    def __init__(self, server: LiveServer, outputs: StreamOutputs):
+        self.url = server.url
+        self.outputs = outputs
+
+    def reset(self) -> None:
+        clear(self.outputs.parquet_dir, self.outputs.live_file, self.outputs.status_file)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    sink = tmp_path_factory.mktemp("stream") / "streaming_product_revenue"
+    app = build_isolated(create_app, {"OUTPUT_PATH": str(sink),
+                                      "STREAMING_DASHBOARD_REFRESH_SECONDS": "0.25"})
+    with LiveServer(app) as server:
+        yield Site(server, StreamOutputs(sink))
+
+
+def open_after(closed_windows: int, groups: tuple[str, ...] = PRODUCTS, seed: int = 5):
+    return window_frame(groups, 4, start=STREAM_START + timedelta(minutes=15 * closed_windows),
+                        seed=seed)
+
+
+def test_dashboard_with_data(site: Site, tab: Tab) -> None:
+    site.reset()
+    write_stream_outputs(site.outputs.parquet_dir, window_frame(PRODUCTS, CLOSED),
+                         open_after(CLOSED), files=6)
+    page = tab.page
+    page.goto(site.url)
+    found = wait_for_charts(page, CHART_IDS)
+    assert found["chart-timeline"]["datasets"] == 8
+    assert found["chart-timeline"]["labels"] == 48  # the newest 48 windows
+    assert found["chart-timeline"]["points"] == 8 * 48
+    assert found["chart-windows"]["labels"] == 48
+    assert found["chart-rate"]["labels"] == 1  # one micro-batch seen so far
+    expect(page.locator("#empty-state")).to_be_hidden()
+    expect(page.locator("#leaderboard li")).to_have_count(8)
+    expect(page.locator("#leaderboard-badge")).to_be_hidden()
+    expect(page.locator("#kpis")).to_contain_text("$")
+    expect(page.locator("#kpis")).to_contain_text("Product count")
+    expect(page.locator("#windows-stats")).to_contain_text("Closed windows60")
+    expect(page.locator("#stream-stats")).to_contain_text("Dropped as late3")
+    expect(page.locator("#live-pill")).to_have_text("Live")
+    # a new micro-batch moves the rate history on without reloading the page
+    write_json_atomic(site.outputs.status_file, status_payload(batch_id=8,
+                                                               input_rows_per_second=55.0))
+    page.wait_for_function("() => Object.values(Chart.instances).some(c => "
+                           "c.canvas.id === 'chart-rate' && c.data.labels.length === 2)",
+                           timeout=WAIT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "streaming_dashboard.png"), full_page=True)
+    assert tab.problems == []
+
+
+def test_empty_state_then_recovery_from_open_windows(site: Site, tab: Tab) -> None:
+    site.reset()
+    page = tab.page
+    page.goto(site.url)
+    empty = page.locator("#empty-state")
+    expect(empty).to_be_visible()
+    expect(empty).to_contain_text("No streaming output yet")
+    expect(empty).to_contain_text(str(site.outputs.parquet_dir))
+
+    # the first micro-batches: windows still open, nothing closed in Parquet yet
+    write_json_atomic(site.outputs.live_file, live_payload(open_after(0)))
+    write_json_atomic(site.outputs.status_file, status_payload())
+    expect(empty).to_be_hidden(timeout=WAIT_MS)
+    wait_for_charts(page, CHART_IDS)
+    expect(page.locator("#leaderboard-badge")).to_be_visible()
+    expect(page.locator("#notes")).to_contain_text("No window has closed yet")
+
+    write_stream_outputs(site.outputs.parquet_dir, window_frame(PRODUCTS, 8), open_after(8))
+    expect(page.locator("#leaderboard-badge")).to_be_hidden(timeout=WAIT_MS)
+    expect(page.locator("#notes")).to_be_hidden()
+    expect(page.locator("#windows-stats")).to_contain_text("Closed windows8")
+    assert not [p for p in tab.problems if "pageerror" in p]
+
+
+def test_hostile_group_names_render_as_text(site: Site, tab: Tab) -> None:
+    site.reset()
+    groups = (HOSTILE, "Latte")
+    write_stream_outputs(site.outputs.parquet_dir, window_frame(groups, 6), None)
+    page = tab.page
+    page.goto(site.url)
+    wait_for_charts(page, CHART_IDS)
+    name = page.locator("#leaderboard .name", has_text="<script>")
+    expect(name).to_have_text(HOSTILE)
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
+    labels = page.evaluate("() => Object.values(Chart.instances).find(c => c.canvas.id === "
+                           "'chart-timeline').data.datasets.map(d => d.label)")
+    assert HOSTILE in labels
+    assert tab.problems == []
