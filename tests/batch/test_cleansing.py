@@ -1,0 +1,102 @@
+"""The shared cleansing transform on small messy DataFrames, against exact expected rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from pyspark.sql import Row
+from pyspark.testing import assertDataFrameEqual
+
+from services.schema import parse_schema
+from services.spark.cleansing import (
+    VALID_TS,
+    MissingColumnError,
+    cleanse,
+    normalise,
+    spark_pattern,
+)
+
+pytestmark = pytest.mark.spark
+
+DATASET = parse_schema({
+    "schema": {"fields": [
+        {"name": "event_time", "type": "datetime"},
+        {"name": "City", "type": "category", "choices": ["a"]},
+        {"name": "channel", "type": "category", "choices": ["a"]},
+        {"name": "amount", "type": "float"},
+        {"name": "is_chip", "type": "bool"},
+        {"name": "is_online", "type": "bool"},
+        {"name": "store", "type": "category", "choices": ["a"]},
+    ]},
+    "analysis": {"dimensions": ["City", "channel", "store"], "numeric_fields": ["amount"],
+                 "boolean_fields": ["is_chip", "is_online"]},
+})
+
+MESSY = [
+    # event_time, " CITY ", Channel, AMOUNT, is_chip, extra
+    ("2025-01-02T10:00:00", " Paris ", "POS", "12.50", "yes", "x"),
+    ("2025-01-02 23:59:59", "", "ECOM", "abc", "N", "y"),
+    ("not a time", "Lyon", "POS", "3", "1", "z"),
+    ("2025-01-03T00:00:00Z", None, "  ", None, "maybe", None),
+    ("03/01/2025 08:15:00", "Nice", None, " 7.25 ", "0", "w"),
+    (None, "Nice", "ATM", "1", "true", "v"),
+]
+
+
+@pytest.fixture
+def messy(spark):
+    return spark.createDataFrame(MESSY, [" Event_Time", " CITY ", "Channel", "AMOUNT",
+                                         "is_chip", "Extra "])
+
+
+def test_cleanse_gives_exact_rows(spark, messy):
+    expected = spark.createDataFrame([
+        Row(event_time=datetime(2025, 1, 2, 10), city="Paris", channel="POS", amount=12.5,
+            is_chip=True, extra="x", store="UNKNOWN", is_online=False,
+            event_time_date=date(2025, 1, 2)),
+        Row(event_time=datetime(2025, 1, 2, 23, 59, 59), city="UNKNOWN", channel="ECOM",
+            amount=0.0, is_chip=False, extra="y", store="UNKNOWN", is_online=False,
+            event_time_date=date(2025, 1, 2)),
+        Row(event_time=datetime(2025, 1, 3), city="UNKNOWN", channel="UNKNOWN", amount=0.0,
+            is_chip=False, extra=None, store="UNKNOWN", is_online=False,
+            event_time_date=date(2025, 1, 3)),
+        Row(event_time=datetime(2025, 1, 3, 8, 15), city="Nice", channel="UNKNOWN",
+            amount=7.25, is_chip=False, extra="w", store="UNKNOWN", is_online=False,
+            event_time_date=date(2025, 1, 3)),
+    ])
+    assertDataFrameEqual(cleanse(messy, DATASET), expected)
+
+
+def test_normalise_flags_every_defaulted_value(spark, messy):
+    rows = normalise(messy, DATASET).collect()
+    assert [r[VALID_TS] for r in rows] == [True, True, False, True, True, False]
+    totals = {c: sum(r[c] for r in rows if r[VALID_TS])
+              for c in rows[0].asDict() if c.startswith("_dq__")}
+    assert totals == {
+        "_dq__city__blank_to_UNKNOWN": 2,
+        "_dq__channel__blank_to_UNKNOWN": 2,
+        "_dq__store__missing_column_to_UNKNOWN": 4,
+        "_dq__amount__null_or_invalid_to_0": 2,
+        "_dq__is_chip__unparsed_to_false": 1,
+        "_dq__is_online__missing_column_to_false": 4,
+    }
+
+
+def test_missing_timestamp_column_names_it(spark):
+    frame = spark.createDataFrame([("Paris",)], ["city"])
+    with pytest.raises(MissingColumnError, match=r"'event_time' .* is not in the data"):
+        cleanse(frame, DATASET)
+
+
+def test_epoch_and_strftime_timestamps_follow_the_schema(spark):
+    ds = parse_schema({"schema": {"fields": [
+        {"name": "ms", "type": "datetime", "format": "epoch_ms"},
+        {"name": "day", "type": "datetime", "format": "%d.%m.%Y um %H:%M"}]},
+        "analysis": {"timestamp_field": "ms", "dimensions": [], "numeric_fields": [],
+                     "boolean_fields": []}})
+    frame = spark.createDataFrame([("1735689600000", "01.01.2025 um 10:30")], ["ms", "day"])
+    row = cleanse(frame, ds).first()
+    assert row["ms"] == datetime(2025, 1, 1)
+    assert spark_pattern("%d.%m.%Y um %H:%M") == "dd'.'MM'.'yyyy' um 'HH':'mm"
+    assert spark_pattern("%Y-%m-%d %q") is None
