@@ -1,0 +1,190 @@
+"""What the streaming job tells the outside: per-batch progress (log + status file) and the
+live view of still-open windows.
+
+The status and live files are small JSON documents rewritten atomically; the dashboard polls
+them. Building their content is pure (dicts in, dicts out) so it is tested without Spark.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQueryListener
+
+from services.outputs import EVENT_COUNT, REVENUE, WINDOW_END, WINDOW_START, write_json_atomic
+from services.spark.stream_transforms import StreamShape
+
+log = logging.getLogger("stream")
+ISO_Z = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+EVENTS_METRIC, VALID_METRIC = "events_in", "events_valid"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def kafka_lag(source: dict[str, Any]) -> int | None:
+    """Messages in the topic not yet read: latest offsets minus the batch's end offsets."""
+    def offsets(key: str) -> dict | None:
+        value = source.get(key)
+        return json.loads(value) if isinstance(value, str) else value
+
+    latest, end = offsets("latestOffset"), offsets("endOffset")
+    if not latest or not end:
+        return None
+    return sum(max(0, int(off) - int(end.get(topic, {}).get(part, 0)))
+               for topic, parts in latest.items() for part, off in parts.items())
+
+
+def status_from_progress(progress: dict[str, Any], shape: StreamShape, mode: str,
+                         trigger_seconds: float) -> dict[str, Any]:
+    """The status file's content (services.outputs.STATUS_KEYS) from one progress report."""
+    metrics = progress.get("observedMetrics") or {}
+    seen = int((metrics.get(EVENTS_METRIC) or {}).get("rows", 0))
+    valid = int((metrics.get(VALID_METRIC) or {}).get("rows", 0))
+    operators = progress.get("stateOperators") or []
+    sources = progress.get("sources") or [{}]
+    return {
+        "generated_at": utc_now(),
+        "query_id": progress.get("id"),
+        "run_id": progress.get("runId"),
+        "batch_id": progress.get("batchId"),
+        "batch_time": progress.get("timestamp"),
+        "input_rows": int(progress.get("numInputRows") or 0),
+        "input_rows_per_second": float(progress.get("inputRowsPerSecond") or 0.0),
+        "processed_rows_per_second": float(progress.get("processedRowsPerSecond") or 0.0),
+        "rows_dropped_late": sum(int(op.get("numRowsDroppedByWatermark") or 0)
+                                 for op in operators),
+        "rows_dropped_invalid": max(0, seen - valid),
+        "batch_duration_ms": int((progress.get("durationMs") or {}).get("triggerExecution")
+                                 or progress.get("batchDuration") or 0),
+        "watermark": (progress.get("eventTime") or {}).get("watermark"),
+        "lag_messages": kafka_lag(sources[0]),
+        "trigger_seconds": trigger_seconds,
+        "group_field": shape.group,
+        "value_field": shape.value,
+        "mode": mode,
+    }
+
+
+class ProgressMonitor(StreamingQueryListener):
+    """Logs each micro-batch of the main query, writes the status file, remembers the
+    watermark (the live view drops windows it has closed), and keeps running totals."""
+
+    def __init__(self, query_name: str, status_file: Path | None, shape: StreamShape,
+                 mode: str, trigger_seconds: float):
+        self.query_name = query_name
+        self.status_file = status_file
+        self.shape, self.mode, self.trigger_seconds = shape, mode, trigger_seconds
+        self.lock = threading.Lock()
+        self.watermark: str | None = None
+        self.totals = {"rows_dropped_late": 0, "rows_dropped_invalid": 0, "input_rows": 0}
+        self.last: dict[str, Any] | None = None
+
+    def onQueryStarted(self, event) -> None:
+        pass
+
+    def onQueryIdle(self, event) -> None:
+        pass
+
+    def onQueryTerminated(self, event) -> None:
+        pass
+
+    def onQueryProgress(self, event) -> None:
+        progress = json.loads(event.progress.json)
+        if progress.get("name") != self.query_name:
+            return
+        status = status_from_progress(progress, self.shape, self.mode, self.trigger_seconds)
+        with self.lock:
+            for key in self.totals:
+                self.totals[key] += status[key]
+            status["totals"] = dict(self.totals)
+            self.watermark = status["watermark"]
+            self.last = status
+        log.info("batch %s: %d rows in (%.0f/s in, %.0f/s processed), %d late dropped, "
+                 "%d invalid dropped, %d ms, watermark %s, lag %s", status["batch_id"],
+                 status["input_rows"], status["input_rows_per_second"],
+                 status["processed_rows_per_second"], status["rows_dropped_late"],
+                 status["rows_dropped_invalid"], status["batch_duration_ms"],
+                 status["watermark"], status["lag_messages"])
+        if self.status_file is not None:
+            try:
+                write_json_atomic(self.status_file, status)
+            except OSError as exc:
+                log.warning("cannot write the status file %s: %s", self.status_file, exc)
+
+
+def merge_open_windows(previous: list[dict], updates: list[dict], group: str,
+                       watermark: str | None) -> list[dict]:
+    """Open windows after a micro-batch: updated windows replace earlier values; windows
+    that end at or before the watermark are closed (they are in the Parquet sink now).
+
+    The query's own watermark reaches us one batch late, so a lower bound is derived from the
+    windows themselves too: an event's latest window starts at its time rounded down to the
+    slide, so the newest window start seen, minus the slide (< the 15-minute delay), is at
+    most the watermark. Pruning with it never drops an open window."""
+    def key(row: dict) -> tuple:
+        return row[group], row[WINDOW_START]
+
+    merged = {key(r): r for r in previous}
+    merged.update({key(r): r for r in updates})
+    bounds = [b for b in (watermark_text(watermark), derived_watermark(merged.values()))
+              if b is not None]
+    cutoff = max(bounds) if bounds else None
+    rows = [r for r in merged.values() if cutoff is None or r[WINDOW_END] > cutoff]
+    return sorted(rows, key=lambda r: (r[WINDOW_START], r[group]))
+
+
+def derived_watermark(rows) -> str | None:
+    newest = max((r[WINDOW_START] for r in rows), default=None)
+    if newest is None:
+        return None
+    moment = datetime.fromisoformat(newest.replace("Z", "+00:00")) - timedelta(minutes=15)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def watermark_text(watermark: str | None) -> str | None:
+    """The watermark in the live rows' format (second precision, Z)."""
+    if not watermark:
+        return None
+    moment = datetime.fromisoformat(watermark.replace("Z", "+00:00"))
+    if moment.timestamp() <= 0:
+        return None  # no event seen yet
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class LiveView:
+    """foreachBatch target of the update-mode query: rewrites the snapshot of open windows."""
+
+    def __init__(self, live_file: Path, shape: StreamShape, monitor: ProgressMonitor):
+        self.live_file, self.shape, self.monitor = live_file, shape, monitor
+        self.rows = self._load()
+
+    def _load(self) -> list[dict]:
+        try:
+            return list(json.loads(self.live_file.read_text())["windows"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+
+    def __call__(self, updates: DataFrame, batch_id: int) -> None:
+        rows = [r.asDict() for r in updates.select(
+            F.col(self.shape.group).cast("string").alias(self.shape.group),
+            F.date_format(WINDOW_START, ISO_Z).alias(WINDOW_START),
+            F.date_format(WINDOW_END, ISO_Z).alias(WINDOW_END),
+            F.col(REVENUE).cast("double").alias(REVENUE),
+            F.col(EVENT_COUNT).cast("long").alias(EVENT_COUNT)).collect()]
+        with self.monitor.lock:
+            watermark = self.monitor.watermark
+        self.rows = merge_open_windows(self.rows, rows, self.shape.group, watermark)
+        write_json_atomic(self.live_file, {
+            "generated_at": utc_now(), "batch_id": batch_id, "provisional": True,
+            "group_field": self.shape.group, "value_field": self.shape.value,
+            "watermark": watermark, "windows": self.rows,
+        })

@@ -1,0 +1,250 @@
+"""The streaming job (seed 5.2): Kafka -> windowed revenue -> Parquet, plus a live view.
+
+Two queries read the topic: the main one appends closed windows to the Parquet sink
+(exactly once across restarts: checkpoint + the sink's log), the other rewrites the
+snapshot of still-open windows in update mode. Settings come from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from services.common.cli import UsageError
+from services.outputs import StreamOutputs, local_path
+from services.schema import Dataset, load_schema
+from services.spark.batch_job import parse_bool, parse_count
+from services.spark.errors import spark_error_message
+from services.spark.kafka_connector import resolve_connector
+from services.spark.session import build_session
+from services.spark.storage import as_local_uri, is_local
+from services.spark.stream_monitor import EVENTS_METRIC, VALID_METRIC, LiveView, ProgressMonitor
+from services.spark.stream_transforms import (
+    RETAIL,
+    StreamShape,
+    build_aggregations,
+    parse_events,
+    retail_event_schema,
+    schema_event_schema,
+    schema_shape,
+    transform_orders,
+    transform_schema_events,
+)
+
+APP_NAME = "stream.retail_sales_aggregator"
+MAIN_QUERY, LIVE_QUERY = "windowed_revenue", "windowed_revenue_live"
+MODES = ("auto", "schema", "retail")
+log = logging.getLogger("stream")
+
+
+def trigger_seconds(name: str, raw: str) -> float:
+    """'30 seconds', '30s', '2 minutes', '500 milliseconds' or a bare number of seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", raw.lower())
+    units = {"": 1, "s": 1, "sec": 1, "second": 1, "seconds": 1, "ms": 0.001,
+             "millisecond": 0.001, "milliseconds": 0.001, "m": 60, "min": 60, "minute": 60,
+             "minutes": 60}
+    if not match or match.group(2) not in units or float(match.group(1)) <= 0:
+        raise UsageError(f"{name}={raw!r} is not an interval; accepted: '30 seconds', '30s', "
+                         "'2 minutes', '500 milliseconds' or a number of seconds")
+    return float(match.group(1)) * units[match.group(2)]
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    bootstrap_servers: str
+    topic: str
+    output_path: str
+    checkpoint_dir: str
+    trigger_seconds: float
+    starting_offsets: str
+    shuffle_partitions: int
+    spark_master: str | None
+    mode: str
+    schema_path: str | None
+    group_field: str | None
+    value_field: str | None
+    max_offsets_per_trigger: int | None
+    live_view: bool
+    monitor_dir: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StreamSettings:
+        mode = (env.get("STREAM_MODE") or "auto").strip().lower()
+        if mode not in MODES:
+            raise UsageError(f"STREAM_MODE={mode!r}; accepted: {', '.join(MODES)}")
+        schema_path = env.get("SCHEMA_CONFIG_PATH") or None
+        if mode == "auto":
+            mode = "schema" if schema_path else "retail"
+        if mode == "schema" and not schema_path:
+            raise UsageError("STREAM_MODE=schema needs SCHEMA_CONFIG_PATH (the schema file)")
+        max_offsets = env.get("STREAM_MAX_OFFSETS_PER_TRIGGER")
+        return cls(
+            bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or "kafka:9092",
+            topic=env.get("KAFKA_TOPIC") or "sales",
+            output_path=env.get("OUTPUT_PATH")
+            or "hdfs://namenode:8020/data/output/streaming_product_revenue",
+            checkpoint_dir=env.get("CHECKPOINT_DIR")
+            or "/opt/spark-checkpoints/streaming_product_revenue",
+            trigger_seconds=trigger_seconds("STREAM_TRIGGER_INTERVAL",
+                                            env.get("STREAM_TRIGGER_INTERVAL") or "30 seconds"),
+            starting_offsets=env.get("STARTING_OFFSETS") or "latest",
+            shuffle_partitions=parse_count("SPARK_SHUFFLE_PARTITIONS",
+                                           env.get("SPARK_SHUFFLE_PARTITIONS"), 4),
+            spark_master=env.get("SPARK_MASTER") or None,
+            mode=mode,
+            schema_path=schema_path,
+            group_field=env.get("STREAM_GROUP_FIELD") or None,
+            value_field=env.get("STREAM_VALUE_FIELD") or None,
+            max_offsets_per_trigger=(parse_count("STREAM_MAX_OFFSETS_PER_TRIGGER", max_offsets,
+                                                 1) if max_offsets else None),
+            live_view=parse_bool("STREAM_LIVE_VIEW", env.get("STREAM_LIVE_VIEW"), True),
+            monitor_dir=env.get("STREAM_MONITOR_DIR") or None,
+        )
+
+    @property
+    def trigger(self) -> str:
+        return f"{int(self.trigger_seconds * 1000)} milliseconds"
+
+    def uri(self, path: str) -> str:
+        return path if not is_local(path) else as_local_uri(path)
+
+    def monitor_files(self) -> StreamOutputs | None:
+        """Where the status and live files go: beside a local OUTPUT_PATH, else in
+        STREAM_MONITOR_DIR."""
+        if is_local(self.output_path):
+            return StreamOutputs(local_path(self.uri(self.output_path)))
+        if self.monitor_dir:
+            name = self.output_path.rstrip("/").rsplit("/", 1)[-1]
+            return StreamOutputs(Path(self.monitor_dir) / name)
+        return None
+
+
+@dataclass
+class Pipeline:
+    """The running queries and their monitor."""
+
+    spark: SparkSession
+    main: StreamingQuery
+    live: StreamingQuery | None
+    monitor: ProgressMonitor
+
+    @property
+    def queries(self) -> list[StreamingQuery]:
+        return [q for q in (self.main, self.live) if q is not None]
+
+    def stop(self) -> None:
+        for query in self.queries:
+            if query.isActive:
+                query.stop()
+        self.spark.streams.removeListener(self.monitor)
+
+
+def stream_rows(spark: SparkSession, settings: StreamSettings,
+                dataset: Dataset | None) -> tuple[DataFrame, StreamShape]:
+    """Kafka source -> parsed, transformed (group, time, value) rows, with the counts of
+    events seen and kept observed for the status file."""
+    reader = (spark.readStream.format("kafka")
+              .option("kafka.bootstrap.servers", settings.bootstrap_servers)
+              .option("subscribe", settings.topic)
+              .option("startingOffsets", settings.starting_offsets)
+              .option("failOnDataLoss", "false"))
+    if settings.max_offsets_per_trigger:
+        reader = reader.option("maxOffsetsPerTrigger", settings.max_offsets_per_trigger)
+    raw = reader.load().observe(EVENTS_METRIC, F.count(F.lit(1)).alias("rows"))
+    if settings.mode == "retail" or dataset is None:
+        rows, shape = transform_orders(parse_events(raw, retail_event_schema())), RETAIL
+    else:
+        shape = schema_shape(dataset, settings.group_field, settings.value_field)
+        rows = transform_schema_events(parse_events(raw, schema_event_schema(dataset)),
+                                       dataset, shape)
+    return rows.observe(VALID_METRIC, F.count(F.lit(1)).alias("rows")), shape
+
+
+def start(spark: SparkSession, settings: StreamSettings, dataset: Dataset | None,
+          checkpoint_suffix: str = "_live") -> Pipeline:
+    """Start the main query (and the live view); returns once both run."""
+    rows, shape = stream_rows(spark, settings, dataset)
+    files = settings.monitor_files()
+    if files is None:
+        log.warning("OUTPUT_PATH %s is not local and STREAM_MONITOR_DIR is unset: no status "
+                    "or live files", settings.output_path)
+    monitor = ProgressMonitor(MAIN_QUERY, files.status_file if files else None, shape,
+                              settings.mode, settings.trigger_seconds)
+    spark.streams.addListener(monitor)
+    windows = build_aggregations(rows, shape)
+    main = (windows.writeStream.queryName(MAIN_QUERY).format("parquet").outputMode("append")
+            .option("path", settings.uri(settings.output_path))
+            .option("checkpointLocation", settings.uri(settings.checkpoint_dir))
+            .trigger(processingTime=settings.trigger).start())
+    live = None
+    if settings.live_view and files is not None:
+        live_rows, _ = stream_rows(spark, settings, dataset)
+        live = (build_aggregations(live_rows, shape).writeStream.queryName(LIVE_QUERY)
+                .outputMode("update")
+                .option("checkpointLocation",
+                        settings.uri(settings.checkpoint_dir.rstrip("/") + checkpoint_suffix))
+                .foreachBatch(LiveView(files.live_file, shape, monitor))
+                .trigger(processingTime=settings.trigger).start())
+    log.info("streaming %s from %s (topic %s, mode %s: %s by %s, value %s) to %s every %s s",
+             "events", settings.bootstrap_servers, settings.topic, settings.mode, shape.time,
+             shape.group, shape.value, settings.output_path, settings.trigger_seconds)
+    return Pipeline(spark, main, live, monitor)
+
+
+def run(settings: StreamSettings) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or until a query fails (raises)."""
+    dataset = load_schema(settings.schema_path) if settings.mode == "schema" else None
+    connector = resolve_connector(os.environ)
+    log.info("Kafka connector: %s", connector.source)
+    spark = build_session(APP_NAME, settings.spark_master, {
+        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
+        "spark.sql.streaming.stopGracefullyOnShutdown": "true", **connector.conf})
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    pipeline = None
+    try:
+        pipeline = start(spark, settings, dataset)
+        wait(spark, pipeline, stop)
+        return 0
+    except Exception:
+        if stop.is_set():  # the JVM got the signal too and stopped first: a clean stop
+            log.info("stopped by signal")
+            return 0
+        raise
+    finally:
+        shutdown(spark, pipeline)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def wait(spark: SparkSession, pipeline: Pipeline, stop: threading.Event) -> None:
+    """Until a signal, or until a query ends (a failure raises with its cause)."""
+    while not stop.is_set():
+        if spark.streams.awaitAnyTermination(1):
+            failed = [q for q in pipeline.queries if q.exception() is not None]
+            if failed:
+                raise RuntimeError(f"query {failed[0].name} failed: "
+                                   f"{spark_error_message(failed[0].exception())}")
+            return
+    log.info("signal received: stopping the queries")
+
+
+def shutdown(spark: SparkSession, pipeline: Pipeline | None) -> None:
+    """Stop the queries and the session; tolerate a JVM that is already going down."""
+    try:
+        if pipeline is not None:
+            pipeline.stop()
+        spark.stop()
+    except Exception as exc:
+        log.debug("while stopping: %s", exc)

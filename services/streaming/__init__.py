@@ -1,0 +1,1 @@
+"""The streaming side: the Structured Streaming job's script."""

@@ -1,0 +1,79 @@
+"""Helpers for the streaming tests: sending events, reading the sink, expected windows."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+from kafka import KafkaProducer
+
+from services.outputs import committed_parquet_files
+
+WINDOW, SLIDE = pd.Timedelta(hours=1), pd.Timedelta(minutes=15)
+
+
+def topic_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def send(bootstrap: str, topic: str, payloads: Iterable[dict | bytes]) -> int:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    count = 0
+    for payload in payloads:
+        value = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        producer.send(topic, value)
+        count += 1
+    producer.flush()
+    producer.close()
+    return count
+
+
+def sink_rows(folder: Path) -> pd.DataFrame:
+    files = committed_parquet_files(folder)
+    if not files:
+        return pd.DataFrame()
+    return pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+
+
+def poll(what: str, check: Callable[[], Any], timeout: float = 180.0,
+         interval: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(interval)
+
+
+def expected_windows(frame: pd.DataFrame, group: str, time_col: str,
+                     value: str) -> pd.DataFrame:
+    """1-hour windows sliding every 15 minutes, computed directly from the events."""
+    times = pd.to_datetime(frame[time_col])
+    rows = []
+    first = times.min().floor("15min") - WINDOW + SLIDE
+    for start in pd.date_range(first, times.max().floor("15min"), freq="15min"):
+        inside = frame[(times >= start) & (times < start + WINDOW)]
+        for key, part in inside.groupby(group):
+            rows.append({group: key, "window_start": start, "window_end": start + WINDOW,
+                         "revenue": round(float(part[value].sum()), 2),
+                         "event_count": len(part)})
+    return pd.DataFrame(rows)
+
+
+def compare(expected: pd.DataFrame, got: pd.DataFrame, group: str) -> None:
+    """Every window exactly once, with the same revenue and count."""
+    keys = [group, "window_start"]
+    assert not got.duplicated(keys).any(), got[got.duplicated(keys, keep=False)]
+    merged = expected.merge(got, on=keys, how="outer", indicator=True, suffixes=("", "_got"))
+    missing = merged[merged["_merge"] != "both"]
+    assert missing.empty, missing
+    assert (merged["event_count"] == merged["event_count_got"]).all()
+    assert (merged["revenue"] - merged["revenue_got"]).abs().max() < 0.006

@@ -1,0 +1,205 @@
+"""The streaming job against the real broker and real Spark: exact windows for both kinds of
+events, exactly once across restarts (including kill -9), late and bad events counted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from services.generator import generate_table
+from services.outputs import StreamOutputs
+from services.schema import load_schema
+from services.spark.streaming_job import StreamSettings, start
+from tests.streaming.conftest import (
+    compare,
+    expected_windows,
+    poll,
+    send,
+    sink_rows,
+    topic_name,
+)
+
+pytestmark = [pytest.mark.kafka, pytest.mark.spark]
+REPO = Path(__file__).resolve().parents[2]
+CARD_PATH = REPO / "services/batch/schemas/card_transactions.json"
+RETAIL_PATH = REPO / "services/batch/schemas/retail_orders.json"
+SCRIPT = REPO / "services/streaming/streaming_sales_aggregator.py"
+
+
+def events_of(schema: Path, rows: int, seed: int) -> pd.DataFrame:
+    """Generated rows as the producer would send them (ISO times), in event-time order."""
+    dataset = load_schema(schema)
+    frame = generate_table(dataset, seed, rows).to_pandas()
+    ts = dataset.analysis.timestamp_field
+    frame[ts] = frame[ts].dt.strftime("%Y-%m-%dT%H:%M:%S")
+    return frame.sort_values(ts, kind="stable").reset_index(drop=True)
+
+
+def sentinel(frame: pd.DataFrame, ts: str, group: str) -> dict:
+    """One event a day after the rest: it moves the watermark past every real window."""
+    last = frame.iloc[-1].to_dict()
+    later = pd.Timestamp(last[ts]) + pd.Timedelta(days=1)
+    return {**last, ts: later.strftime("%Y-%m-%dT%H:%M:%S"), group: "~sentinel"}
+
+
+def settings(tmp: Path, bootstrap: str, topic: str, **extra: str) -> StreamSettings:
+    return StreamSettings.from_env({
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC": topic,
+        "OUTPUT_PATH": str(tmp / "out" / "stream"), "CHECKPOINT_DIR": str(tmp / "ckpt"),
+        "STREAM_TRIGGER_INTERVAL": "1 second", "STARTING_OFFSETS": "earliest", **extra})
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records"))
+
+
+def run_until_closed(spark, conf: StreamSettings, dataset, expected: pd.DataFrame,
+                     group: str) -> pd.DataFrame:
+    pipeline = start(spark, conf, dataset)
+    try:
+        out = Path(conf.output_path)
+        poll("every window to close", lambda: len(sink_rows(out)) >= len(expected))
+        pipeline.main.processAllAvailable()
+        got = sink_rows(out)
+        assert pipeline.main.exception() is None
+        return got[got[group] != "~sentinel"]
+    finally:
+        pipeline.stop()
+
+
+def test_card_events_match_batch_windows_exactly(spark, kafka_broker, tmp_path):
+    frame = events_of(CARD_PATH, 4000, seed=11)
+    topic = topic_name("cards")
+    send(kafka_broker.bootstrap_servers, topic,
+         [*records(frame), sentinel(frame, "event_time", "city")])
+    conf = settings(tmp_path, kafka_broker.bootstrap_servers, topic,
+                    SCHEMA_CONFIG_PATH=str(CARD_PATH))
+    expected = expected_windows(frame, "city", "event_time", "amount")
+    got = run_until_closed(spark, conf, load_schema(CARD_PATH), expected, "city")
+    compare(expected, got, "city")
+    status = json.loads(StreamOutputs(Path(conf.output_path)).status_file.read_text())
+    assert status["mode"] == "schema" and status["group_field"] == "city"
+    live = json.loads(StreamOutputs(Path(conf.output_path)).live_file.read_text())
+    assert live["provisional"] is True
+    assert {w["city"] for w in live["windows"]} <= {"~sentinel"}
+
+
+def test_retail_orders_match_batch_windows_exactly(spark, kafka_broker, tmp_path):
+    frame = events_of(RETAIL_PATH, 3000, seed=12)
+    topic = topic_name("orders")
+    send(kafka_broker.bootstrap_servers, topic,
+         [*records(frame), sentinel(frame, "order_time", "product")])
+    conf = settings(tmp_path, kafka_broker.bootstrap_servers, topic)
+    assert conf.mode == "retail"
+    frame["line_amount"] = (frame["quantity"] * frame["unit_price"]).round(2)
+    expected = expected_windows(frame, "product", "order_time", "line_amount")
+    got = run_until_closed(spark, conf, None, expected, "product")
+    compare(expected, got, "product")
+
+
+def test_late_and_bad_events_are_dropped_counted_and_survived(spark, kafka_broker, tmp_path):
+    topic = topic_name("late")
+    base = pd.Timestamp("2025-05-01T10:00:00")
+    on_time = [{"product": "A", "quantity": "1", "unit_price": "2.5",
+                "order_time": (base + pd.Timedelta(minutes=m)).isoformat()}
+               for m in range(0, 180, 5)]
+    send(kafka_broker.bootstrap_servers, topic, on_time)
+    conf = settings(tmp_path, kafka_broker.bootstrap_servers, topic)
+    pipeline = start(spark, conf, None)
+    status_file = StreamOutputs(Path(conf.output_path)).status_file
+    try:
+        poll("the watermark to pass 12:00", lambda: status_file.exists() and (
+            json.loads(status_file.read_text())["watermark"] or "") >= "2025-05-01T12:")
+        send(kafka_broker.bootstrap_servers, topic, [
+            {"product": "A", "quantity": "1", "unit_price": "99", "order_time":
+             "2025-05-01T09:00:00"},
+            b"{this is not json",
+            {"product": "A", "quantity": "1", "unit_price": "1", "order_time": "soon"},
+            {"product": "A", "quantity": "1", "unit_price": "1",
+             "order_time": "2025-05-01T13:10:00"},
+        ])
+        poll("late and invalid rows to be counted", lambda: (
+            pipeline.monitor.totals["rows_dropped_late"] >= 1
+            and pipeline.monitor.totals["rows_dropped_invalid"] >= 2))
+        assert pipeline.main.isActive and pipeline.main.exception() is None
+        got = sink_rows(Path(conf.output_path))
+        assert got["revenue"].max() < 99
+    finally:
+        pipeline.stop()
+
+
+def descendants(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(entry.name))
+    return children + [d for c in children for d in descendants(c)]
+
+
+def alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] \
+            != "Z"
+    except OSError:
+        return False
+
+
+def launch(env: dict[str, str], log: Path) -> subprocess.Popen:
+    handle = log.open("a")
+    return subprocess.Popen([sys.executable, str(SCRIPT)], env={
+        **os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1", **env},
+        stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@pytest.mark.slow
+def test_exactly_once_across_kill_9_and_restart(kafka_broker, tmp_path):
+    frame = events_of(CARD_PATH, 3000, seed=13)
+    topic = topic_name("restart")
+    send(kafka_broker.bootstrap_servers, topic,
+         [*records(frame), sentinel(frame, "event_time", "city")])
+    out = tmp_path / "out" / "stream"
+    env = {"KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap_servers, "KAFKA_TOPIC": topic,
+           "OUTPUT_PATH": str(out), "CHECKPOINT_DIR": str(tmp_path / "ckpt"),
+           "STREAM_TRIGGER_INTERVAL": "1 second", "STARTING_OFFSETS": "earliest",
+           "STREAM_MAX_OFFSETS_PER_TRIGGER": "500", "SCHEMA_CONFIG_PATH": str(CARD_PATH),
+           "SPARK_SHUFFLE_PARTITIONS": "2", "STREAM_LIVE_VIEW": "false"}
+    status = StreamOutputs(out).status_file
+    log = tmp_path / "stream.log"
+    first = launch(env, log)
+    try:
+        poll("a few micro-batches", lambda: status.exists() and
+             json.loads(status.read_text())["batch_id"] >= 2, timeout=240)
+        family = [first.pid, *descendants(first.pid)]
+        for pid in family:
+            os.kill(pid, signal.SIGKILL)
+        first.wait(timeout=30)
+        poll("the killed driver to be gone", lambda: not any(alive(p) for p in family))
+        partial = sink_rows(out)
+        assert len(partial) < len(expected_windows(frame, "city", "event_time", "amount"))
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = launch(env, log)
+    try:
+        expected = expected_windows(frame, "city", "event_time", "amount")
+        poll("the restarted job to finish", lambda: len(sink_rows(out)) >= len(expected),
+             timeout=300)
+        got = sink_rows(out)
+        compare(expected, got[got["city"] != "~sentinel"], "city")
+        os.kill(second.pid, signal.SIGTERM)
+        assert second.wait(timeout=120) == 0, log.read_text()[-3000:]
+    finally:
+        if second.poll() is None:
+            os.killpg(second.pid, signal.SIGKILL)

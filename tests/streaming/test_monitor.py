@@ -1,0 +1,53 @@
+"""Status and live-view content built from progress reports, without Spark."""
+
+from __future__ import annotations
+
+from services.spark.stream_monitor import kafka_lag, merge_open_windows, status_from_progress
+from services.spark.stream_transforms import StreamShape
+
+SHAPE = StreamShape("city", "event_time", "amount")
+
+
+def test_status_from_a_progress_report():
+    progress = {
+        "id": "q", "runId": "r", "batchId": 7, "timestamp": "2026-01-01T00:00:00.000Z",
+        "numInputRows": 120, "inputRowsPerSecond": 40.0, "processedRowsPerSecond": 80.5,
+        "durationMs": {"triggerExecution": 1500},
+        "eventTime": {"watermark": "2026-01-01T00:00:00.000Z"},
+        "stateOperators": [{"numRowsDroppedByWatermark": 3}],
+        "sources": [{"endOffset": {"t": {"0": 10, "1": 5}},
+                     "latestOffset": {"t": {"0": 12, "1": 5}}}],
+        "observedMetrics": {"events_in": {"rows": 120}, "events_valid": {"rows": 117}},
+    }
+    status = status_from_progress(progress, SHAPE, "schema", 30.0)
+    assert status["batch_id"] == 7 and status["input_rows"] == 120
+    assert status["rows_dropped_late"] == 3 and status["rows_dropped_invalid"] == 3
+    assert status["batch_duration_ms"] == 1500 and status["lag_messages"] == 2
+    assert status["group_field"] == "city" and status["trigger_seconds"] == 30.0
+
+
+def test_lag_is_unknown_without_offsets():
+    assert kafka_lag({}) is None
+    assert kafka_lag({"endOffset": '{"t": {"0": 3}}', "latestOffset": '{"t": {"0": 9}}'}) == 6
+
+
+def window(city, start, end, revenue):
+    return {"city": city, "window_start": start, "window_end": end, "revenue": revenue,
+            "event_count": 1}
+
+
+def test_open_windows_are_updated_and_closed_ones_dropped():
+    previous = [window("A", "2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z", 1.0),
+                window("A", "2026-01-01T09:45:00Z", "2026-01-01T10:45:00Z", 2.0)]
+    updates = [window("A", "2026-01-01T09:45:00Z", "2026-01-01T10:45:00Z", 5.0),
+               window("B", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00Z", 3.0)]
+    rows = merge_open_windows(previous, updates, "city", "2026-01-01T10:00:00.000Z")
+    assert [(r["city"], r["window_start"], r["revenue"]) for r in rows] == [
+        ("A", "2026-01-01T09:45:00Z", 5.0), ("B", "2026-01-01T10:00:00Z", 3.0)]
+
+
+def test_windows_prune_even_before_the_watermark_is_known():
+    rows = [window("A", "2026-01-01T08:00:00Z", "2026-01-01T09:00:00Z", 1.0),
+            window("A", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00Z", 1.0)]
+    kept = merge_open_windows([], rows, "city", "1970-01-01T00:00:00.000Z")
+    assert [r["window_start"] for r in kept] == ["2026-01-01T10:00:00Z"]
