@@ -5,14 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .cache/stamps
 
-# Dataset knobs for the demo: make demo SCHEMA=services/batch/schemas/retail_orders.json ROWS=50000
+# Demo knobs: make demo SCHEMA=services/batch/schemas/retail_orders.json ROWS=50000 RATE=500
 SCHEMA ?= services/batch/schemas/card_transactions.json
 ROWS ?=
+RATE ?= 200
+TRIGGER ?= 10 seconds
 
 .PHONY: demo test setup setup-test lint
 
 demo: setup
-	@$(PY) -m services.demo --schema "$(SCHEMA)" $(if $(ROWS),--rows $(ROWS))
+	@$(PY) -m services.demo --schema "$(SCHEMA)" $(if $(ROWS),--rows $(ROWS)) \
+		--rate "$(RATE)" --trigger "$(TRIGGER)"
 
 test: setup-test
 	@$(PY) -m pytest $(PYTEST_ARGS)

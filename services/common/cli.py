@@ -28,9 +28,25 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now, not the one seen at set-up (test capture
+    swaps it, and a handler holding a closed stream fails at interpreter exit)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=LOG_FORMAT,
-                        stream=sys.stderr, force=True)
+    handler = StderrHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+                        handlers=[handler], force=True)
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # one INFO line per gateway call
 
 
 def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:

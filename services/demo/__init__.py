@@ -1,0 +1,1 @@
+"""`make demo`: the whole platform on one machine, started and stopped by one command."""

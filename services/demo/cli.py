@@ -1,0 +1,191 @@
+"""`make demo`: generate, start Kafka, run the batch job, start the streaming job and a live
+producer, start both dashboards, print every URL and a status; Ctrl-C stops it all.
+
+Everything runs on this machine without Docker: Spark in local mode, Kafka from the
+project's jars, the local filesystem in place of HDFS. A demo killed without stopping
+leaves pid files behind; the next demo stops those processes first.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.common.cli import ArgumentParser, UsageError
+from services.demo.children import Children, wait_until
+from services.demo.layout import Layout
+from services.demo.status import batch_summary, status_line
+from services.generator import cli as generator_cli
+from services.infra import net, process
+from services.infra.kafka import Kafka
+from services.schema import load_schema
+
+REPO = Path(__file__).resolve().parents[2]
+PY = sys.executable
+
+
+@dataclass(frozen=True)
+class Options:
+    schema: Path
+    rows: int | None
+    rate: float
+    trigger: str
+    workdir: Path
+    status_every: float
+    any_ports: bool
+
+
+def parse(argv: Sequence[str] | None) -> Options:
+    parser = ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--schema", default=str(REPO / "services/batch/schemas/"
+                                                        "card_transactions.json"),
+                        help="schema file (make demo SCHEMA=...)")
+    parser.add_argument("--rows", type=int, help="rows to generate (make demo ROWS=...)")
+    parser.add_argument("--rate", type=float, default=200.0,
+                        help="live events per second into Kafka (make demo RATE=...)")
+    parser.add_argument("--trigger", default="10 seconds",
+                        help="streaming micro-batch interval (make demo TRIGGER=...)")
+    parser.add_argument("--workdir", default=str(REPO),
+                        help="folder holding data/ and checkpoints/ (tests use a temp one)")
+    parser.add_argument("--status-every", type=float, default=30.0,
+                        help="seconds between status lines (0: none)")
+    parser.add_argument("--any-ports", action="store_true",
+                        help="free ports instead of 5000, 5100, 4040 and 9092 (tests)")
+    args = parser.parse_args(argv)
+    if args.rows is not None and args.rows < 1:
+        raise UsageError(f"--rows must be >= 1, got {args.rows}")
+    if args.rate <= 0:
+        raise UsageError(f"--rate must be > 0, got {args.rate}")
+    return Options(Path(args.schema).resolve(), args.rows, args.rate, args.trigger,
+                   Path(args.workdir).resolve(), args.status_every, args.any_ports)
+
+
+def port(preferred: int, options: Options) -> int:
+    """The well-known port when it is free (and wanted), else any free one."""
+    if not options.any_ports and net.port_is_free(preferred):
+        return preferred
+    return net.free_ports(1)[0]
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def fail(what: str, log: Path) -> int:
+    say(f"demo: {what}; the last lines of {log}:")
+    say(process.log_tail(log, 25))
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse(argv)
+    load_schema(options.schema)  # a bad schema stops the demo before anything starts
+    layout = Layout(options.workdir)
+    layout.prepare()
+    children = Children(layout.run_dir)
+    leftovers = children.stop_leftovers()
+    if leftovers:
+        say(f"demo: stopped what an earlier demo left running: {', '.join(leftovers)}")
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    kafka = Kafka(layout.kafka_state, port=port(9092, options))
+    try:
+        return run(options, layout, children, kafka, stop)
+    finally:
+        say("demo: stopping everything it started ...")
+        children.stop_all()
+        kafka.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        say("demo: stopped")
+
+
+def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
+        stop: threading.Event) -> int:
+    gen = ["--config", str(options.schema), "--output-dir", str(layout.input),
+           "--clear-output", "--workers", "0", "--no-progress"]
+    if options.rows is not None:
+        gen += ["--n", str(options.rows)]
+    if generator_cli.main(gen):
+        return 1
+    say("demo: starting Kafka ...")
+    status, _ = kafka.start()
+    bootstrap = status.details.bootstrap_servers
+    say("demo: running the Spark batch job (local mode) ...")
+    batch = children.start("batch", [PY, str(REPO / "services/batch/pipeline_batch.py")],
+                           layout.batch_env(options.schema), layout.log("batch"))
+    if not wait_until(lambda: not batch.alive() or stop.is_set(), timeout=3600):
+        return fail("the batch job did not finish within an hour", batch.log)
+    if stop.is_set():
+        return 0
+    if batch.returncode != 0:
+        return fail(f"the batch job failed (exit code {batch.returncode})", batch.log)
+    children.forget(batch)
+    say(batch_summary(layout, options.schema))
+
+    ui_port, batch_port, stream_port = (port(p, options) for p in (4040, 5000, 5100))
+    layout.reset_stream()
+    stream = children.start("stream", [PY, str(REPO / "services/streaming/"
+                                                      "streaming_sales_aggregator.py")],
+                            layout.stream_env(options.schema, bootstrap, options.trigger,
+                                              ui_port), layout.log("stream"))
+    children.start("producer", [
+        PY, str(REPO / "services/event-generator/kafka_event_producer.py"), "--generate",
+        "--config", str(options.schema), "--bootstrap-servers", bootstrap, "--topic",
+        layout.topic, "--rate", str(options.rate)], layout.env(), layout.log("producer"))
+    boards = [
+        children.start("dashboard", [PY, "-m", "dashboard", "--port", str(batch_port)],
+                       layout.dashboard_env(options.schema), layout.log("dashboard")),
+        children.start("streaming-dashboard", [PY, "-m", "streaming_dashboard", "--port",
+                                               str(stream_port)],
+                       layout.dashboard_env(options.schema), layout.log("streaming-dashboard")),
+    ]
+    for child, url in ((boards[0], f"http://127.0.0.1:{batch_port}/healthz"),
+                       (boards[1], f"http://127.0.0.1:{stream_port}/healthz")):
+        if not wait_until(lambda u=url: net.get_json(u) is not None or stop.is_set(), 60):
+            return fail(f"{child.name} did not answer at {url}", child.log)
+    if not wait_until(lambda: net.is_listening(ui_port) or not stream.alive() or stop.is_set(),
+                      180):
+        return fail("the streaming job did not start", stream.log)
+    say(screen(options, layout, bootstrap, batch_port, stream_port, ui_port))
+    return watch(options, layout, children, stop)
+
+
+def screen(options: Options, layout: Layout, bootstrap: str, batch_port: int,
+           stream_port: int, ui_port: int) -> str:
+    rows = [
+        ("Batch dashboard", f"http://127.0.0.1:{batch_port}"),
+        ("Streaming dashboard", f"http://127.0.0.1:{stream_port}"),
+        ("Spark UI (streaming job)", f"http://127.0.0.1:{ui_port}"),
+        ("Kafka", f"{bootstrap}, topic {layout.topic}"),
+        ("Data", str(layout.data)),
+        ("Logs", str(layout.logs)),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = ["", "The platform is running. Ctrl-C stops everything.", ""]
+    lines += [f"  {label:<{width}}  {value}" for label, value in rows]
+    lines += ["", f"  Live producer: {options.rate:g} events/s from {options.schema.name}; "
+                  f"the streaming job emits every {options.trigger}.",
+              "  Open windows show at once (provisional); a window is final once the "
+              "watermark passes its end.", ""]
+    return "\n".join(lines)
+
+
+def watch(options: Options, layout: Layout, children: Children,
+          stop: threading.Event) -> int:
+    """Until Ctrl-C: a status line now and then; a child that dies ends the demo."""
+    last = time.monotonic()
+    while not stop.wait(1.0):
+        dead = children.dead()
+        if dead:
+            return fail(f"{dead[0].name} stopped unexpectedly", dead[0].log)
+        if options.status_every and time.monotonic() - last >= options.status_every:
+            last = time.monotonic()
+            say(status_line(layout))
+    return 0

@@ -1,0 +1,81 @@
+"""`make demo` end to end: everything starts, the dashboards serve real numbers, a demo
+killed with SIGKILL is cleaned up by the next one, and Ctrl-C stops every process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from services.infra import process
+from tests.streaming.conftest import poll
+
+pytestmark = [pytest.mark.slow, pytest.mark.kafka, pytest.mark.spark]
+READY = "The platform is running."
+
+
+def start_demo(workdir: Path, out: Path) -> subprocess.Popen:
+    handle = out.open("a")
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.demo", "--workdir", str(workdir), "--rows", "3000",
+         "--rate", "50", "--trigger", "2 seconds", "--status-every", "0", "--any-ports"],
+        stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def urls(text: str) -> dict[str, str]:
+    found = re.findall(r"^\s+(Batch dashboard|Streaming dashboard)\s+(http://\S+)$", text,
+                       re.MULTILINE)
+    return dict(found[-2:])
+
+
+def recorded(workdir: Path) -> list[process.PidRecord]:
+    files = [*(workdir / "data/.demo/run").glob("*.pid"),
+             *(workdir / "data/.engines/kafka/run").glob("*.pid")]
+    return [r for r in map(process.read_pid_file, files) if r is not None]
+
+
+def test_demo_runs_survives_a_crash_and_stops_cleanly(tmp_path):
+    out = tmp_path / "demo.out"
+    first = start_demo(tmp_path, out)
+    try:
+        poll("the first demo to be ready", lambda: READY in out.read_text(), timeout=400)
+        links = urls(out.read_text())
+        kpis = get(links["Batch dashboard"] + "/api/kpis")
+        assert kpis["status"] == "ok", kpis
+        assert "3,000" in json.dumps(kpis) or "3000" in json.dumps(kpis)
+        assert get(links["Streaming dashboard"] + "/api/meta")["status"] in ("ok", "no_data")
+        survivors = recorded(tmp_path)
+        assert len(survivors) >= 5  # stream, producer, two dashboards, the broker
+        os.kill(first.pid, signal.SIGKILL)  # a crash: the children keep running
+        first.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = start_demo(tmp_path, out)
+    try:
+        poll("the second demo to be ready",
+             lambda: out.read_text().count(READY) == 2, timeout=400)
+        text = out.read_text()
+        assert "stopped what an earlier demo left running" in text
+        assert not any(process.is_alive(r) for r in survivors
+                       if r.command and "kafka.Kafka" not in r.command)
+        os.kill(second.pid, signal.SIGINT)
+        assert second.wait(timeout=120) == 0, out.read_text()[-3000:]
+    finally:
+        if second.poll() is None:
+            os.killpg(second.pid, signal.SIGKILL)
+    assert not any(process.is_alive(r) for r in recorded(tmp_path) + survivors)
+    assert "demo: stopped" in out.read_text()
