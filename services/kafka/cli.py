@@ -1,0 +1,141 @@
+"""`kafka_event_producer.py`: parse, load the data, connect, send, report.
+
+Data problems are found before connecting (a bad folder is an argument error, exit 2), and
+the broker is asked for the topic before the first event goes, so a run fails early and
+says why. The totals line is printed however the run ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from services.common.cli import UsageError, configure_logging
+from services.kafka.delivery import ClientOptions, ConnectError, Delivery, connect
+from services.kafka.extracts import ExtractError, find_extracts
+from services.kafka.live import LiveSource
+from services.kafka.replay import Chunk, Stopped, load_replay
+from services.kafka.runner import Limits, Pacer, Totals, run
+from services.kafka.schedule import RatePacer, ScaledPacer
+from services.kafka.settings import ProducerSettings, parse_settings
+from services.kafka.signals import StopRequest, stop_on_signals
+from services.schema import Dataset, load_schema
+
+log = logging.getLogger("producer")
+
+
+def key_field_of(settings: ProducerSettings, dataset: Dataset | None) -> str | None:
+    if settings.key_field:
+        return settings.key_field
+    if dataset is not None and dataset.analysis.dimensions:
+        return dataset.analysis.dimensions[0]
+    return None
+
+
+def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field: str | None,
+                  seed: int, request: StopRequest) -> tuple[Iterable[Chunk], int]:
+    """The replay's chunks and its count of bad input rows; reading happens here."""
+    try:
+        paths = find_extracts(settings.input_dir)
+    except ExtractError as exc:
+        raise UsageError(str(exc)) from None
+    replay = load_replay(paths, dataset, key_field, request.stop)
+    order = "shuffled" if settings.shuffle else "in event-time order"
+    log.info("replaying %d events from %d file(s) %s%s", replay.events.size, len(replay.files),
+             order, ", looping" if settings.loop else "")
+    rng = np.random.default_rng(seed)
+    return replay.passes(settings.shuffle, settings.loop, rng), replay.bad_rows
+
+
+def live_source(settings: ProducerSettings, dataset: Dataset, key_field: str | None,
+                seed: int) -> LiveSource:
+    """The live source, checked against the schema before anything connects."""
+    try:
+        source = LiveSource(dataset, seed, key_field, settings.time_scale)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    log.info("streaming live %s records (seed %d)%s", dataset.analysis.name, seed,
+             f", time scale {settings.time_scale:g}" if settings.time_scale else "")
+    return source
+
+
+def make_pacer(settings: ProducerSettings, start_s: int) -> Pacer:
+    if settings.time_scale is not None:
+        return ScaledPacer(settings.time_scale, start=0.0, anchor_ms=start_s * 1000)
+    return RatePacer(settings.rate, start=0.0)
+
+
+def report(totals: Totals, settings: ProducerSettings, bad_rows: int | None) -> int:
+    """Print the totals; the exit code follows from them."""
+    line = totals.line() + (f" bad_rows={bad_rows}" if bad_rows is not None else "")
+    print(line, flush=True)
+    if totals.failed:
+        print(f"error: {totals.failed} of {totals.sent} events could not be delivered to topic "
+              f"{settings.topic} at {settings.bootstrap_servers} (first failure: "
+              f"{totals.first_failure})", file=sys.stderr)
+        return 1
+    if totals.error:
+        print(f"error: {totals.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def open_delivery(settings: ProducerSettings, request: StopRequest) -> Delivery:
+    """A connected client, with the topic's metadata fetched; ConnectError if not."""
+    options = ClientOptions(settings.bootstrap_servers, settings.delivery_timeout,
+                            max_block=settings.connect_timeout)
+    producer = connect(options, settings.connect_timeout, request.stop)
+    delivery = Delivery(producer, settings.topic, settings.max_buffered)
+    try:
+        delivery.prepare()
+    except BaseException:
+        producer.close(timeout=0)
+        raise
+    return delivery
+
+
+def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopRequest) -> int:
+    key_field = key_field_of(settings, dataset)
+    seed = settings.seed if settings.seed is not None else secrets.randbelow(2**63)
+    bad_rows = live = None
+    if dataset is not None and settings.generate:
+        live = live_source(settings, dataset, key_field, seed)
+    else:
+        try:
+            chunks, bad_rows = replay_source(settings, dataset, key_field, seed, request)
+        except ExtractError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except Stopped:
+            return report(Totals(0, 0, 0, 0.0), settings, None) or request.exit_code
+    try:
+        delivery = open_delivery(settings, request)
+    except ConnectError as exc:
+        if request.stop.is_set():
+            return report(Totals(0, 0, 0, 0.0), settings, bad_rows) or request.exit_code
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    start_s = int(time.time())  # scaled event times start here
+    if live is not None:
+        chunks = live.chunks(start_s)
+    limits = Limits(settings.max_events, settings.duration, settings.delivery_timeout + 5)
+    totals = run(chunks, make_pacer(settings, start_s), delivery, request, limits)
+    return report(totals, settings, bad_rows) or request.exit_code
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    settings = parse_settings(argv, os.environ if env is None else env)
+    configure_logging(settings.log_level)
+    # kafka-python logs every refused connection as an error; the producer says what matters
+    logging.getLogger("kafka").setLevel(
+        logging.DEBUG if settings.log_level == "DEBUG" else logging.CRITICAL)
+    dataset = load_schema(settings.config) if settings.config else None
+    request = StopRequest()
+    with stop_on_signals(request):
+        return produce(settings, dataset, request)

@@ -1,0 +1,189 @@
+"""Replay: extracts -> events in event-time order (or shuffled), pass after pass.
+
+Each file is read into columns, its event times normalised and its rows rendered; the files'
+rows are then put in event-time order by one stable sort on the epoch-millisecond keys,
+which is a merge of the files that keeps ties in file and line order. Rows stamped at send
+time keep their place after the row before them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from services.generator.arrow_util import concat
+from services.kafka.events import (
+    Events,
+    Part,
+    Slot,
+    assemble,
+    concat_events,
+    iso_now,
+)
+from services.kafka.extracts import (
+    Extract,
+    ExtractError,
+    extract_batches,
+    log_bad_rows,
+)
+from services.kafka.fragments import fragments
+from services.kafka.timestamps import EVENT_TIME, candidates, event_times, iso_ms
+from services.schema import Dataset
+from services.schema.fields import DatetimeField
+
+log = logging.getLogger("producer.replay")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Rows of `events` to send in this order (None: all, in their own order)."""
+
+    events: Events
+    rows: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        return self.events.size if self.rows is None else len(self.rows)
+
+
+@dataclass(frozen=True)
+class Replay:
+    events: Events
+    sort_ms: np.ndarray  # the ordering key of each row
+    files: tuple[Path, ...]
+    bad_rows: int
+    bad_files: int
+
+    def order(self, shuffle: bool, rng: np.random.Generator) -> np.ndarray:
+        if shuffle:
+            return rng.permutation(self.events.size)
+        return np.argsort(self.sort_ms, kind="stable")
+
+    def passes(self, shuffle: bool, loop: bool, rng: np.random.Generator) -> Iterator[Chunk]:
+        """One chunk per pass over every row: once, or forever with --loop (reshuffled each
+        pass with --shuffle)."""
+        order = self.order(shuffle, rng)
+        while True:
+            yield Chunk(self.events, order)
+            if not loop:
+                return
+            if shuffle:
+                order = self.order(shuffle, rng)
+
+
+class Normaliser:
+    """What the schema says about a replayed row: its timestamp field, formats, types."""
+
+    def __init__(self, dataset: Dataset | None, key_field: str | None) -> None:
+        self.timestamp_field = dataset.analysis.timestamp_field if dataset else None
+        self.formats = {f.name: f.format for f in dataset.fields
+                        if isinstance(f, DatetimeField)} if dataset else {}
+        self.kinds = {f.name: f.value_kind for f in dataset.fields} if dataset else {}
+        self.key_field = key_field
+        self._warned: set[Path] = set()
+
+    def prepare(self, extract: Extract,
+                previous: int | None = None) -> tuple[Events, np.ndarray]:
+        """Render a batch of rows; returns them with their ordering keys (`previous`: the
+        key of the row before the batch). Rows with an event time that does not parse are
+        dropped (and reported) first."""
+        order = candidates(extract.names, self.timestamp_field)
+        texts = {name: extract.columns[name].text for name in order}
+        times = event_times(texts, order, extract.num_rows, self.formats)
+        ms, missing = times.ms, times.missing
+        if times.bad.any():
+            extract.drop(np.flatnonzero(times.bad),
+                         "its event time does not parse as a date and time")
+            ms, missing = ms[~times.bad], missing[~times.bad]
+        known = _quoted(iso_ms(ms))
+        if missing.any():
+            known = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), known)
+        parts = [Part(name, None) if name == EVENT_TIME else
+                 Part(name, fragments(column, self.kinds.get(name)), column.absent)
+                 for name, column in extract.columns.items()]
+        if EVENT_TIME not in extract.columns:
+            parts.append(Part(EVENT_TIME, None))
+        events = assemble(parts, [Slot(iso_now, known)], self._keys(extract), extract.num_rows)
+        return events, _sort_keys(ms, missing, previous)
+
+    def _keys(self, extract: Extract) -> pa.ChunkedArray | None:
+        if self.key_field is None:
+            return None
+        column = extract.columns.get(self.key_field)
+        if column is None:
+            if extract.path in self._warned:
+                return None
+            self._warned.add(extract.path)
+            log.warning("%s has no column %r: its events are sent without a key",
+                        extract.path, self.key_field)
+            return None
+        return column.text.cast(pa.binary())
+
+
+def _quoted(text: pa.Array) -> pa.Array:
+    return concat('"', text, '"')
+
+
+def _sort_keys(ms: np.ndarray, missing: np.ndarray, previous: int | None) -> np.ndarray:
+    """Event times, where rows without one take the time of the row before them (`previous`
+    for the first rows of a batch; else the first time after them, or the lowest key when
+    the file has no times at all)."""
+    if not missing.any():
+        return ms
+    if missing.all():
+        fill = previous if previous is not None else np.iinfo(np.int64).min
+        return np.full(len(ms), fill, dtype=np.int64)
+    index = np.where(missing, 0, np.arange(len(ms)))
+    np.maximum.accumulate(index, out=index)
+    keys = ms[index]
+    first = int(np.flatnonzero(~missing)[0])
+    keys[:first] = previous if previous is not None else ms[first]
+    return keys
+
+
+class Stopped(Exception):
+    """A stop was requested (SIGINT / SIGTERM) while the extracts were being read."""
+
+
+def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str | None,
+                stop: threading.Event | None = None) -> Replay:
+    """Read, normalise and render every extract (see find_extracts), batch by batch, so
+    only the rendered payloads stay in memory; files that cannot be read are reported and
+    skipped, and at least one must give rows. Raises Stopped if `stop` is set meanwhile."""
+    normaliser = Normaliser(dataset, key_field)
+    events: list[Events] = []
+    keys: list[np.ndarray] = []
+    bad_rows = bad_files = 0
+    for path in paths:
+        rows, bad, previous = 0, [], None
+        try:
+            for extract in extract_batches(path):
+                if stop is not None and stop.is_set():
+                    raise Stopped
+                if extract.num_rows:
+                    batch_events, batch_keys = normaliser.prepare(extract, previous)
+                    if batch_events.size:
+                        events.append(batch_events)
+                        keys.append(batch_keys)
+                        previous = int(batch_keys[-1])
+                rows += extract.num_rows
+                bad += extract.bad
+        except ExtractError as exc:
+            log.error("skipped %s", exc)
+            bad_files += 1
+            continue
+        log_bad_rows(path, bad)
+        bad_rows += len(bad)
+        log.info("read %s: %d rows%s", path, rows,
+                 f", {len(bad)} bad rows skipped" if bad else "")
+    if not events:
+        raise ExtractError(f"nothing to replay: no rows in {', '.join(map(str, paths))}")
+    return Replay(concat_events(events), np.concatenate(keys), tuple(paths), bad_rows,
+                  bad_files)

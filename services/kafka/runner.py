@@ -1,0 +1,123 @@
+"""The send loop: chunks of events from a source, paced, rendered a slice at a time with the
+send time, handed to delivery; then flush, close and count."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from services.kafka.delivery import Delivery, SendStalled
+from services.kafka.events import render
+from services.kafka.replay import Chunk
+from services.kafka.schedule import MAX_SLICE, Allowance
+from services.kafka.signals import StopRequest
+
+log = logging.getLogger("producer")
+
+WAIT_STEP = 0.25  # longest sleep between checks of a stop request
+REPORT_EVERY = 10.0
+
+
+class Pacer(Protocol):
+    start: float
+    skipped: int
+
+    def allowance(self, now: float, sent: int,
+                  upcoming: np.ndarray | None = None) -> Allowance: ...
+
+
+@dataclass(frozen=True)
+class Totals:
+    sent: int
+    delivered: int
+    failed: int
+    seconds: float
+    behind: int = 0  # events the rate schedule skipped after a stall
+    error: str | None = None  # why the run stopped early, if it did
+    first_failure: str | None = None  # the first delivery error
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds if self.seconds > 0 else 0.0
+
+    def line(self) -> str:
+        return (f"totals: sent={self.sent} delivered={self.delivered} failed={self.failed} "
+                f"seconds={self.seconds:.2f} rate={self.rate:.1f}/s")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_events: int | None = None
+    duration: float | None = None
+    close_timeout: float = 120.0
+
+
+def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopRequest,
+        limits: Limits, clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time) -> Totals:
+    """Send until the source ends, a limit is reached or a stop is requested; then flush,
+    close and count."""
+    start = clock()
+    pacer.start = start
+    error = None
+    try:
+        _send_all(chunks, pacer, delivery, request, limits, start, clock, wall)
+    except SendStalled as exc:
+        error = str(exc)
+        log.error("%s", error)
+    except BaseException:
+        delivery.close(0, request.abort)  # an unexpected failure: do not wait on the broker
+        raise
+    delivery.close(limits.close_timeout, request.abort)
+    if pacer.skipped:
+        log.warning("the producer fell behind the rate schedule; %d events' worth of "
+                    "schedule were skipped", pacer.skipped)
+    first = delivery.first_error
+    return Totals(delivery.sent, delivery.delivered, delivery.failed, clock() - start,
+                  pacer.skipped, error,
+                  None if first is None else f"{type(first).__name__}: {first}")
+
+
+def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopRequest,
+              limits: Limits, start: float, clock: Callable[[], float],
+              wall: Callable[[], float]) -> None:
+    deadline = start + limits.duration if limits.duration else math.inf
+    budget = limits.max_events if limits.max_events is not None else math.inf
+    sent = 0
+    next_report = start + REPORT_EVERY
+    for chunk in chunks:
+        at_ms = chunk.events.at_ms
+        if at_ms is not None and chunk.rows is not None:
+            at_ms = at_ms[chunk.rows]
+        cursor = 0
+        while cursor < chunk.size:
+            now = clock()
+            if request.stop.is_set() or sent >= budget or now >= deadline:
+                return
+            step = MAX_SLICE
+            upcoming = None if at_ms is None else at_ms[cursor:cursor + step]
+            allowance = pacer.allowance(now, sent, upcoming)
+            if allowance.count <= 0:
+                request.stop.wait(min(allowance.wait, WAIT_STEP, deadline - now))
+                continue
+            count = int(min(allowance.count, step, chunk.size - cursor, budget - sent))
+            rows = (slice(cursor, cursor + count) if chunk.rows is None
+                    else chunk.rows[cursor:cursor + count])
+            keys, values = render(chunk.events, rows, int(wall()))
+            delivery.send(keys, values, request.stop)
+            sent += count
+            cursor += count
+            if now >= next_report:
+                next_report = now + REPORT_EVERY
+                _report(delivery, now - start)
+
+
+def _report(delivery: Delivery, elapsed: float) -> None:
+    log.info("sent %d, delivered %d, failed %d (%.1f events/s)", delivery.sent,
+             delivery.delivered, delivery.failed, delivery.sent / max(elapsed, 1e-9))

@@ -1,0 +1,208 @@
+"""The producer's settings: command-line flags over environment defaults, read once.
+
+The earlier demo's flags and variables keep their meaning: --bootstrap-servers
+(KAFKA_BOOTSTRAP_SERVERS, kafka:9092), --topic (KAFKA_TOPIC, sales), --input-dir
+(EVENT_INPUT_DIR, /opt/spark-data/input), --rate (EVENTS_PER_SECOND, 5; <= 0 = as fast as
+possible), --shuffle, --loop, --log-level (LOG_LEVEL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError
+
+DEFAULT_BOOTSTRAP = "kafka:9092"
+DEFAULT_TOPIC = "sales"
+DEFAULT_INPUT_DIR = "/opt/spark-data/input"
+DEFAULT_RATE = 5.0
+DEFAULT_CONNECT_TIMEOUT = 60.0
+DEFAULT_DELIVERY_TIMEOUT = 120.0
+DEFAULT_MAX_BUFFERED = 50_000
+TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+SERVER = re.compile(r"^[^\s,:]+:\d{1,5}$")
+
+
+@dataclass(frozen=True)
+class ProducerSettings:
+    bootstrap_servers: str
+    topic: str
+    input_dir: Path
+    rate: float
+    shuffle: bool
+    loop: bool
+    log_level: str
+    config: Path | None
+    key_field: str | None
+    generate: bool
+    time_scale: float | None
+    max_events: int | None
+    duration: float | None
+    connect_timeout: float
+    delivery_timeout: float
+    max_buffered: int
+    seed: int | None
+
+    @property
+    def unlimited(self) -> bool:
+        return self.rate <= 0
+
+
+DESCRIPTION = """\
+Publish events to Kafka as JSON, one object per message.
+
+Replay (default): every .csv, .jsonl, .csv.gz and .jsonl.gz file directly in --input-dir is
+read (one object per row, keys and values trimmed, blank rows skipped, bad rows logged with
+file and line and skipped), given an ISO-8601 UTC `event_time` (copied from the schema's
+timestamp field, else the first non-empty of order_ts, order_time, order_date, timestamp,
+else an existing event_time, else the send time) and sent in event-time order. Sorting
+needs every row in memory first: rows are kept rendered, as compact Arrow text about the
+size of their JSON (a 500,000-row card extract, 80 MB of CSV, keeps 170 MB; the whole
+process peaks near 400 MB).
+
+Live (--generate --config SCHEMA): fresh records from the schema engine, stamped with the
+send time, forever or until --max-events / --duration.
+"""
+
+EPILOG = """\
+Exit codes: 0 done (also after SIGTERM), 1 the run failed or some events could not be
+delivered, 2 bad arguments, 130 stopped by SIGINT (Ctrl-C). On SIGINT or SIGTERM the
+producer stops reading, waits for the broker to confirm what it has sent (up to
+--delivery-timeout), prints its totals and exits; a second signal stops waiting.
+"""
+
+
+def _env_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise UsageError(f"environment variable {name}={raw!r} is not a number") from None
+
+
+def build_parser(env: Mapping[str, str]) -> ArgumentParser:
+    parser = ArgumentParser(prog="kafka_event_producer.py", description=DESCRIPTION,
+                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = parser.add_argument
+    add("--bootstrap-servers", default=env.get("KAFKA_BOOTSTRAP_SERVERS") or DEFAULT_BOOTSTRAP,
+        help="host:port[,host:port...] (default: $KAFKA_BOOTSTRAP_SERVERS or %(default)s)")
+    add("--topic", default=env.get("KAFKA_TOPIC") or DEFAULT_TOPIC,
+        help="topic to publish to (default: $KAFKA_TOPIC or %(default)s)")
+    add("--input-dir", default=env.get("EVENT_INPUT_DIR") or DEFAULT_INPUT_DIR,
+        help="folder of extracts to replay, or one extract file (default: $EVENT_INPUT_DIR "
+             "or %(default)s)")
+    add("--rate", type=float, default=None,
+        help="target events per second, held by a schedule without drift; <= 0 sends as fast "
+             "as possible (default: $EVENTS_PER_SECOND or 5)")
+    add("--shuffle", action="store_true",
+        help="replay in random order instead of event-time order. Beware: with a watermark "
+             "downstream (the streaming job's is 15 minutes) most events then arrive later "
+             "than the watermark and are silently dropped as late")
+    add("--loop", action="store_true",
+        help="replay the extracts again and again until stopped; event times repeat on every "
+             "pass, so a watermarked stream drops the repeats (use --generate for an endless "
+             "stream that moves)")
+    add("--config", default=env.get("SCHEMA_CONFIG_PATH") or None,
+        help="schema file: its analysis.timestamp_field becomes event_time, its first "
+             "dimension the message key, and its fields keep their JSON types (default: "
+             "$SCHEMA_CONFIG_PATH)")
+    add("--key-field", help="field whose value keys each message (default: the schema's first "
+                            "dimension; no key without a schema)")
+    add("--generate", action="store_true",
+        help="live mode: stream fresh records from the --config schema instead of replaying")
+    add("--time-scale", type=float, metavar="K",
+        help="with --generate: replay the schema's time window K times faster than real time. "
+             "Each window's entity_count records are sent in time order: a record at "
+             "window start + d is sent d/K seconds after the window's turn began and stamped "
+             "run start + d (plus one window length per earlier window), so event time "
+             "advances K times faster than the wall clock, from the moment the run starts, "
+             "and a 1-hour event-time window closes after 1/K hours. The pace then follows "
+             "the data (entity_count x K / window length events per second), not --rate")
+    add("--seed", type=int, help="seed of live records and of --shuffle (default: random)")
+    add("--max-events", type=int, help="stop after this many events")
+    add("--duration", type=float, help="stop after this many seconds of sending")
+    add("--connect-timeout", type=float, default=None,
+        help="seconds to keep retrying a broker that does not answer at start (default: "
+             f"$KAFKA_CONNECT_TIMEOUT or {DEFAULT_CONNECT_TIMEOUT:.0f})")
+    add("--delivery-timeout", type=float, default=DEFAULT_DELIVERY_TIMEOUT,
+        help="seconds the client keeps retrying one message before it counts as failed "
+             "(default: %(default).0f)")
+    add("--max-buffered", type=int, default=DEFAULT_MAX_BUFFERED,
+        help="at most this many events sent but not yet confirmed by the broker; sending "
+             "pauses beyond it (default: %(default)s)")
+    add("--log-level", type=str.upper, choices=LOG_LEVELS,
+        default=(env.get("LOG_LEVEL") or "INFO").upper(), help="(default: $LOG_LEVEL or INFO)")
+    return parser
+
+
+def _check_servers(servers: str) -> str:
+    parts = [s.strip() for s in servers.split(",") if s.strip()]
+    bad = [s for s in parts if not SERVER.match(s)]
+    if not parts or bad:
+        raise UsageError(f"--bootstrap-servers {servers!r}: expected host:port[,host:port...]")
+    return ",".join(parts)
+
+
+def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str]) -> ProducerSettings:
+    """Parse flags over environment defaults; every problem is a UsageError naming it."""
+    if env.get("LOG_LEVEL") and env["LOG_LEVEL"].upper() not in LOG_LEVELS:
+        raise UsageError(f"environment variable LOG_LEVEL={env['LOG_LEVEL']!r}: accepted "
+                         f"{', '.join(LOG_LEVELS)}")
+    args = build_parser(env).parse_args(argv)
+    rate = (args.rate if args.rate is not None
+            else _env_float(env, "EVENTS_PER_SECOND", DEFAULT_RATE))
+    connect = (args.connect_timeout if args.connect_timeout is not None
+               else _env_float(env, "KAFKA_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT))
+    checks = [
+        (bool(TOPIC_NAME.match(args.topic)),
+         f"--topic {args.topic!r}: a topic name is 1-249 of A-Z a-z 0-9 . _ -"),
+        (math.isfinite(rate), f"--rate must be a finite number, got {rate}"),
+        (0 < connect < math.inf, f"--connect-timeout must be > 0 seconds, got {connect:g}"),
+        (2 <= args.delivery_timeout < math.inf,
+         f"--delivery-timeout must be >= 2 seconds, got {args.delivery_timeout:g}"),
+        (args.max_buffered >= 1, f"--max-buffered must be >= 1, got {args.max_buffered}"),
+        (args.max_events is None or args.max_events >= 1,
+         f"--max-events must be >= 1, got {args.max_events}"),
+        (args.duration is None or 0 < args.duration < math.inf,
+         f"--duration must be > 0 seconds, got {args.duration}"),
+        (args.time_scale is None or 0 < args.time_scale < math.inf,
+         f"--time-scale must be > 0, got {args.time_scale}"),
+        (args.seed is None or 0 <= args.seed < 2**63,
+         f"--seed must be between 0 and 2**63-1, got {args.seed}"),
+        (not args.generate or args.config,
+         "--generate needs a schema: give --config FILE (or set SCHEMA_CONFIG_PATH)"),
+        (args.time_scale is None or args.generate, "--time-scale applies to --generate only"),
+        (args.time_scale is None or args.rate is None,
+         "--rate and --time-scale both set the pace; give one of them"),
+        (not (args.generate and (args.shuffle or args.loop)),
+         "--shuffle and --loop apply to replay, not to --generate (which never ends by itself)"),
+    ]
+    problems = [message for ok, message in checks if not ok]
+    if problems:
+        raise UsageError("\n".join(problems))
+    return ProducerSettings(
+        bootstrap_servers=_check_servers(args.bootstrap_servers),
+        topic=args.topic,
+        input_dir=Path(args.input_dir),
+        rate=rate,
+        shuffle=args.shuffle,
+        loop=args.loop,
+        log_level=args.log_level,
+        config=Path(args.config) if args.config else None,
+        key_field=args.key_field.strip() if args.key_field else None,
+        generate=args.generate,
+        time_scale=args.time_scale,
+        max_events=args.max_events,
+        duration=args.duration,
+        connect_timeout=connect,
+        delivery_timeout=args.delivery_timeout,
+        max_buffered=args.max_buffered,
+        seed=args.seed,
+    )

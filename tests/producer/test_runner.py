@@ -1,0 +1,107 @@
+"""The send loop and stop requests, with a recording stand-in for the Kafka client."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+
+import numpy as np
+import pyarrow as pa
+
+from services.kafka.events import Part, Slot, assemble, iso_now
+from services.kafka.replay import Chunk
+from services.kafka.runner import Limits, Totals, run
+from services.kafka.schedule import RatePacer
+from services.kafka.signals import StopRequest, stop_on_signals
+
+
+class Recorder:
+    """Counts like Delivery, confirms everything at once."""
+
+    def __init__(self, stop_after: int | None = None, request: StopRequest | None = None):
+        self.values: list[bytes] = []
+        self.keys: list[bytes | None] = []
+        self.sent = self.delivered = self.failed = 0
+        self.first_error = None
+        self.closed = False
+        self.stop_after, self.request = stop_after, request
+
+    def send(self, keys, values, stop=None) -> None:
+        self.values += values
+        self.keys += keys if keys is not None else [None] * len(values)
+        self.sent = self.delivered = len(self.values)
+        if self.stop_after and self.sent >= self.stop_after and self.request:
+            self.request.handle(signal.SIGTERM)
+
+    def close(self, timeout, abort=None) -> None:
+        self.closed = True
+
+
+def numbered(count: int) -> Chunk:
+    ids = [str(i) for i in range(count)]
+    fragments = pa.array([json.dumps(i) for i in ids])  # JSON strings
+    events = assemble([Part("id", fragments), Part("event_time", None)], [Slot(iso_now)],
+                      pa.array(ids, pa.binary()), count)
+    return Chunk(events)
+
+
+def test_sends_every_chunk_in_order_then_closes():
+    recorder, request = Recorder(), StopRequest()
+    chunks = [numbered(5000), Chunk(numbered(3).events, np.array([2, 0, 1]))]
+    totals = run(chunks, RatePacer(0, 0.0), recorder, request, Limits())  # type: ignore[arg-type]
+    ids = [json.loads(v)["id"] for v in recorder.values]
+    assert ids == [str(i) for i in range(5000)] + ["2", "0", "1"]
+    assert recorder.keys[:2] == [b"0", b"1"] and recorder.closed
+    assert (totals.sent, totals.delivered, totals.failed) == (5003, 5003, 0)
+    assert totals.line().startswith("totals: sent=5003 delivered=5003 failed=0 seconds=")
+
+
+def test_limits_end_the_run():
+    recorder = Recorder()
+    run([numbered(10_000)], RatePacer(0, 0.0), recorder, StopRequest(),  # type: ignore[arg-type]
+        Limits(max_events=1234))
+    assert len(recorder.values) == 1234
+    recorder = Recorder()
+    totals = run(iter(lambda: numbered(10), None), RatePacer(50, 0.0), recorder,  # endless
+                 StopRequest(), Limits(duration=0.5))  # type: ignore[arg-type]
+    assert 20 <= totals.sent <= 30 and 0.45 <= totals.seconds < 2
+
+
+def test_a_stop_request_ends_sending_and_still_closes():
+    request = StopRequest()
+    recorder = Recorder(stop_after=100, request=request)
+    totals = run(iter(lambda: numbered(10), None), RatePacer(0, 0.0), recorder, request,
+                 Limits())  # type: ignore[arg-type]
+    assert totals.sent == 100 and recorder.closed
+    assert request.exit_code == 0
+
+
+def test_signals_become_requests_the_second_one_an_abort():
+    request = StopRequest()
+    previous = signal.getsignal(signal.SIGTERM)
+    with stop_on_signals(request):
+        os.kill(os.getpid(), signal.SIGINT)
+        assert request.stop.is_set() and not request.abort.is_set()
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert request.abort.is_set()
+    assert request.exit_code == 130  # the first signal decides
+    assert signal.getsignal(signal.SIGTERM) is previous
+
+
+def test_off_the_main_thread_signals_are_left_alone():
+    seen = []
+
+    def body() -> None:
+        with stop_on_signals(StopRequest()) as request:
+            seen.append(request)
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    assert len(seen) == 1 and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_rate_is_reported_per_second():
+    assert Totals(100, 100, 0, 4.0).rate == 25.0 and Totals(0, 0, 0, 0.0).rate == 0.0
