@@ -20,7 +20,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pyspark.sql import functions as F  # noqa: E402
 
 from services.generator import write_dataset  # noqa: E402
 from services.schema import load_schema  # noqa: E402
@@ -62,18 +61,26 @@ def main() -> None:
             def frame():
                 return read_extracts(spark, extracts, dataset)[0]
 
-            timed(lambda: frame().count())  # warm the JVM once, as a running service would be
-            job = timed(lambda: publish(spark, settings, dataset, Roles.of(dataset.analysis)))
-            scan = timed(lambda: frame().count())
-            full = timed(lambda: frame().agg(*[F.max(F.length(c)) for c in frame().columns])
-                         .collect())
+            def job() -> None:
+                publish(spark, settings, dataset, Roles.of(dataset.analysis))
+
+            def parse_all() -> None:
+                spark.conf.set("spark.sql.csv.parser.columnPruning.enabled", "false")
+                frame().count()
+                spark.conf.set("spark.sql.csv.parser.columnPruning.enabled", "true")
+
+            cold = timed(job)  # the first run also pays for JIT compiling the parse paths
+            warm = timed(job)
+            scan = min(timed(lambda: frame().count()) for _ in range(2))
+            full = min(timed(parse_all) for _ in range(2))
         finally:
             spark.stop()
     print(f"{args.rows:,} rows, local[*] on this machine")
-    print(f"batch job (after session start): {job:.1f} s")
-    print(f"bare scan (same reading schema, count): {scan:.1f} s -> ratio {job / scan:.2f} "
-          f"(target <= 2)")
-    print(f"scan parsing every column: {full:.1f} s -> ratio {job / full:.2f}")
+    print(f"batch job (after session start): first run {cold:.1f} s, second run {warm:.1f} s")
+    print(f"bare scan (same reading schema, count): {scan:.2f} s -> ratio {warm / scan:.1f} "
+          "(target <= 2); Spark answers this count without parsing any column")
+    print(f"count that parses every column (CSV column pruning off): {full:.2f} s -> ratio "
+          f"{warm / full:.1f}")
 
 
 if __name__ == "__main__":

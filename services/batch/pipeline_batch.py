@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,30 +9,15 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo's `services` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from services.common.cli import ArgumentParser, UsageError, configure_logging, run
-from services.schema import SchemaError
-from services.spark.batch_job import BatchSettings
-from services.spark.batch_job import run as run_job
-from services.spark.errors import spark_error_message
-
-log = logging.getLogger("batch")
+from services.common.cli import run
+from services.spark import batch_job
+from services.spark.job_shell import job_main
 
 
 def job(argv: Sequence[str] | None) -> int:
-    parser = ArgumentParser(prog="pipeline_batch.py", description=__doc__)
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper(),
-                        choices=("DEBUG", "INFO", "WARNING", "ERROR"))
-    args = parser.parse_args(argv)
-    configure_logging(args.log_level)
-    settings = BatchSettings.from_env(os.environ)
-    try:
-        return run_job(settings)
-    except (UsageError, SchemaError):
-        raise
-    except Exception as exc:
-        log.error("batch job failed: %s", spark_error_message(exc),
-                  exc_info=args.log_level == "DEBUG")
-        return 1
+    return job_main(argv, prog="pipeline_batch.py", title="batch job", description=__doc__,
+                    log_name="batch", settings=batch_job.BatchSettings.from_env,
+                    run_job=batch_job.run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

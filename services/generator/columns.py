@@ -24,7 +24,6 @@ from services.schema.fields import (
     INTEGER,
     BoolField,
     CategoryField,
-    Choice,
     DatetimeField,
     DerivedConcatField,
     DerivedMapField,
@@ -34,11 +33,10 @@ from services.schema.fields import (
     GeoField,
     IdSequenceField,
     IntField,
-    PatternPart,
     StringField,
     UuidField,
-    text_of,
 )
+from services.schema.values import Choice, PatternPart, text_of
 
 ColumnFn = Callable[[Field, Block], pa.Array]
 COLUMNS: dict[type[Field], ColumnFn] = {}

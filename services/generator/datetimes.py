@@ -7,7 +7,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from services.schema.fields import DatetimeField, Profile
+from services.schema.fields import DatetimeField
+from services.schema.values import Profile
 
 HOUR = 3600
 DAY = 86_400

@@ -7,17 +7,27 @@ every registered type has one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar
 
-from services.schema.reader import Obj, describe, is_int, is_number, is_scalar
-
-# Value kinds, which decide the column type downstream (CSV readers, Spark, Parquet).
-STRING, INTEGER, FLOAT, BOOLEAN, DATETIME, GEO = (
-    "string", "integer", "float", "boolean", "datetime", "geo",
+from services.schema.reader import Obj, describe, is_number, is_scalar
+from services.schema.values import (
+    BOOLEAN,
+    DATETIME,
+    FLOAT,
+    GEO,
+    INTEGER,
+    STRING,
+    Choice,
+    PatternPart,
+    Profile,
+    check_strftime,
+    kind_of_values,
+    parse_choices,
+    parse_pattern,
+    parse_weights,
+    text_of,
 )
 
 FIELD_TYPES: dict[str, type[Field]] = {}
@@ -61,18 +71,6 @@ class ParseContext:
     """What a field's parser may look at: the fields declared before it."""
 
     earlier: dict[str, Field]
-
-
-def kind_of_values(values: list[Any]) -> str:
-    """The kind a column of these JSON scalars has: the narrowest that holds them all."""
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, bool) for v in present):
-        return BOOLEAN
-    if present and all(is_int(v) for v in present):
-        return INTEGER
-    if present and all(is_number(v) for v in present):
-        return FLOAT
-    return STRING
 
 
 @field_type("uuid")
@@ -160,48 +158,6 @@ class BoolField(Field):
         return cls(**base, p_true=obj.number("p_true", 0.5, minimum=0, maximum=1) or 0.0)
 
 
-@dataclass(frozen=True)
-class Choice:
-    value: str | int | float | bool
-    weight: float
-
-
-def parse_choices(raw: Any, path: str, obj: Obj) -> tuple[Choice, ...]:
-    """A list of plain values (weight 1) or {value, weight} objects; weights are relative."""
-    if not isinstance(raw, list) or not raw:
-        obj.problems.add(path, f"must be a non-empty list of values, got {describe(raw)}")
-        return ()
-    choices = []
-    for i, item in enumerate(raw):
-        where = f"{path}[{i}]"
-        if isinstance(item, dict):
-            sub = Obj(item, where, obj.problems)
-            present = sub.present("value", True, "the value to pick")
-            value = sub.data.get("value") if present else None
-            weight = sub.number("weight", 1.0, minimum=0)
-            sub.finish()
-            if value is not None and not is_scalar(value):
-                obj.problems.add(f"{where}.value", "must be a string, number or boolean")
-                continue
-            if value is not None and weight is not None:
-                choices.append(Choice(value, float(weight)))
-        elif is_scalar(item):
-            choices.append(Choice(item, 1.0))
-        else:
-            obj.problems.add(where, f"must be a value or a {{value, weight}} object, got "
-                                    f"{describe(item)}")
-    if choices and len(choices) == len(raw) and sum(c.weight for c in choices) <= 0:
-        obj.problems.add(path, "weights are all zero; at least one must be > 0")
-    return tuple(choices)
-
-
-def text_of(value: Any) -> str:
-    """A scalar as it appears in CSV text and as a lookup key (true/false, not True/False)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 @field_type("category")
 @dataclass(frozen=True)
 class CategoryField(Field):
@@ -263,50 +219,6 @@ class CategoryField(Field):
                                            "are not a known list")
 
 
-PATTERN_TOKEN = re.compile(r"\{([^{}]*)\}")
-DIGIT_RANGE = re.compile(r"^(\d+)-(\d+)$")
-
-
-@dataclass(frozen=True)
-class PatternPart:
-    """One piece of a string pattern: literal text, a letter class, or a digit range."""
-
-    literal: str = ""
-    letters: str = ""  # "upper" or "lower"
-    low: int = 0
-    high: int = 0
-    width: int = 0  # digits of a zero-padded range; 0 when not a range
-
-
-def parse_pattern(pattern: str) -> tuple[tuple[PatternPart, ...], str | None]:
-    """Split a pattern into parts, or return an error message."""
-    parts: list[PatternPart] = []
-    pos = 0
-    for match in PATTERN_TOKEN.finditer(pattern):
-        if match.start() > pos:
-            parts.append(PatternPart(literal=pattern[pos:match.start()]))
-        body = match.group(1)
-        digits = DIGIT_RANGE.match(body)
-        if body == "A-Z":
-            parts.append(PatternPart(letters="upper"))
-        elif body == "a-z":
-            parts.append(PatternPart(letters="lower"))
-        elif digits:
-            lo_text, hi_text = digits.groups()
-            lo, hi = int(lo_text), int(hi_text)
-            if lo > hi:
-                return (), f"range {{{body}}}: low ({lo}) must be <= high ({hi})"
-            if max(len(lo_text), len(hi_text)) > 18:
-                return (), f"range {{{body}}}: at most 18 digits are supported"
-            parts.append(PatternPart(low=lo, high=hi, width=max(len(lo_text), len(hi_text))))
-        else:
-            parts.append(PatternPart(literal=match.group(0)))
-        pos = match.end()
-    if pos < len(pattern):
-        parts.append(PatternPart(literal=pattern[pos:]))
-    return tuple(parts), None
-
-
 @field_type("string")
 @dataclass(frozen=True)
 class StringField(Field):
@@ -326,42 +238,12 @@ DATETIME_MODES = ("uniform", "ramp", "seasonality")
 EPOCH_FORMATS = ("epoch_ms", "epoch_s")
 
 
-@dataclass(frozen=True)
-class Profile:
-    """Relative weights per hour of day (0-23) and per weekday (0 = Monday .. 6)."""
-
-    hour_of_day: tuple[float, ...] = (1.0,) * 24
-    day_of_week: tuple[float, ...] = (1.0,) * 7
-
-
-def parse_weights(obj: Obj, key: str, size: int) -> tuple[float, ...]:
-    table = obj.obj(key)
-    if table is None:
-        return (1.0,) * size
-    default = table.number("_default", 1.0, minimum=0)
-    weights = [default if default is not None else 1.0] * size
-    for raw_key in table.data:
-        if raw_key in ("_default", "description", "comment"):
-            continue
-        if not (raw_key.isdigit() and 0 <= int(raw_key) < size):
-            table.raw(raw_key)
-            table.error(raw_key, f"unknown key; accepted: \"0\"..\"{size - 1}\" and \"_default\"")
-            continue
-        value = table.number(raw_key, None, minimum=0)
-        if value is not None:
-            weights[int(raw_key)] = float(value)
-    if sum(weights) <= 0:
-        table.error(None, "weights are all zero; at least one must be > 0")
-    table.finish()
-    return tuple(weights)
-
-
 @field_type("datetime")
 @dataclass(frozen=True)
 class DatetimeField(Field):
     mode: str = "uniform"
     direction: str = "up"
-    profile: Profile = Profile()
+    profile: Profile = Profile()  # noqa: RUF009 (frozen, so one shared default is safe)
     format: str = "iso"
     kind: ClassVar[str] = DATETIME
 
@@ -396,17 +278,6 @@ class DatetimeField(Field):
             if error:
                 obj.error("format", error)
         return cls(**base, mode=mode, direction=direction, profile=profile, format=fmt)
-
-
-def check_strftime(fmt: str) -> str | None:
-    if "%" not in fmt:
-        return (f"{fmt!r} is not iso, epoch_ms, epoch_s or a strftime pattern "
-                "(it has no % directive)")
-    try:
-        datetime(2025, 1, 2, 3, 4, 5).strftime(fmt)
-    except ValueError as exc:
-        return f"{fmt!r} is not a valid strftime pattern ({exc})"
-    return None
 
 
 @field_type("geo")

@@ -153,7 +153,9 @@ def publish(spark: SparkSession, settings: BatchSettings, dataset: Dataset, role
     raw = aggregates.raw_aggregates(normalise(frame, dataset), roles).cache()
     try:
         detail = aggregates.detail(raw, columns)
-        (detail.write.mode("overwrite").option("partitionOverwriteMode", "dynamic")
+        # One task per date: one Parquet file per partition, not one per task and date.
+        (detail.repartition(columns.date).write.mode("overwrite")
+         .option("partitionOverwriteMode", "dynamic")
          .partitionBy(columns.date).parquet(settings.resolve(settings.out_parquet)))
     except Exception:
         culprit = unreadable_extract(spark, extracts)

@@ -85,11 +85,14 @@ def parse_timestamp(raw: Column, field: DatetimeField | None = None) -> Column:
 
 
 def parse_boolean(raw: Column) -> Column:
-    """true/false/yes/no/y/n/1/0 in any case; null for anything else."""
-    word = F.lower(F.trim(raw.cast("string")))
-    return (F.when(word.isin(*TRUE_WORDS), F.lit(True))
-            .when(word.isin(*FALSE_WORDS), F.lit(False))
-            .otherwise(word.try_cast("boolean")))
+    """true/false/yes/no/y/n/1/0 in any case; null for anything else. Spark's boolean cast
+    accepts these words already; the word lists are the fallback the spec asks for, only
+    evaluated when the cast gives nothing."""
+    text = F.trim(raw.cast("string"))
+    word = F.lower(text)
+    fallback = (F.when(word.isin(*TRUE_WORDS), F.lit(True))
+                .when(word.isin(*FALSE_WORDS), F.lit(False)))
+    return F.coalesce(text.try_cast("boolean"), fallback)
 
 
 def indicator(column: str, reason: str) -> str:

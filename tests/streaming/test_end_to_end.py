@@ -203,3 +203,21 @@ def test_exactly_once_across_kill_9_and_restart(kafka_broker, tmp_path):
     finally:
         if second.poll() is None:
             os.killpg(second.pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_a_failing_query_exits_1_with_its_cause(kafka_broker, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    log = tmp_path / "fail.log"
+    job = launch({"KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap_servers,
+                  "KAFKA_TOPIC": topic_name("fail"), "OUTPUT_PATH": str(blocker / "out"),
+                  "CHECKPOINT_DIR": str(tmp_path / "ckpt"), "STREAM_TRIGGER_INTERVAL": "1"},
+                 log)
+    try:
+        assert job.wait(timeout=240) == 1
+    finally:
+        if job.poll() is None:
+            os.killpg(job.pid, signal.SIGKILL)
+    text = log.read_text()
+    assert "streaming job failed" in text and "Traceback" not in text

@@ -1,0 +1,85 @@
+"""The README's promises, checked against the repo so they cannot rot."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.docker.envscan import PYTHON_READS, python_reads
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text()
+# services.infra reads its install overrides through a helper: `_env(env).get("KAFKA_HOME")`.
+HELPER_READS = re.compile(r"""\)\.get\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+
+
+def section(title: str) -> str:
+    start = README.index(f"## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start:end if end > 0 else None]
+
+
+def test_exactly_two_setup_commands_and_ci_runs_the_test_one():
+    block = re.search(r"```\n(.*?)```", section("Two commands"), re.DOTALL).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^demo:", makefile, re.MULTILINE)
+    assert re.search(r"^test:", makefile, re.MULTILINE)
+    assert "make test" in (REPO / ".ci/run").read_text()
+
+
+def test_demo_knobs_exist_in_the_makefile():
+    makefile = (REPO / "Makefile").read_text()
+    knobs = re.findall(r"^\| `([A-Z]+)` \|", section("Two commands"), re.MULTILINE)
+    assert knobs == ["SCHEMA", "ROWS", "RATE", "TRIGGER"]
+    for knob in knobs:
+        assert f"$({knob})" in makefile
+
+
+def code_reads() -> set[str]:
+    files = [p for pkg in ("services", "dashboard", "streaming_dashboard")
+             for p in (REPO / pkg).rglob("*.py")]
+    names = python_reads(files)
+    for path in files:
+        names.update(HELPER_READS.findall(path.read_text()))
+    return names
+
+
+def test_configuration_table_lists_exactly_what_the_code_reads():
+    table = section("Configuration")
+    documented = set()
+    for line in table.splitlines():
+        if line.startswith("| `"):
+            documented.update(re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1]))
+    read = code_reads()
+    assert PYTHON_READS  # the scanner is the one the compose tests trust
+    assert read - documented == set(), "read by the code but not documented"
+    assert documented - read == set(), "documented but read by no code"
+
+
+SCRIPTS = sorted(set(re.findall(r"\.venv/bin/python ((?:services|cleanup)[\w/.-]*\.py)", README)))
+MODULES = sorted(set(re.findall(r"\.venv/bin/python -m ([\w.]+)", README)))
+
+
+def test_the_readme_names_every_script():
+    assert len(SCRIPTS) >= 5 and {"dashboard", "streaming_dashboard"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("target", SCRIPTS + [f"-m {m}" for m in MODULES])
+def test_each_documented_command_answers_help(target):
+    argv = target.split() if target.startswith("-m") else [str(REPO / target)]
+    done = subprocess.run([sys.executable, *argv, "--help"], capture_output=True, text=True,
+                          timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert "usage" in done.stdout.lower()
+
+
+def test_schema_format_doc_exists_and_ships_with_the_schemas():
+    assert (REPO / "docs/SCHEMA_FORMAT.md").is_file()
+    for name in re.findall(r"`(\w+\.json)`", section("Two commands")):
+        assert (REPO / "services/batch/schemas" / name).is_file() or name == "schema.json"
