@@ -5,17 +5,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .cache/stamps
 
-# Demo knobs: make demo SCHEMA=services/batch/schemas/retail_orders.json ROWS=50000 RATE=500
+# Demo knobs: make demo SCHEMA=services/batch/schemas/retail_orders.json ROWS=50000
 SCHEMA ?= services/batch/schemas/card_transactions.json
 ROWS ?=
 RATE ?= 200
+TIME_SCALE ?= 60
 TRIGGER ?= 10 seconds
 
 .PHONY: demo test setup setup-test lint
 
 demo: setup
 	@$(PY) -m services.demo --schema "$(SCHEMA)" $(if $(ROWS),--rows $(ROWS)) \
-		--rate "$(RATE)" --trigger "$(TRIGGER)"
+		--rate "$(RATE)" --time-scale "$(TIME_SCALE)" --trigger "$(TRIGGER)"
 
 test: setup-test
 	@$(PY) -m pytest $(PYTEST_ARGS)

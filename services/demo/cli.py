@@ -34,6 +34,7 @@ class Options:
     schema: Path
     rows: int | None
     rate: float
+    time_scale: float
     trigger: str
     workdir: Path
     status_every: float
@@ -48,6 +49,10 @@ def parse(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--rows", type=int, help="rows to generate (make demo ROWS=...)")
     parser.add_argument("--rate", type=float, default=200.0,
                         help="live events per second into Kafka (make demo RATE=...)")
+    parser.add_argument("--time-scale", type=float, default=60.0,
+                        help="live event time runs this many times faster than the clock, so "
+                             "hour windows close every 60/K minutes; 0: real time at --rate "
+                             "(make demo TIME_SCALE=...)")
     parser.add_argument("--trigger", default="10 seconds",
                         help="streaming micro-batch interval (make demo TRIGGER=...)")
     parser.add_argument("--workdir", default=str(REPO),
@@ -61,7 +66,10 @@ def parse(argv: Sequence[str] | None) -> Options:
         raise UsageError(f"--rows must be >= 1, got {args.rows}")
     if args.rate <= 0:
         raise UsageError(f"--rate must be > 0, got {args.rate}")
-    return Options(Path(args.schema).resolve(), args.rows, args.rate, args.trigger,
+    if args.time_scale < 0:
+        raise UsageError(f"--time-scale must be >= 0, got {args.time_scale}")
+    return Options(Path(args.schema).resolve(), args.rows, args.rate, args.time_scale,
+                   args.trigger,
                    Path(args.workdir).resolve(), args.status_every, args.any_ports)
 
 
@@ -135,10 +143,12 @@ def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
                                                       "streaming_sales_aggregator.py")],
                             layout.stream_env(options.schema, bootstrap, options.trigger,
                                               ui_port), layout.log("stream"))
+    pace = (["--time-scale", f"{options.time_scale:g}"] if options.time_scale
+            else ["--rate", f"{options.rate:g}"])
     children.start("producer", [
         PY, str(REPO / "services/event-generator/kafka_event_producer.py"), "--generate",
         "--config", str(options.schema), "--bootstrap-servers", bootstrap, "--topic",
-        layout.topic, "--rate", str(options.rate)], layout.env(), layout.log("producer"))
+        layout.topic, *pace], layout.env(), layout.log("producer"))
     boards = [
         children.start("dashboard", [PY, "-m", "dashboard", "--port", str(batch_port)],
                        layout.dashboard_env(options.schema), layout.log("dashboard")),
@@ -170,10 +180,14 @@ def screen(options: Options, layout: Layout, bootstrap: str, batch_port: int,
     width = max(len(label) for label, _ in rows)
     lines = ["", "The platform is running. Ctrl-C stops everything.", ""]
     lines += [f"  {label:<{width}}  {value}" for label, value in rows]
-    lines += ["", f"  Live producer: {options.rate:g} events/s from {options.schema.name}; "
-                  f"the streaming job emits every {options.trigger}.",
-              "  Open windows show at once (provisional); a window is final once the "
-              "watermark passes its end.", ""]
+    if options.time_scale:
+        pace = (f"event time {options.time_scale:g}x faster than the clock: an hour "
+                f"window closes every {60 / options.time_scale:g} min")
+    else:
+        pace = f"{options.rate:g} events/s stamped now: a window closes 75 min after it opens"
+    lines += ["", f"  Live producer: {options.schema.name}, {pace}.",
+              f"  The streaming job runs every {options.trigger}; open windows show at once, "
+              "marked provisional.", ""]
     return "\n".join(lines)
 
 
