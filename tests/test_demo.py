@@ -59,6 +59,10 @@ def test_demo_runs_survives_a_crash_and_stops_cleanly(tmp_path):
         assert get(links["Streaming dashboard"] + "/api/meta")["status"] in ("ok", "no_data")
         survivors = recorded(tmp_path)
         assert len(survivors) >= 5  # stream, producer, two dashboards, the broker
+        busy = subprocess.run(
+            [sys.executable, "-m", "services.demo", "--workdir", str(tmp_path)],
+            capture_output=True, text=True, timeout=60)
+        assert busy.returncode == 2 and "a demo is already running" in busy.stderr
         os.kill(first.pid, signal.SIGKILL)  # a crash: the children keep running
         first.wait(timeout=30)
     finally:

@@ -8,6 +8,7 @@ leaves pid files behind; the next demo stops those processes first.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -94,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parse(argv)
     load_schema(options.schema)  # a bad schema stops the demo before anything starts
     layout = Layout(options.workdir)
+    claim_workdir(layout)
     layout.prepare()
     children = Children(layout.run_dir)
     leftovers = children.stop_leftovers()
@@ -111,7 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         kafka.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        layout.owner_file.unlink(missing_ok=True)
         say("demo: stopped")
+
+
+def claim_workdir(layout: Layout) -> None:
+    """One demo per work folder: a running one is left alone; a crashed one's leftovers
+    are stopped by the next demo (Children.stop_leftovers)."""
+    owner = process.read_pid_file(layout.owner_file)
+    if owner is not None and owner.pid != os.getpid() and process.is_alive(owner):
+        raise UsageError(f"a demo is already running in {layout.root} (pid {owner.pid}); "
+                         f"stop it with Ctrl-C in its terminal or `kill {owner.pid}`")
+    me = process.PidRecord(os.getpid(), process.start_ticks(os.getpid()), "make demo")
+    process.write_pid_file(layout.owner_file, me)
 
 
 def run(options: Options, layout: Layout, children: Children, kafka: Kafka,

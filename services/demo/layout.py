@@ -46,6 +46,11 @@ class Layout:
         return self.data / ".demo" / "run"
 
     @property
+    def owner_file(self) -> Path:
+        """The running demo's own pid (outside run_dir, which lists its children)."""
+        return self.data / ".demo" / "demo.pid"
+
+    @property
     def logs(self) -> Path:
         return self.data / ".demo" / "logs"
 
