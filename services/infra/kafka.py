@@ -29,8 +29,14 @@ class KafkaDetails(Details):
 
 
 def new_cluster_id() -> str:
-    """A random cluster id in Kafka's format: a UUID in URL-safe base64, unpadded."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+    """A random cluster id in Kafka's format: a UUID in URL-safe base64, unpadded.
+
+    One draw in 64 starts with '-', which the storage tool reads as an option (`-t -Xy..`)
+    and refuses to format; like Kafka's own Uuid.randomUuid, such a draw is drawn again."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+        if not text.startswith("-"):
+            return text
 
 
 def server_properties(broker_port: int, controller_port: int, log_dir: Path) -> dict[str, object]:

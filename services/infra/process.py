@@ -1,8 +1,10 @@
 """Engine processes by pid: spawn into their own session, record, check, stop.
 
-A pid file records the pid and the process's start time (from /proc), so a pid reused by an
-unrelated process after a crash is never mistaken for our engine and never signalled. Engines
-run in their own session (process group == pid), so stopping one also stops what it spawned.
+A pid file records the pid and the process's creation time, so a pid reused by an unrelated
+process after a crash is never mistaken for our engine and never signalled. Engines run in
+their own session (process group == pid), so stopping one also stops what it spawned.
+Processes are looked up through psutil, and any of them may exit at any moment: a process
+that is gone when we reach it counts as stopped, never as an error.
 """
 
 from __future__ import annotations
@@ -14,19 +16,28 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import psutil
+
 POLL_INTERVAL = 0.1
+# Creation times have clock-tick precision (10 ms on Linux); a pid reused by another
+# process has a later one.
+SAME_START = 0.005
 
 
 @dataclass(frozen=True)
 class PidRecord:
-    """What a pid file holds: enough to tell our process from a later one with the same pid."""
+    """What a pid file holds: enough to tell our process from a later one with the same pid.
+
+    `create_time` is psutil's creation time counted from boot (see `create_time()`), or None
+    when it could not be read (then only the pid is checked).
+    """
 
     pid: int
-    start_ticks: int | None
+    create_time: float | None
     command: str
 
     def to_json(self) -> str:
@@ -35,43 +46,49 @@ class PidRecord:
     @classmethod
     def from_json(cls, text: str) -> PidRecord:
         data = json.loads(text)
-        ticks = data.get("start_ticks")
-        return cls(pid=int(data["pid"]), start_ticks=None if ticks is None else int(ticks),
+        started = data.get("create_time")
+        if started is None and data.get("start_ticks") is not None:
+            # A pid file written before psutil: clock ticks since boot, the same instant.
+            started = round(int(data["start_ticks"]) / os.sysconf("SC_CLK_TCK"), 2)
+        return cls(pid=int(data["pid"]), create_time=None if started is None else float(started),
                    command=str(data.get("command", "")))
 
 
-def _proc_stat(pid: int) -> tuple[str, int, int] | None:
-    """(state letter, process group, start time in clock ticks) of `pid`, or None if no such pid."""
+def _since_boot(proc: psutil.Process) -> float:
+    """psutil's create_time less the boot time: a later clock change (NTP stepping the
+    clock) moves both, so a running engine is still recognised by its pid file."""
+    return round(proc.create_time() - psutil.boot_time(), 2)
+
+
+def create_time(pid: int) -> float | None:
+    """When `pid` started, in seconds after boot; None when there is no such process."""
     try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        return _since_boot(psutil.Process(pid))
+    except psutil.Error:
         return None
-    # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-    fields = text[text.rindex(")") + 2:].split()
-    return fields[0], int(fields[2]), int(fields[19])
 
 
-def start_ticks(pid: int) -> int | None:
-    stat = _proc_stat(pid)
-    return None if stat is None else stat[2]
+start_ticks = create_time  # the name services/demo/cli.py still uses
+
+
+def _find(record: PidRecord) -> psutil.Process | None:
+    """The recorded process while it runs (same pid, same creation time, not a zombie)."""
+    try:
+        proc = psutil.Process(record.pid)
+        if record.create_time is not None and \
+                abs(_since_boot(proc) - record.create_time) > SAME_START:
+            return None  # the pid now belongs to another process
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            _reap(record.pid)
+            return None
+    except psutil.Error:  # gone (NoSuchProcess), or not ours to inspect (AccessDenied)
+        return None
+    return proc
 
 
 def is_alive(record: PidRecord) -> bool:
     """True while the recorded process runs: same pid, same start time, not a zombie."""
-    stat = _proc_stat(record.pid)
-    if stat is None:
-        if Path("/proc/self/stat").exists():
-            return False
-        try:  # no /proc: the best we can do is ask whether the pid exists
-            os.kill(record.pid, 0)
-        except OSError:
-            return False
-        return True
-    state, _, ticks = stat
-    if state in ("Z", "X"):
-        _reap(record.pid)
-        return False
-    return record.start_ticks is None or ticks == record.start_ticks
+    return _find(record) is not None
 
 
 def _reap(pid: int) -> None:
@@ -117,61 +134,98 @@ def spawn(argv: Sequence[str], *, log_file: Path, env: Mapping[str, str] | None 
 
 def record_of(proc: subprocess.Popen[bytes]) -> PidRecord:
     argv = proc.args if isinstance(proc.args, list) else [str(proc.args)]
-    return PidRecord(pid=proc.pid, start_ticks=start_ticks(proc.pid),
+    return PidRecord(pid=proc.pid, create_time=create_time(proc.pid),
                      command=" ".join(str(a) for a in argv)[:500])
 
 
-def _group_members(leader: PidRecord) -> list[PidRecord]:
-    """Live processes in the leader's process group (its session: what the engine spawned)."""
-    members = []
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
-        if not entry.name.isdigit():
-            continue
-        stat = _proc_stat(int(entry.name))
-        if stat is not None and stat[1] == leader.pid and stat[0] not in ("Z", "X"):
-            members.append(PidRecord(int(entry.name), stat[2], ""))
-    return members
+def members(record: PidRecord) -> list[PidRecord]:
+    """The recorded process and what it spawned, as records; empty once it is gone."""
+    leader = _find(record)
+    if leader is None:
+        return []
+    found = [record]
+    for proc in _family(leader):
+        with contextlib.suppress(psutil.Error):
+            found.append(PidRecord(proc.pid, _since_boot(proc), ""))
+    return found
 
 
-def _signal(record: PidRecord, sig: signal.Signals, *, group: bool) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        if group:
-            os.killpg(record.pid, sig)
+_group_members = members  # the name benchmarks/engine_startup.py still uses
+
+
+def _family(leader: psutil.Process) -> list[psutil.Process]:
+    """What `leader` spawned: its descendants, plus the rest of its process group when it
+    leads one (a grandchild whose parent exited is re-parented, but stays in the group)."""
+    found: dict[int, psutil.Process] = {}
+    with contextlib.suppress(psutil.Error):
+        found.update((p.pid, p) for p in leader.children(recursive=True))
+    if _leads_group(leader):
+        for proc in psutil.process_iter():
+            with contextlib.suppress(OSError):
+                if proc.pid != leader.pid and os.getpgid(proc.pid) == leader.pid:
+                    found.setdefault(proc.pid, proc)
+    return list(found.values())
+
+
+def _leads_group(proc: psutil.Process) -> bool:
+    try:
+        return os.getpgid(proc.pid) == proc.pid
+    except OSError:
+        return False
+
+
+def _signal(proc: psutil.Process, sig: signal.Signals, *, group: bool) -> None:
+    """Signal one process (psutil refuses if its pid was reused) or, while it is alive and
+    leads its group, the whole group; a process that just exited is not an error."""
+    with contextlib.suppress(psutil.Error, ProcessLookupError, PermissionError):
+        if group and proc.is_running():
+            os.killpg(proc.pid, sig)
         else:
-            os.kill(record.pid, sig)
+            proc.send_signal(sig)
 
 
-def _wait_gone(records: Sequence[PidRecord], timeout: float) -> bool:
+def wait_gone(procs: Iterable[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until every process has exited (reaping our own children), at most `timeout`
+    seconds; the ones still running. A zombie counts as gone: it holds no resources, and
+    its parent, not us, may be the one to reap it."""
+    alive = list(procs)
     deadline = time.monotonic() + timeout
-    while any(is_alive(r) for r in records):
+    while alive:
+        _, alive = psutil.wait_procs(alive, timeout=POLL_INTERVAL)
+        alive = [p for p in alive if p.is_running() and not _is_zombie(p)]
         if time.monotonic() >= deadline:
-            return False
-        time.sleep(POLL_INTERVAL)
-    return True
+            break
+    return alive
+
+
+def _is_zombie(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return True  # gone
 
 
 def terminate(record: PidRecord, grace: float = 15.0) -> bool:
     """Stop the recorded process and its process group: SIGTERM, then SIGKILL after `grace` s.
 
     Returns False when there was nothing of ours to stop (already gone, or the pid was reused).
-    Only the recorded process and members of its group seen while it ran are signalled.
+    What it spawned and outlives it (say a Spark executor) is killed afterwards; psutil
+    checks each one's identity before signalling it.
     """
-    if not is_alive(record):
+    leader = _find(record)
+    if leader is None:
         return False
-    try:
-        group = os.getpgid(record.pid) == record.pid
-    except ProcessLookupError:
-        return False
-    members = [m for m in _group_members(record) if m.pid != record.pid] if group else []
-    _signal(record, signal.SIGTERM, group=group)  # the leader is alive: the group is ours
-    if not _wait_gone([record], grace) and is_alive(record):
-        _signal(record, signal.SIGKILL, group=group)
-        _wait_gone([record], 10.0)
-    # Children that outlived the leader (say a Spark executor): checked by start time first.
-    for member in members:
-        if is_alive(member):
-            _signal(member, signal.SIGKILL, group=False)
-    _wait_gone(members, 5.0)
+    group = _leads_group(leader)
+    spawned = _family(leader)
+    _signal(leader, signal.SIGTERM, group=group)
+    if wait_gone([leader], grace):
+        spawned += [p for p in _family(leader) if p not in spawned]  # since the snapshot
+        _signal(leader, signal.SIGKILL, group=group)
+        wait_gone([leader], 10.0)
+    for proc in spawned:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    wait_gone(spawned, 5.0)
     return True
 
 

@@ -142,7 +142,7 @@ def test_stale_pid_files_after_a_crash_are_cleared(tmp_path: Path) -> None:
     # ours (this test's own pid, another start time) and stale details.
     engine.run_dir.mkdir(parents=True)
     process.write_pid_file(engine.pid_file("one"), process.PidRecord(dead_pid(), None, "sh"))
-    me = process.PidRecord(os.getpid(), (process.start_ticks(os.getpid()) or 0) + 1, "sh")
+    me = process.PidRecord(os.getpid(), (process.create_time(os.getpid()) or 0) + 1, "sh")
     process.write_pid_file(engine.pid_file("two"), me)
     engine.details_file.write_text("{}")
 
