@@ -33,7 +33,8 @@ def parse_args(argv: Sequence[str] | None) -> object:
     parser.add_argument("--out", help="output file; the format and gzip follow its suffix")
     parser.add_argument("--output-dir", help="output folder (default: data/input)")
     parser.add_argument("--output-name", help="file name without suffix (default: schema name)")
-    parser.add_argument("--n", type=int, help="rows to generate (overrides entity_count)")
+    parser.add_argument("--n", type=int, default=os.environ.get("GENERATOR_ROWS") or None,
+                        help="rows to generate (overrides entity_count; env GENERATOR_ROWS)")
     parser.add_argument("--format", choices=OUTPUT_FORMATS,
                         help="output format (overrides the file)")
     parser.add_argument("--seed", type=int, help="random seed (overrides the file)")

@@ -2,12 +2,17 @@
 or a terminal. `start` prints the connection details as one JSON object on stdout and returns
 once the engine is ready; messages go to stderr.
 
+`... ENGINE run DAEMON` is the container mode: one daemon in the foreground on its
+well-known ports, reaching the others by their Compose service names; `... ENGINE probe
+DAEMON` is that container's healthcheck (exit 0 ready, 1 not yet).
+
 Exit codes: 0 done (status: running), 1 failed, 2 bad arguments, 3 status: not running.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,8 +25,8 @@ from services.infra.engine import Engine
 NOT_RUNNING = 3
 
 
-def _kafka(state_dir: Path, **kwargs: Any) -> Engine[Any]:
-    return kafka.Kafka(state_dir, **kwargs)
+def _kafka(state_dir: Path, external: str | None = None, **kwargs: Any) -> Engine[Any]:
+    return kafka.Kafka(state_dir, external=external, **kwargs)
 
 
 def _hdfs(state_dir: Path, **kwargs: Any) -> Engine[Any]:
@@ -45,7 +50,10 @@ def parse_args(argv: Sequence[str] | None) -> Any:
     parser = ArgumentParser(prog="python -m services.infra",
                             description="Start, stop or inspect a local engine (no Docker).")
     parser.add_argument("engine", choices=sorted(ENGINES))
-    parser.add_argument("action", choices=("start", "stop", "status"))
+    parser.add_argument("action", choices=("start", "stop", "status", "run", "probe"))
+    parser.add_argument("daemon", nargs="?",
+                        help="run and probe only: the daemon (kafka: broker; hdfs: namenode, "
+                             "datanode; spark: master, worker, history)")
     parser.add_argument("--port", type=int,
                         help="main port: Kafka broker, HDFS NameNode RPC, Spark master "
                              "(default: a free port)")
@@ -55,7 +63,17 @@ def parse_args(argv: Sequence[str] | None) -> Any:
     parser.add_argument("--event-log-dir", type=Path,
                         help="spark only: the history server's event folder "
                              "(default: the repo's spark-events/)")
+    parser.add_argument("--external", metavar="HOST:PORT",
+                        help="kafka run only: also serve clients outside the container "
+                             "network, advertised as HOST:PORT (the port the host publishes)")
     args = parser.parse_args(argv)
+    if (args.daemon is None) != (args.action not in ("run", "probe")):
+        parser.error(f"{args.action} takes a daemon" if args.daemon is None
+                     else f"{args.action} takes no daemon (only run and probe do)")
+    if args.external is not None and (args.engine, args.action) != ("kafka", "run"):
+        parser.error("--external applies to kafka run only")
+    if args.external is not None and not re.fullmatch(r"[^:\s]+:\d{1,5}", args.external):
+        parser.error(f"--external must be HOST:PORT, got {args.external!r}")
     if args.port is not None and not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, got {args.port}")
     if args.timeout is not None and args.timeout <= 0:
@@ -71,7 +89,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.engine != "spark":
             raise UsageError("--event-log-dir applies to spark only")
         options["event_log_dir"] = args.event_log_dir
+    if args.external is not None:
+        options["external"] = args.external
     engine = factory(args.state_dir or default_dir, **options)
+    if args.daemon is not None and args.daemon not in engine.daemons:
+        raise UsageError(f"{args.engine} has no daemon {args.daemon!r}; "
+                         f"it has {', '.join(engine.daemons)}")
+    if args.action == "run":
+        engine.run(args.daemon)
+    if args.action == "probe":
+        ready = engine.probe(args.daemon)
+        print(f"{args.engine} {args.daemon}: {'ready' if ready else 'not ready'}",
+              file=sys.stderr)
+        return 0 if ready else 1
     if args.action == "start":
         status, already = engine.start()
         if already:

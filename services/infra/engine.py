@@ -1,5 +1,10 @@
-"""The life cycle shared by every local engine: state folder, pid files, logs, start once,
-wait until ready, stop by pid; the engine modules only say what to launch and when it is ready.
+"""The life cycle shared by every engine: state folder, pid files, logs, start once, wait
+until ready, stop by pid; the engine modules only say what to launch and when it is ready.
+
+Two ways to run the same launch: `start()` spawns every daemon on this machine (loopback,
+free ports; `make demo` and the tests), and `run(daemon)` execs one daemon in the foreground
+on its well-known ports, reached by its container's host name (one daemon per container in
+the Compose stacks); `probe(daemon)` is that container's healthcheck.
 
 State folder layout: `conf/` (rendered config), `logs/<daemon>.log`, `run/<daemon>.pid`,
 `run/details.json` (connection details, written once ready), plus the engine's own data.
@@ -11,13 +16,14 @@ import contextlib
 import fcntl
 import json
 import os
+import socket
 import subprocess
 import time
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, NoReturn, TypeVar
 
 from services.infra import net, process
 from services.infra.errors import EngineStartError, PortRaceError
@@ -26,6 +32,21 @@ POLL_INTERVAL = 0.2
 PORT_ATTEMPTS = 3  # free ports picked by us may be taken before the JVM binds them: retry
 BIND_FAILURE = "Address already in use"
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Network:
+    """Where daemons listen, and the host name each daemon is reached by (default: `bind`)."""
+
+    bind: str = net.HOST
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def host(self, daemon: str) -> str:
+        return self.names.get(daemon, self.bind)
+
+
+LOOPBACK = Network()
+ANY_ADDRESS = "0.0.0.0"
 
 
 @dataclass(frozen=True)
@@ -64,14 +85,21 @@ class Engine(ABC, Generic[D]):
     """One engine (one or more daemons) kept in one state folder."""
 
     name: ClassVar[str]
-    daemons: ClassVar[tuple[str, ...]]
+    daemons: ClassVar[tuple[str, ...]]  # start order; stopped in reverse
     details_type: ClassVar[type[Details]]
     start_timeout: ClassVar[float] = 60.0
     stop_grace: ClassVar[float] = 15.0
+    # Ports by purpose, the main one first, with the port each has in a container.
+    well_known_ports: ClassVar[Mapping[str, int]] = {}
+    # The host name of each daemon's container in the Compose stacks (its service name).
+    service_hosts: ClassVar[Mapping[str, str]] = {}
+    # A daemon spawned only once another is ready (it would otherwise back off and retry).
+    start_after: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, state_dir: Path | str, *, port: int | None = None,
                  ports: Mapping[str, int] | None = None, timeout: float | None = None,
-                 env: Mapping[str, str] | None = None, die_with_caller: bool = False) -> None:
+                 env: Mapping[str, str] | None = None, die_with_caller: bool = False,
+                 network: Network = LOOPBACK) -> None:
         """`port` is the engine's main port; `ports` may fix others by purpose (say the demo's
         well-known UI ports); the rest are free ports picked at start. `die_with_caller`
         (for test sessions) has the kernel kill the daemons if this process dies first."""
@@ -81,6 +109,7 @@ class Engine(ABC, Generic[D]):
         self.timeout = self.start_timeout if timeout is None else timeout
         self.env: dict[str, str] = dict(os.environ if env is None else env)
         self.die_with_caller = die_with_caller
+        self.network = network
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._deadline = 0.0
 
@@ -145,6 +174,31 @@ class Engine(ABC, Generic[D]):
             finally:
                 self._procs.clear()
 
+    def run(self, daemon: str) -> NoReturn:
+        """Foreground mode (one daemon per container): render the config for the well-known
+        ports and container host names, prepare (format storage once), then exec the daemon,
+        its log on stdout."""
+        ports = self._container_mode(daemon)
+        self._deadline = time.monotonic() + self.timeout
+        self._configure(ports)
+        self._prepare(daemon, ports)
+        argv, env = self._command(daemon, ports)
+        os.execvpe(argv[0], list(argv), dict(self.env if env is None else env))
+
+    def probe(self, daemon: str) -> bool:
+        """Whether `daemon` of a container-mode engine is ready (the container healthcheck)."""
+        return bool(self._probe(daemon, self._container_mode(daemon)))
+
+    def _container_mode(self, daemon: str) -> dict[str, int]:
+        if daemon not in self.daemons:
+            raise ValueError(f"{self.name} has no daemon {daemon!r}; it has {list(self.daemons)}")
+        own = {daemon: socket.gethostname()}
+        self.network = Network(ANY_ADDRESS, {**self.service_hosts, **own})
+        ports = {**self.well_known_ports, **self.fixed_ports}
+        if self.port is not None:
+            ports[next(iter(self.well_known_ports))] = self.port
+        return ports
+
     def stop(self) -> list[int]:
         """Stop what this state folder recorded; the pids stopped (none: nothing was running)."""
         with self._locked():
@@ -160,9 +214,44 @@ class Engine(ABC, Generic[D]):
         return records
 
     # --- for engine modules --------------------------------------------------------------
-    @abstractmethod
     def _launch(self) -> D:
-        """Render config, start the daemons with `_spawn`, wait with `_wait_for`."""
+        """Render config, spawn the daemons in order (each after the one it needs is ready),
+        then wait until all are ready."""
+        names = self._port_names()
+        ports = self._ports(names[0], names[1:])
+        self._configure(ports)
+        for daemon in self.daemons:
+            needed = self.start_after.get(daemon)
+            if needed is not None:
+                self._wait_for(f"the {needed}", lambda d=needed: self._probe(d, ports))
+            self._prepare(daemon, ports)
+            self._spawn(daemon, *self._command(daemon, ports))
+        for daemon in self.daemons:
+            self._wait_for(f"the {daemon}", lambda d=daemon: self._probe(d, ports))
+        return self._details(ports)
+
+    def _port_names(self) -> list[str]:
+        """The ports this engine needs, by purpose, the main one first."""
+        return list(self.well_known_ports)
+
+    def _configure(self, ports: Mapping[str, int]) -> None:
+        """Write the config files every daemon reads."""
+        raise NotImplementedError
+
+    def _prepare(self, daemon: str, ports: Mapping[str, int]) -> None:
+        """One-shot work before `daemon` starts (formatting storage, say); none by default."""
+
+    def _command(self, daemon: str, ports: Mapping[str, int]
+                 ) -> tuple[list[str], Mapping[str, str] | None]:
+        """The argv of `daemon`, and its environment (None: the engine's)."""
+        raise NotImplementedError
+
+    def _probe(self, daemon: str, ports: Mapping[str, int]) -> bool:
+        """Whether `daemon` is ready."""
+        raise NotImplementedError
+
+    def _details(self, ports: Mapping[str, int]) -> D:
+        raise NotImplementedError
 
     def _ports(self, main: str, others: Sequence[str]) -> dict[str, int]:
         """Ports by purpose: `main` is --port, others as fixed, the rest free; all checked."""
@@ -180,6 +269,7 @@ class Engine(ABC, Generic[D]):
 
     def _spawn(self, daemon: str, argv: Sequence[str],
                env: Mapping[str, str] | None = None) -> None:
+        """Start `daemon` in the background, its output in its log file."""
         log = self.log_file(daemon)
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a") as handle:

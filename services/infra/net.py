@@ -79,9 +79,9 @@ def require_free(ports: Mapping[str, int]) -> None:
             raise PortInUseError(port, purpose)
 
 
-def is_listening(port: int, timeout: float = 0.5) -> bool:
-    """True when something accepts TCP connections on 127.0.0.1:`port`."""
-    with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=timeout):
+def is_listening(port: int, timeout: float = 0.5, host: str = HOST) -> bool:
+    """True when something accepts TCP connections on `host`:`port` (loopback by default)."""
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
         return True
     return False
 

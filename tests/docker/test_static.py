@@ -1,0 +1,136 @@
+"""The Docker files read without a daemon: Compose resolves both stacks with the repo's
+.env, every service runs the one image and never pulls, ports stay on loopback, the
+Dockerfile builds with the classic builder from the one base, and no engine version is
+written anywhere but in the files `make test` uses."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.infra import cli as infra_cli
+from tests.docker.stacks import FILES, IMAGE, REPO, dotenv
+
+DOCKERFILE = REPO / "docker" / "Dockerfile"
+
+
+def resolved(kind: str) -> dict[str, Any]:
+    done = subprocess.run([str(Path(sys.executable).parent / "docker-compose"),
+                           "-f", FILES[kind], "--project-directory", str(REPO),
+                           "config", "--format", "json"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module", params=sorted(FILES))
+def stack(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return resolved(request.param)
+
+
+def test_every_service_runs_the_one_image_and_never_pulls(stack: dict[str, Any]) -> None:
+    for name, svc in stack["services"].items():
+        assert svc["image"] == IMAGE, name
+        assert svc.get("pull_policy") == "never", name
+        assert svc["build"]["dockerfile"] == "docker/Dockerfile", name
+        assert svc["build"]["args"]["BASE_IMAGE"] == dotenv()["BASE_IMAGE"], name
+
+
+def test_services_run_as_the_host_user_on_a_named_network(stack: dict[str, Any]) -> None:
+    env = dotenv()
+    for name, svc in stack["services"].items():
+        assert svc["user"] == f"{env['HOST_UID']}:{env['HOST_GID']}", name
+        assert list(svc["networks"]) == [next(iter(stack["networks"]))], name
+        assert svc.get("init") is True, name
+
+
+def test_ports_are_published_on_loopback_only(stack: dict[str, Any]) -> None:
+    for name, svc in stack["services"].items():
+        for port in svc.get("ports", []):
+            assert port["host_ip"] == "127.0.0.1", (name, port)
+
+
+def test_bind_mounts_are_the_data_folders(stack: dict[str, Any]) -> None:
+    allowed = {(REPO / dotenv()[v]).resolve() for v in
+               ("DATA_DIR", "HDFS_DIR", "CHECKPOINTS_DIR", "SPARK_EVENTS_DIR")}
+    for name, svc in stack["services"].items():
+        for volume in svc.get("volumes", []):
+            assert volume["type"] == "bind", (name, volume)
+            source = Path(volume["source"]).resolve()
+            assert any(source == a or a in source.parents for a in allowed), (name, source)
+
+
+def test_long_running_services_have_a_healthcheck(stack: dict[str, Any]) -> None:
+    for name, svc in stack["services"].items():
+        if svc.get("restart") == "unless-stopped":
+            assert "healthcheck" in svc, name
+        for needed, how in svc.get("depends_on", {}).items():
+            if how["condition"] == "service_healthy":
+                assert "healthcheck" in stack["services"][needed], (name, needed)
+
+
+def test_engines_start_through_services_infra(stack: dict[str, Any]) -> None:
+    """Each engine container runs `services.infra ENGINE run DAEMON` with a daemon the
+    engine has, and probes the same daemon as its healthcheck."""
+    engines = {name: factory(Path("/tmp/x")) for name, (factory, _) in infra_cli.ENGINES.items()}
+    seen = 0
+    for name, svc in stack["services"].items():
+        command = svc["command"]
+        if command[:3] != ["python", "-m", "services.infra"]:
+            continue
+        engine, action, daemon = command[3:6]
+        assert action == "run" and daemon in engines[engine].daemons, name
+        probe = svc["healthcheck"]["test"]
+        assert probe[1:] == ["python", "-m", "services.infra", engine, "probe", daemon], name
+        seen += 1
+    assert seen >= 3
+
+
+def test_scripts_in_commands_exist(stack: dict[str, Any]) -> None:
+    for name, svc in stack["services"].items():
+        for part in svc["command"]:
+            if part.endswith(".py") and not part.startswith("-"):
+                path = Path(part.removeprefix("/opt/"))
+                assert (REPO / path).is_file(), (name, part)
+
+
+def test_dockerfile_builds_with_the_classic_builder_from_the_one_base() -> None:
+    text = DOCKERFILE.read_text()
+    assert not re.search(r"^#\s*syntax", text, re.M)
+    assert "--mount" not in text
+    for source in re.findall(r"^FROM\s+(\S+)", text, re.M):
+        assert source in ("${BASE_IMAGE}", "os"), source
+    assert re.search(r"^ARG BASE_IMAGE=debian:bookworm-slim$", text, re.M)
+
+
+def test_no_second_list_of_engine_versions() -> None:
+    """Versions live in pyproject.toml, jvm/*/pom.xml and package-lock.json only."""
+    texts = [DOCKERFILE.read_text(), (REPO / ".env").read_text(),
+             *((REPO / f).read_text() for f in FILES.values())]
+    version = re.compile(r"(?<![\d.])\d+\.\d+\.\d+(?![\d.])")  # 4.1.3, not 127.0.0.1
+    for text in texts:
+        assert not version.search(text), version.findall(text)
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    hadolint = Path(sys.executable).parent / "hadolint"
+    done = subprocess.run([str(hadolint), "--ignore", "DL3008", str(DOCKERFILE)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    # DL3008 (pin apt versions): the base's Debian suite pins them.
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_build_context_holds_what_the_dockerfile_copies() -> None:
+    """Every COPY source (outside other stages) is let in by .dockerignore."""
+    allowed = [line[1:] for line in (REPO / ".dockerignore").read_text().splitlines()
+               if line.startswith("!")]
+    for line in re.findall(r"^COPY\s+(?!--from)(.+)$", DOCKERFILE.read_text(), re.M):
+        for source in line.split()[:-1]:
+            assert (REPO / source).exists(), source
+            assert any(source == a or source.startswith(f"{a}/") for a in allowed), source

@@ -1,0 +1,154 @@
+"""The streaming stack for real: Kafka (KRaft), Spark standalone, the live producer, the
+streaming job on the cluster and the dashboard, with the faults users meet: the job's
+container killed mid-run and started again, the broker restarted mid-run. Every closed
+window must equal a recomputation from the events in the topic, read from the host through
+the published port, exactly once."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from tests.docker.stacks import Stack, running
+from tests.polling import poll
+from tests.streaming.conftest import compare, expected_windows, sink_rows
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(1500)]
+TOPIC = "sales"
+GROUP, TIME, VALUE = "city", "event_time", "amount"
+TOTALS = re.compile(r"sent (\d+), delivered (\d+), failed (\d+)")
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def topic_events(bootstrap: str) -> pd.DataFrame:
+    """Every event in the topic, read from the host, with its partition and offset."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                             auto_offset_reset="earliest", consumer_timeout_ms=10000)
+    try:
+        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC)]
+        consumer.assign(partitions)
+        ends = consumer.end_offsets(partitions)
+        rows = []
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for tp, messages in consumer.poll(timeout_ms=2000).items():
+                rows += [{**json.loads(m.value), "_partition": tp.partition,
+                          "_offset": m.offset} for m in messages]
+        return pd.DataFrame(rows)
+    finally:
+        consumer.close()
+
+
+def in_utc(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    times = pd.to_datetime(frame[column], utc=True, format="ISO8601").dt.tz_localize(None)
+    return frame.assign(**{column: times})
+
+
+def closed_windows(stack: Stack) -> pd.DataFrame:
+    rows = sink_rows(stack.folder("DATA_DIR") / "output" / "streaming_product_revenue")
+    return in_utc(rows, "window_start") if len(rows) else rows
+
+
+def status(stack: Stack) -> dict[str, Any]:
+    path = stack.folder("DATA_DIR") / "output" / "streaming_product_revenue_status.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def docker(*args: str) -> None:
+    done = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def streaming(sdp_image: str, tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    with running("streaming", tmp_path_factory.mktemp("streaming-stack"),
+                 "streaming-dashboard", EVENTS_PER_SECOND=40,
+                 STREAM_TRIGGER_INTERVAL="3 seconds") as stack:
+        yield stack
+
+
+def test_windows_survive_a_killed_job_and_a_restarted_broker(streaming: Stack) -> None:
+    windows_url = streaming.url("STREAMING_DASHBOARD_PORT", "/api/windows")
+    poll("a closed window on the dashboard",
+         lambda: (get_json(windows_url).get("data") or {}).get("closed_windows"),
+         timeout=300, interval=2, ignoring=(OSError, ValueError))
+
+    # The job dies without a chance to clean up, then starts again on its checkpoint.
+    job = streaming.container_id("spark-stream")
+    docker("kill", job)
+    before = len(closed_windows(streaming))
+    docker("start", job)
+    poll("new closed windows after the job's restart",
+         lambda: len(closed_windows(streaming)) > before, timeout=300, interval=2)
+
+    # The broker restarts under the producer and the job.
+    docker("restart", "--time", "10", streaming.container_id("kafka"))
+    restarted = status(streaming).get("batch_id", -1)
+    poll("batches after the broker's restart",
+         lambda: (status(streaming).get("batch_id") or -1) > restarted + 2, timeout=300,
+         interval=2)
+
+    # The producer stops (SIGTERM) with its totals; then nothing more enters the topic.
+    assert streaming.run("stop", "--timeout", "30", "event-generator").returncode == 0
+    totals = TOTALS.findall(streaming.logs("event-generator"))
+    assert totals, streaming.logs("event-generator")[-2000:]
+    sent, delivered, failed = map(int, totals[-1])
+    assert failed == 0 and sent == delivered
+
+    bootstrap = f"127.0.0.1:{streaming.port('KAFKA_PORT')}"
+    events = topic_events(bootstrap)
+    assert len(events) == delivered
+    assert not events["event_id"].duplicated().any()
+    for _, part in events.groupby("_partition"):  # no gap in any partition
+        offsets = sorted(part["_offset"])
+        assert offsets == list(range(offsets[0], offsets[0] + len(offsets)))
+
+    # Once the job has read everything, every window the watermark closed is in the sink
+    # exactly once, equal to the recomputation from the topic.
+    events = in_utc(events, TIME)
+    expected = expected_windows(events, GROUP, TIME, VALUE)
+
+    def caught_up() -> pd.DataFrame | None:
+        state = status(streaming)
+        if state.get("lag_messages") not in (0, None) or not state.get("watermark"):
+            return None
+        watermark = pd.Timestamp(state["watermark"])
+        watermark = watermark.tz_convert(None) if watermark.tzinfo else watermark
+        due = expected[expected["window_end"] <= watermark]
+        got = closed_windows(streaming)
+        return due if len(got) == len(due) else None
+
+    due = poll("every window the watermark closed in the sink", caught_up,
+               until=lambda found: found is not None, timeout=300, interval=2)
+    assert status(streaming)["rows_dropped_late"] == 0
+    compare(due, closed_windows(streaming), GROUP)
+
+    health = get_json(windows_url)["data"]
+    assert health["rows"] == len(due)
+    assert health["closed_windows"] == due["window_start"].nunique()
+
+
+def test_a_bad_dataset_schema_ends_the_producer_with_one_clear_line(streaming: Stack) -> None:
+    done = streaming.run("run", "--rm", "--no-deps", "-T", "event-generator",
+                         env={"DATASET_SCHEMA": "no_such_schema"})
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    errors = [line for line in output.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "no_such_schema" in errors[0], output
+    assert "Traceback" not in output
+    assert Path(streaming.folder("CHECKPOINTS_DIR")).is_dir()
