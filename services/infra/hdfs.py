@@ -7,10 +7,12 @@ folder across restarts. Ready means the DataNode has registered and safe mode is
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from services.infra import config, jars, net
-from services.infra.engine import Details, Engine
+from services.infra.engine import LOOPBACK, Details, Engine, Network
 
 DEFAULT_STATE_DIR = jars.REPO / "hdfs" / "local-cluster"
 HEAP = "-Xmx384m"
@@ -32,28 +34,39 @@ class HdfsDetails(Details):
     namenode_ui_url: str
 
 
-def core_site(ports: dict[str, int], state_dir: str) -> dict[str, object]:
+def new_cluster_id() -> str:
+    """A NameNode cluster id: a fixed prefix, so it never reads as a command-line option."""
+    return f"local-{secrets.token_hex(4)}"
+
+
+def core_site(ports: Mapping[str, int], state_dir: str,
+              network: Network = LOOPBACK) -> dict[str, object]:
     return {
-        "fs.defaultFS": f"hdfs://{net.HOST}:{ports['namenode rpc port']}",
+        "fs.defaultFS": f"hdfs://{network.host('namenode')}:{ports['namenode rpc port']}",
         "hadoop.tmp.dir": f"{state_dir}/tmp",
         "hadoop.security.authentication": "simple",
     }
 
 
-def hdfs_site(ports: dict[str, int], state_dir: str) -> dict[str, object]:
-    """One DataNode on loopback; no safe-mode wait, no permission checks (any user writes)."""
-    host = net.HOST
+def hdfs_site(ports: Mapping[str, int], state_dir: str,
+              network: Network = LOOPBACK) -> dict[str, object]:
+    """One DataNode; no safe-mode wait, no permission checks (any user writes). Daemons
+    listen on `network.bind` and are reached by their host names (loopback locally)."""
+    bind, namenode, datanode = network.bind, network.host("namenode"), network.host("datanode")
     return {
         "dfs.replication": 1,
         "dfs.namenode.name.dir": f"file://{state_dir}/namenode",
         "dfs.datanode.data.dir": f"file://{state_dir}/datanode",
-        "dfs.namenode.rpc-address": f"{host}:{ports['namenode rpc port']}",
-        "dfs.namenode.http-address": f"{host}:{ports['namenode http port']}",
-        "dfs.datanode.address": f"{host}:{ports['datanode data port']}",
-        "dfs.datanode.http.address": f"{host}:{ports['datanode http port']}",
-        "dfs.datanode.ipc.address": f"{host}:{ports['datanode ipc port']}",
-        # WebHDFS redirects clients to the DataNode by this name; it must be loopback too.
-        "dfs.datanode.hostname": host,
+        "dfs.namenode.rpc-address": f"{namenode}:{ports['namenode rpc port']}",
+        "dfs.namenode.http-address": f"{namenode}:{ports['namenode http port']}",
+        "dfs.namenode.rpc-bind-host": bind,
+        "dfs.namenode.http-bind-host": bind,
+        "dfs.datanode.address": f"{bind}:{ports['datanode data port']}",
+        "dfs.datanode.http.address": f"{bind}:{ports['datanode http port']}",
+        "dfs.datanode.ipc.address": f"{bind}:{ports['datanode ipc port']}",
+        # WebHDFS redirects clients to the DataNode by this name: loopback locally.
+        "dfs.datanode.hostname": datanode,
+        "dfs.client.use.datanode.hostname": True,
         "dfs.webhdfs.enabled": True,
         "dfs.permissions.enabled": False,
         "dfs.namenode.safemode.extension": 0,
@@ -90,27 +103,49 @@ class Hdfs(Engine[HdfsDetails]):
     daemons = ("namenode", "datanode")
     details_type = HdfsDetails
     start_timeout = 90.0
+    well_known_ports: ClassVar[Mapping[str, int]] = dict(
+        zip(PORT_NAMES, (8020, 9870, 9866, 9864, 9867), strict=True))
+    service_hosts: ClassVar[Mapping[str, str]] = {"namenode": "namenode",
+                                                  "datanode": "datanode"}
 
-    def _launch(self) -> HdfsDetails:
-        ports = self._ports(PORT_NAMES[0], PORT_NAMES[1:])
+    def _configure(self, ports: Mapping[str, int]) -> None:
         state = str(self.state_dir)
         config.write_text(self.conf_dir / "core-site.xml",
-                          config.render_hadoop_xml(core_site(ports, state)))
+                          config.render_hadoop_xml(core_site(ports, state, self.network)))
         config.write_text(self.conf_dir / "hdfs-site.xml",
-                          config.render_hadoop_xml(hdfs_site(ports, state)))
+                          config.render_hadoop_xml(hdfs_site(ports, state, self.network)))
         config.write_text(self.conf_dir / "log4j.properties", config.render_properties(LOG4J))
+
+    def _java(self) -> list[str]:
         # The conf folder comes first, so our *-site.xml win over any on the jar classpath.
         classpath = ":".join([str(self.conf_dir), *jars.hadoop_classpath(self.env)])
-        java = [jars.java_executable(self.env), HEAP, jars.QUICK_START, *JDK17_OPENS,
+        return [jars.java_executable(self.env), HEAP, jars.QUICK_START, *JDK17_OPENS,
                 "-Djava.net.preferIPv4Stack=true", f"-Dhadoop.log.dir={self.state_dir / 'logs'}",
                 "-cp", classpath]
-        if not (self.state_dir / "namenode" / "current" / "VERSION").exists():
+
+    def _prepare(self, daemon: str, ports: Mapping[str, int]) -> None:
+        if daemon == "namenode" and not (
+                self.state_dir / "namenode" / "current" / "VERSION").exists():
             self._run_tool("formatting the NameNode",
-                           [*java, NAMENODE_MAIN, "-format", "-nonInteractive", "-clusterId",
-                            f"local-{secrets.token_hex(4)}"], "format")
-        self._spawn("namenode", [*java, NAMENODE_MAIN])
-        self._spawn("datanode", [*java, DATANODE_MAIN])
-        http = f"http://{net.HOST}:{ports['namenode http port']}"
-        self._wait_for("a live DataNode and safe mode off", lambda: cluster_ready(f"{http}/jmx"))
-        return HdfsDetails(uri=f"hdfs://{net.HOST}:{ports['namenode rpc port']}",
+                           [*self._java(), NAMENODE_MAIN, "-format", "-nonInteractive",
+                            "-clusterId", new_cluster_id()], "format")
+
+    def _command(self, daemon: str, ports: Mapping[str, int]) -> tuple[list[str], None]:
+        main = NAMENODE_MAIN if daemon == "namenode" else DATANODE_MAIN
+        return [*self._java(), main], None
+
+    def _http(self, ports: Mapping[str, int]) -> str:
+        return f"http://{self.network.host('namenode')}:{ports['namenode http port']}"
+
+    def _probe(self, daemon: str, ports: Mapping[str, int]) -> bool:
+        """The NameNode answers JMX; the DataNode is live at the NameNode, safe mode off."""
+        jmx = f"{self._http(ports)}/jmx"
+        if daemon == "namenode":
+            return net.get_json(f"{jmx}?qry={STATE_BEAN}") is not None
+        return cluster_ready(jmx)
+
+    def _details(self, ports: Mapping[str, int]) -> HdfsDetails:
+        http = self._http(ports)
+        return HdfsDetails(uri=f"hdfs://{self.network.host('namenode')}:"
+                               f"{ports['namenode rpc port']}",
                            webhdfs_url=http, namenode_ui_url=f"{http}/dfshealth.html")

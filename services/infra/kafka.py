@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 from services.infra import config, jars, net
-from services.infra.engine import Details, Engine
+from services.infra.engine import LOOPBACK, Details, Engine, Network
 
 DEFAULT_STATE_DIR = jars.REPO / "data" / ".engines" / "kafka"
 HEAP = "-Xmx512m"
@@ -39,17 +41,30 @@ def new_cluster_id() -> str:
             return text
 
 
-def server_properties(broker_port: int, controller_port: int, log_dir: Path) -> dict[str, object]:
-    """Broker config for one node; replication factors of 1 since there is one broker."""
+def server_properties(broker_port: int, controller_port: int, log_dir: Path,
+                      network: Network = LOOPBACK, external: str | None = None,
+                      external_port: int | None = None) -> dict[str, object]:
+    """Broker config for one node; replication factors of 1 since there is one broker.
+
+    `external` (host:port) adds a listener on `external_port` for clients outside a container
+    network, advertised as that address: the port the host publishes."""
+    bind, host = network.bind, network.host("broker")
+    listeners = [f"PLAINTEXT://{bind}:{broker_port}", f"CONTROLLER://{bind}:{controller_port}"]
+    advertised = [f"PLAINTEXT://{host}:{broker_port}"]
+    protocols = ["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT"]
+    if external is not None:
+        listeners.append(f"EXTERNAL://{bind}:{external_port}")
+        advertised.append(f"EXTERNAL://{external}")
+        protocols.append("EXTERNAL:PLAINTEXT")
     return {
         "process.roles": "broker,controller",
         "node.id": NODE_ID,
-        "controller.quorum.voters": f"{NODE_ID}@{net.HOST}:{controller_port}",
-        "listeners": f"PLAINTEXT://{net.HOST}:{broker_port},CONTROLLER://{net.HOST}:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://{net.HOST}:{broker_port}",
+        "controller.quorum.voters": f"{NODE_ID}@{host}:{controller_port}",
+        "listeners": ",".join(listeners),
+        "advertised.listeners": ",".join(advertised),
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "listener.security.protocol.map": ",".join(protocols),
         "log.dirs": str(log_dir),
         "num.partitions": 1,
         "offsets.topic.replication.factor": 1,
@@ -82,8 +97,8 @@ def broker_ready(bootstrap_servers: str) -> bool:
     """True once a metadata request succeeds and the broker is registered and unfenced."""
     from kafka import KafkaAdminClient  # kafka-python, only where a broker is checked
 
-    port = int(bootstrap_servers.rsplit(":", 1)[1])
-    if not net.is_listening(port):
+    host, port = bootstrap_servers.rsplit(":", 1)
+    if not net.is_listening(int(port), host=host):
         return False
     quiet = logging.getLogger("kafka")
     level = quiet.level
@@ -103,31 +118,58 @@ def broker_ready(bootstrap_servers: str) -> bool:
 
 
 class Kafka(Engine[KafkaDetails]):
-    """`--port` is the broker (client) port; the controller gets a free one."""
+    """`--port` is the broker (client) port; the controller gets a free one. In a container,
+    `external` (host:port) is the address the host publishes for clients outside."""
 
     name = "kafka"
     daemons = ("broker",)
     details_type = KafkaDetails
     start_timeout = 60.0
+    well_known_ports: ClassVar[Mapping[str, int]] = {
+        "broker port": 9092, "controller port": 9093, "external port": 9094}
+    service_hosts: ClassVar[Mapping[str, str]] = {"broker": "kafka"}
 
-    def _launch(self) -> KafkaDetails:
-        ports = self._ports("broker port", ["controller port"])
-        broker_port, controller_port = ports["broker port"], ports["controller port"]
-        log_dir = self.state_dir / "kraft-logs"
-        props = config.write_text(
-            self.conf_dir / "server.properties",
-            config.render_properties(server_properties(broker_port, controller_port, log_dir)))
-        log4j = config.write_text(self.conf_dir / "log4j2.properties",
-                                  config.render_properties(LOG4J2))
-        java = [jars.java_executable(self.env), HEAP, "-XX:+UseG1GC", "-Djava.awt.headless=true",
-                f"-Dlog4j2.configurationFile={log4j}",
+    def __init__(self, state_dir: Path | str, *, external: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(state_dir, **kwargs)
+        self.external = external
+
+    def _port_names(self) -> list[str]:
+        names = super()._port_names()
+        return names if self.external else [n for n in names if n != "external port"]
+
+    @property
+    def _log_dir(self) -> Path:
+        return self.state_dir / "kraft-logs"
+
+    def _configure(self, ports: Mapping[str, int]) -> None:
+        external = ports["external port"] if self.external else None
+        config.write_text(self.conf_dir / "server.properties", config.render_properties(
+            server_properties(ports["broker port"], ports["controller port"], self._log_dir,
+                              self.network, self.external, external)))
+        config.write_text(self.conf_dir / "log4j2.properties", config.render_properties(LOG4J2))
+
+    def _java(self) -> list[str]:
+        return [jars.java_executable(self.env), HEAP, "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                f"-Dlog4j2.configurationFile={self.conf_dir / 'log4j2.properties'}",
                 "-cp", ":".join(jars.kafka_classpath(self.env))]
-        if not (log_dir / "meta.properties").exists():
-            self._run_tool("formatting storage",
-                           [*java, jars.QUICK_START, STORAGE_TOOL, "format", "-t", new_cluster_id(),
-                            "-c", str(props)], "format")
-        self._spawn("broker", [*java, BROKER_MAIN, str(props)])
-        bootstrap = f"{net.HOST}:{broker_port}"
-        self._wait_for(f"a metadata request to {bootstrap}", lambda: broker_ready(bootstrap))
-        return KafkaDetails(bootstrap_servers=bootstrap, controller_port=controller_port)
 
+    def _prepare(self, daemon: str, ports: Mapping[str, int]) -> None:
+        if not (self._log_dir / "meta.properties").exists():
+            self._run_tool("formatting storage",
+                           [*self._java(), jars.QUICK_START, STORAGE_TOOL, "format", "-t",
+                            new_cluster_id(), "-c", str(self.conf_dir / "server.properties")],
+                           "format")
+
+    def _command(self, daemon: str, ports: Mapping[str, int]) -> tuple[list[str], None]:
+        return [*self._java(), BROKER_MAIN, str(self.conf_dir / "server.properties")], None
+
+    def _bootstrap(self, ports: Mapping[str, int]) -> str:
+        return f"{self.network.host('broker')}:{ports['broker port']}"
+
+    def _probe(self, daemon: str, ports: Mapping[str, int]) -> bool:
+        return broker_ready(self._bootstrap(ports))
+
+    def _details(self, ports: Mapping[str, int]) -> KafkaDetails:
+        return KafkaDetails(bootstrap_servers=self._bootstrap(ports),
+                            controller_port=ports["controller port"])
