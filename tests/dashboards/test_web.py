@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -113,19 +112,40 @@ def test_missing_chartjs_says_how_to_install_it(tmp_path: Path) -> None:
     assert response.status_code == 404 and b"make setup" in response.data
 
 
-def test_concurrent_requests_for_one_key_build_once() -> None:
+def test_concurrent_requests_for_one_key_build_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six requests miss the cache together: each thread's first lookup waits at a barrier
+    until all six have missed, so they certainly overlap. The build then stays open until a
+    rival build starts (an unsafe cache) or a generous window passes (a safe one), so
+    exactly one build is the cache's doing, not the scheduler's."""
+    threads = 6
     cache = MtimeCache()
+    all_missed = threading.Barrier(threads, timeout=10)
+    first_lookup: set[int] = set()
+    lookup = cache._lookup
+
+    def lookup_then_meet(key, signature):
+        found = lookup(key, signature)
+        me = threading.get_ident()
+        if me not in first_lookup:
+            first_lookup.add(me)
+            assert not found[0]
+            all_missed.wait()
+        return found
+
+    monkeypatch.setattr(cache, "_lookup", lookup_then_meet)
     builds: list[int] = []
-    gate = threading.Event()
+    rival = threading.Event()
 
     def slow() -> str:
         builds.append(1)
-        gate.wait(2)
+        if len(builds) > 1:
+            rival.set()
+        rival.wait(1.0)
         return "parsed"
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = [pool.submit(cache.get, "detail", ("part", 1, 1), slow) for _ in range(6)]
-        time.sleep(0.1)
-        gate.set()
-        assert [f.result() for f in futures] == ["parsed"] * 6
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = [pool.submit(cache.get, "detail", ("part", 1, 1), slow)
+                   for _ in range(threads)]
+        assert [f.result(timeout=30) for f in futures] == ["parsed"] * threads
+    assert len(first_lookup) == threads
     assert len(builds) == 1

@@ -3,6 +3,7 @@ on SIGTERM, in live mode, and across a broker restart."""
 
 from __future__ import annotations
 
+import calendar
 import json
 import signal
 import time
@@ -13,6 +14,7 @@ import pytest
 
 from services.infra.kafka import KafkaDetails
 from services.kafka.cli import main
+from tests.polling import poll
 from tests.producer.conftest import (
     CARD,
     RETAIL,
@@ -26,9 +28,6 @@ from tests.producer.conftest import (
 )
 
 pytestmark = pytest.mark.kafka
-
-OUTAGE_SECONDS = 2.0  # how long the restarted broker stays away
-
 
 def canonical(row: dict) -> str:
     return json.dumps(row, sort_keys=True)
@@ -59,11 +58,10 @@ def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
         admin.close()
 
 
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
+def utc_seconds(text: str) -> int:
+    """An event time (UTC, second precision) as seconds since the epoch. calendar.timegm,
+    not mktime: local time and its DST jumps have nothing to do with it."""
+    return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%S"))
 
 
 def test_replay_delivers_every_row_once_keyed_and_in_event_time_order(kafka_broker: KafkaDetails,
@@ -134,8 +132,9 @@ def test_a_signal_mid_run_stops_flushes_and_reports(kafka_broker: KafkaDetails, 
     producer = start_script(["--bootstrap-servers", bootstrap, "--topic", topic,
                              "--input-dir", str(tmp_path / "in"), "--rate", "0",
                              "--config", str(CARD)], cwd=tmp_path)
-    wait_for(lambda: count_in_topic(bootstrap, topic) >= 500 or producer.proc.poll() is not None,
-             60, "the first messages")
+    poll("the first 500 messages (or the producer's exit)",
+         lambda: (count_in_topic(bootstrap, topic), producer.proc.poll()),
+         until=lambda seen: seen[0] >= 500 or seen[1] is not None, timeout=60)
     producer.proc.send_signal(sig)
     returncode, out, err = producer.finish(timeout=60)
     assert returncode == code, err
@@ -163,8 +162,7 @@ def test_live_mode_streams_parseable_events_at_the_current_time(kafka_broker: Ka
               "unit_price", "event_time"]
     assert all(list(r) == fields for r in rows)
     for row, record in zip(rows, records, strict=True):
-        stamp = time.mktime(time.strptime(row["event_time"], "%Y-%m-%dT%H:%M:%S")) - \
-            time.timezone
+        stamp = utc_seconds(row["event_time"])
         assert int(before) <= stamp <= after and row["order_time"] == row["event_time"]
         assert record.key == row["product"].encode()
         assert isinstance(row["quantity"], int) and isinstance(row["unit_price"], float)
@@ -182,9 +180,7 @@ def test_time_scale_replays_the_window_faster_in_order(kafka_broker: KafkaDetail
                               "--time-scale", "600", "--max-events", "300")  # 1 h in 6 s
     assert code == 0 and totals["delivered"] == 300
     records = read_topic(bootstrap, topic)
-    event_s = [time.mktime(time.strptime(json.loads(r.value)["event_time"],
-                                         "%Y-%m-%dT%H:%M:%S")) - time.timezone
-               for r in records]
+    event_s = [utc_seconds(json.loads(r.value)["event_time"]) for r in records]
     assert event_s == sorted(event_s)
     assert int(start) - 1 <= event_s[0] <= event_s[-1] <= int(start) + 3600
     # event time runs 600x the send clock (client timestamps): compare the spans
@@ -213,20 +209,29 @@ def test_broker_down_at_start_then_restarted_mid_run_loses_nothing(
         private_broker: PrivateBroker, tmp_path):
     """The producer starts before the broker (it retries), then the broker is stopped while
     events are in flight and started again on the same port and state: every event arrives,
-    once (idempotence)."""
+    once (idempotence). The outage lasts until the producer has filled its buffer with
+    unconfirmed events (it says it is waiting for the broker), so events really were sent
+    while the broker was away."""
     rows = 6000
     generate(CARD, tmp_path / "in", rows)
     bootstrap, topic = private_broker.bootstrap_servers, unique_topic("restart")
     producer = start_script(["--bootstrap-servers", bootstrap, "--topic", topic,
                              "--input-dir", str(tmp_path / "in"), "--rate", "600",
-                             "--config", str(CARD), "--connect-timeout", "90"], cwd=tmp_path)
-    wait_for(lambda: "does not answer yet" in producer.stderr() or producer.proc.poll() is not None,
-             60, "the producer to retry")
+                             "--max-buffered", "300", "--config", str(CARD),
+                             "--connect-timeout", "90"], cwd=tmp_path)
+    poll("the producer to retry (or exit)", lambda: (producer.stderr(), producer.proc.poll()),
+         until=lambda seen: "does not answer yet" in seen[0] or seen[1] is not None,
+         timeout=60, describe=lambda seen: f"exit code {seen[1]}, stderr {seen[0][-500:]!r}")
     assert producer.proc.poll() is None
     private_broker.start()
-    wait_for(lambda: count_in_topic(bootstrap, topic) >= 1000, 60, "the first messages")
+    poll("the first 1000 messages", lambda: count_in_topic(bootstrap, topic),
+         until=lambda count: count >= 1000, timeout=60)
     private_broker.stop()
-    time.sleep(OUTAGE_SECONDS)  # the producer keeps sending into its buffer meanwhile
+    before_outage = len(producer.stderr())
+    poll("the producer to wait on a full buffer while the broker is away",
+         lambda: producer.stderr()[before_outage:],
+         until=lambda err: "waiting for the broker" in err, timeout=60)
+    assert producer.proc.poll() is None
     private_broker.start()
     code, out, err = producer.finish(timeout=120)
     assert code == 0, err

@@ -17,6 +17,33 @@ from services.kafka.schedule import RatePacer
 from services.kafka.signals import StopRequest, stop_on_signals
 
 
+class FakeClock:
+    """Time that moves only when the runner waits: a run's length and count depend on the
+    schedule alone, never on how busy the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ClockedEvent(threading.Event):
+    """A stop event whose timed wait advances the fake clock instead of sleeping."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def wait(self, timeout: float | None = None) -> bool:
+        assert timeout is not None and timeout > 0, "the runner must never wait unbounded"
+        if not self.is_set():
+            self.clock.waits.append(timeout)
+            self.clock.now += timeout
+        return self.is_set()
+
+
 class Recorder:
     """Counts like Delivery, confirms everything at once."""
 
@@ -63,10 +90,18 @@ def test_limits_end_the_run():
     run([numbered(10_000)], RatePacer(0, 0.0), recorder, StopRequest(),  # type: ignore[arg-type]
         Limits(max_events=1234))
     assert len(recorder.values) == 1234
-    recorder = Recorder()
-    totals = run(iter(lambda: numbered(10), None), RatePacer(50, 0.0), recorder,  # endless
-                 StopRequest(), Limits(duration=0.5))  # type: ignore[arg-type]
-    assert 20 <= totals.sent <= 30 and 0.45 <= totals.seconds < 2
+
+
+def test_a_duration_ends_the_run_on_the_rate_schedule():
+    """64 events/s for 0.5 s: events due at 0, 1/64, ..., 31/64 s go, the one due at 0.5 s
+    does not. Binary fractions keep the clock arithmetic exact."""
+    clock, recorder = FakeClock(), Recorder()
+    request = StopRequest(stop=ClockedEvent(clock))
+    totals = run(iter(lambda: numbered(10), None), RatePacer(64, 0.0), recorder,  # endless
+                 request, Limits(duration=0.5), clock=clock)  # type: ignore[arg-type]
+    assert totals.sent == len(recorder.values) == 32
+    assert totals.seconds == 0.5 and totals.rate == 64.0
+    assert clock.waits == [1 / 64] * 32  # one wait per event, none longer than the gap
 
 
 def test_a_stop_request_ends_sending_and_still_closes():
