@@ -3,7 +3,6 @@ commits and resumes where it stopped."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 
@@ -13,6 +12,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.serializer import JsonSerializer
 
 from services.infra.kafka import KafkaDetails
+from tests.polling import poll
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -37,16 +37,17 @@ def consumer(bootstrap: str, topic: str, group: str) -> KafkaConsumer:
                          value_deserializer=JsonSerializer())
 
 
-def poll_until(consumer: KafkaConsumer, done: Callable[[list[dict]], bool],
+def poll_until(what: str, consumer: KafkaConsumer, done: Callable[[list[dict]], bool],
                timeout: float = 60.0) -> list[dict]:
-    """Poll until `done(values so far)`; fail with what was read if it takes too long."""
+    """Read from `consumer` until `done(values so far)`; the consumer's poll is the wait."""
     values: list[dict] = []
-    deadline = time.monotonic() + timeout
-    while not done(values):
-        assert time.monotonic() < deadline, f"gave up after {len(values)} messages"
+
+    def read() -> list[dict]:
         for records in consumer.poll(timeout_ms=500).values():
             values.extend(r.value for r in records)
-    return values
+        return values
+
+    return poll(what, read, until=done, timeout=timeout, interval=0)
 
 
 def test_topic_group_commit_and_resume(kafka_broker: KafkaDetails) -> None:
@@ -61,7 +62,8 @@ def test_topic_group_commit_and_resume(kafka_broker: KafkaDetails) -> None:
     produce(bootstrap, topic, range(MESSAGES))
     first = consumer(bootstrap, topic, group)
     try:
-        values = poll_until(first, lambda v: len(v) >= MESSAGES)
+        values = poll_until(f"all {MESSAGES} messages", first,
+                            lambda v: len(v) >= MESSAGES)
         first.commit()
         assert len(first.assignment()) == PARTITIONS
     finally:
@@ -71,14 +73,15 @@ def test_topic_group_commit_and_resume(kafka_broker: KafkaDetails) -> None:
     # Same group again: it starts at the committed offsets, so only new messages arrive.
     second = consumer(bootstrap, topic, group)
     try:
-        poll_until(second, lambda _: len(second.assignment()) == PARTITIONS)
+        poll_until("the group to assign every partition", second,
+                   lambda _: len(second.assignment()) == PARTITIONS)
         partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         ends = second.end_offsets(partitions)
         assert {tp: second.position(tp) for tp in partitions} == ends
         assert sum(ends.values()) == MESSAGES
 
         produce(bootstrap, topic, range(MESSAGES, MESSAGES + 5))
-        fresh = poll_until(second, lambda v: len(v) >= 5)
+        fresh = poll_until("the 5 new messages", second, lambda v: len(v) >= 5)
     finally:
         second.close()
     assert sorted(v["id"] for v in fresh) == list(range(MESSAGES, MESSAGES + 5))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 
 from services.infra import jars, net
 from services.infra.spark import SparkDetails
+from tests.polling import poll
 
 pytestmark = [pytest.mark.spark_cluster, pytest.mark.slow]
 
@@ -28,16 +28,6 @@ rows = spark.range(10_000).selectExpr("id % 10 AS k").groupBy("k").count().count
 print(f"APP_ID={spark.sparkContext.applicationId} SQUARES={squares} ROWS={rows}")
 spark.stop()
 """
-
-
-def poll(what: str, check: Any, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.25)
 
 
 def submit(cluster: SparkDetails, script: Path, name: str) -> str:

@@ -3,6 +3,7 @@ events, exactly once across restarts (including kill -9), late and bad events co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,16 +12,18 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 
 from services.generator import generate_table
+from services.infra import process
 from services.outputs import StreamOutputs
 from services.schema import load_schema
 from services.spark.streaming_job import StreamSettings, start
+from tests.polling import poll
 from tests.streaming.conftest import (
     compare,
     expected_windows,
-    poll,
     send,
     sink_rows,
     topic_name,
@@ -49,6 +52,14 @@ def sentinel(frame: pd.DataFrame, ts: str, group: str) -> dict:
     return {**last, ts: later.strftime("%Y-%m-%dT%H:%M:%S"), group: "~sentinel"}
 
 
+def read_status(path: Path) -> dict:
+    """The status file's content; empty until the first batch has written it."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+
+
 def settings(tmp: Path, bootstrap: str, topic: str, **extra: str) -> StreamSettings:
     return StreamSettings.from_env({
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC": topic,
@@ -65,7 +76,8 @@ def run_until_closed(spark, conf: StreamSettings, dataset, expected: pd.DataFram
     pipeline = start(spark, conf, dataset)
     try:
         out = Path(conf.output_path)
-        poll("every window to close", lambda: len(sink_rows(out)) >= len(expected))
+        poll("every window to close", lambda: len(sink_rows(out)),
+             until=lambda rows: rows >= len(expected), timeout=180)
         pipeline.main.processAllAvailable()
         got = sink_rows(out)
         assert pipeline.main.exception() is None
@@ -115,8 +127,8 @@ def test_late_and_bad_events_are_dropped_counted_and_survived(spark, kafka_broke
     pipeline = start(spark, conf, None)
     status_file = StreamOutputs(Path(conf.output_path)).status_file
     try:
-        poll("the watermark to pass 12:00", lambda: status_file.exists() and (
-            json.loads(status_file.read_text())["watermark"] or "") >= "2025-05-01T12:")
+        poll("the watermark to pass 12:00", lambda: read_status(status_file).get("watermark"),
+             until=lambda mark: (mark or "") >= "2025-05-01T12:", timeout=180)
         send(kafka_broker.bootstrap_servers, topic, [
             {"product": "A", "quantity": "1", "unit_price": "99", "order_time":
              "2025-05-01T09:00:00"},
@@ -125,9 +137,9 @@ def test_late_and_bad_events_are_dropped_counted_and_survived(spark, kafka_broke
             {"product": "A", "quantity": "1", "unit_price": "1",
              "order_time": "2025-05-01T13:10:00"},
         ])
-        poll("late and invalid rows to be counted", lambda: (
-            pipeline.monitor.totals["rows_dropped_late"] >= 1
-            and pipeline.monitor.totals["rows_dropped_invalid"] >= 2))
+        poll("late and invalid rows to be counted", lambda: dict(pipeline.monitor.totals),
+             until=lambda totals: (totals["rows_dropped_late"] >= 1
+                                   and totals["rows_dropped_invalid"] >= 2), timeout=180)
         assert pipeline.main.isActive and pipeline.main.exception() is None
         got = sink_rows(Path(conf.output_path))
         assert got["revenue"].max() < 99
@@ -135,25 +147,20 @@ def test_late_and_bad_events_are_dropped_counted_and_survived(spark, kafka_broke
         pipeline.stop()
 
 
-def descendants(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                children.append(int(entry.name))
-    return children + [d for c in children for d in descendants(c)]
-
-
-def alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] \
-            != "Z"
-    except OSError:
-        return False
+def kill_9(pid: int) -> list[psutil.Process]:
+    """SIGKILL a session leader and everything it spawned (the driver's JVM, Python workers)
+    as a crash would: the whole group at once, then each descendant seen before (in case one
+    left the group). Any of them may exit on its own meanwhile. Returns the descendants."""
+    driver = psutil.Process(pid)
+    family = [driver]
+    with contextlib.suppress(psutil.NoSuchProcess):
+        family += driver.children(recursive=True)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    for proc in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    return family
 
 
 def launch(env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -179,13 +186,12 @@ def test_exactly_once_across_kill_9_and_restart(kafka_broker, tmp_path):
     log = tmp_path / "stream.log"
     first = launch(env, log)
     try:
-        poll("a few micro-batches", lambda: status.exists() and
-             json.loads(status.read_text())["batch_id"] >= 2, timeout=240)
-        family = [first.pid, *descendants(first.pid)]
-        for pid in family:
-            os.kill(pid, signal.SIGKILL)
+        poll("a few micro-batches", lambda: read_status(status).get("batch_id"),
+             until=lambda batch: (batch or 0) >= 2, timeout=240)
+        family = kill_9(first.pid)
         first.wait(timeout=30)
-        poll("the killed driver to be gone", lambda: not any(alive(p) for p in family))
+        survivors = process.wait_gone(family, timeout=60)
+        assert not survivors, f"still running after SIGKILL: {survivors}"
         partial = sink_rows(out)
         assert len(partial) < len(expected_windows(frame, "city", "event_time", "amount"))
     finally:
@@ -194,8 +200,8 @@ def test_exactly_once_across_kill_9_and_restart(kafka_broker, tmp_path):
     second = launch(env, log)
     try:
         expected = expected_windows(frame, "city", "event_time", "amount")
-        poll("the restarted job to finish", lambda: len(sink_rows(out)) >= len(expected),
-             timeout=300)
+        poll("the restarted job to finish", lambda: len(sink_rows(out)),
+             until=lambda rows: rows >= len(expected), timeout=300)
         got = sink_rows(out)
         compare(expected, got[got["city"] != "~sentinel"], "city")
         os.kill(second.pid, signal.SIGTERM)
