@@ -16,6 +16,7 @@ from services.generator import write_dataset
 from services.infra import net
 from services.infra.kafka import Kafka
 from services.schema import Dataset, load_schema
+from tests.polling import poll
 
 # kafka-python is imported where it is used: importing it warns on Python 3.11, and the
 # session's filter for that warning applies to tests, not to collecting this file.
@@ -56,10 +57,18 @@ def read_topic(bootstrap: str, topic: str, timeout: float = 60.0) -> list:
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
         records: dict[int, list] = {tp.partition: [] for tp in partitions}
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            batch = consumer.poll(timeout_ms=1000)
-            for tp, items in batch.items():
-                records[tp.partition].extend(items)
+
+        def behind() -> int:
+            """Messages still to read; the consumer's poll is the wait."""
+            left = sum(ends[tp] - consumer.position(tp) for tp in partitions)
+            if left:
+                for tp, items in consumer.poll(timeout_ms=1000).items():
+                    records[tp.partition].extend(items)
+            return left
+
+        poll(f"every message of {topic} up to its end offsets", behind,
+             until=lambda left: left == 0, timeout=timeout, interval=0,
+             describe=lambda left: f"{left} messages still to read")
         return [r for p in sorted(records) for r in records[p]]
     finally:
         consumer.close()
