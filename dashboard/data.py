@@ -126,6 +126,12 @@ def read_part_csv(path: Path, what: str, required: tuple[str, ...],
     try:
         table = pacsv.read_csv(
             pa.BufferReader(raw),
+            # RFC 4180 as the job writes it ("" inside quotes; Arrow's defaults). A quoted
+            # value may hold a line break; parsing for those is slower, so only when the
+            # file has a quoted value at all.
+            parse_options=pacsv.ParseOptions(quote_char='"', double_quote=True,
+                                             escape_char=False,
+                                             newlines_in_values=b'"' in raw),
             convert_options=pacsv.ConvertOptions(column_types=_types(header, columns),
                                                  strings_can_be_null=False),
         )

@@ -8,6 +8,8 @@ detail rows and the KPI row both go through it, so they always agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -15,6 +17,8 @@ from services.outputs import RECORD_COUNT, BatchColumns
 from services.spark.cleansing import INDICATOR_PREFIX, Roles, parse_indicator
 
 RAW_SUM = "_raw_sum_"
+MONEY_DECIMALS = 2  # sums: whole cents
+RATIO_DECIMALS = 4  # averages and rates
 
 
 def batch_columns(roles: Roles) -> BatchColumns:
@@ -31,14 +35,38 @@ def raw_aggregates(normalised: DataFrame, roles: Roles) -> DataFrame:
 
 
 def _ratio(part: Column, whole: Column) -> Column:
-    return F.round(F.when(whole > 0, part / whole).otherwise(F.lit(0.0)), 4)
+    return F.round(F.when(whole > 0, part / whole).otherwise(F.lit(0.0)), RATIO_DECIMALS)
+
+
+def decimals(columns: BatchColumns) -> dict[str, int]:
+    """The decimals `finish` rounds each double measure to: what their text shows."""
+    return {**dict.fromkeys(columns.sums, MONEY_DECIMALS),
+            **dict.fromkeys(columns.averages + columns.rates, RATIO_DECIMALS)}
+
+
+def plain_text(frame: DataFrame, places: Mapping[str, int]) -> list[Column]:
+    """The frame's columns for a CSV file: every double as plain decimal text with its
+    `places` (Spark's CSV writer prints Double.toString, 3.50217607E8); other columns as
+    they are. A projection, so it runs in the same pass as the write."""
+    out = []
+    for name, kind in frame.dtypes:
+        if kind in ("double", "float"):
+            if name not in places:
+                raise ValueError(f"column {name!r} is a {kind} with no declared decimals; "
+                                 f"declared: {', '.join(places) or 'none'}")
+            value = F.col(name)
+            out.append(F.when(value.isNotNull(),
+                              F.format_string(f"%.{places[name]}f", value)).alias(name))
+        else:
+            out.append(F.col(name))
+    return out
 
 
 def finish(raw: DataFrame, columns: BatchColumns, keys: tuple[str, ...]) -> DataFrame:
     records = F.col(RECORD_COUNT)
     out = [F.col(k) for k in keys] + [records.cast("long").alias(RECORD_COUNT)]
-    out += [F.round(F.col(RAW_SUM + m), 2).alias(s) for m, s in zip(columns.numeric,
-                                                                     columns.sums, strict=True)]
+    out += [F.round(F.col(RAW_SUM + m), MONEY_DECIMALS).alias(s)
+            for m, s in zip(columns.numeric, columns.sums, strict=True)]
     out += [F.col(c).cast("long").alias(c) for c in columns.counts]
     out += [_ratio(F.col(RAW_SUM + m), records).alias(a)
             for m, a in zip(columns.numeric, columns.averages, strict=True)]

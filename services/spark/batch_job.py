@@ -29,7 +29,7 @@ from services.spark.extracts import (
     wait_for_extracts,
 )
 from services.spark.session import build_session
-from services.spark.storage import as_local_uri, is_local, replace_folder, sibling
+from services.spark.storage import RFC4180, as_local_uri, is_local, replace_folder, sibling
 
 APP_NAME = "batch.schema_driven_pipeline"
 CONTAINER_SCHEMA = "/opt/services/batch/schemas/card_transactions.json"
@@ -117,12 +117,18 @@ class Stopwatch:
         return elapsed
 
 
-def write_csv(spark: SparkSession, frame: DataFrame, uri: str) -> None:
-    """One CSV file (coalesced) with a header, swapped into place when complete."""
+def write_csv(spark: SparkSession, frame: DataFrame, uri: str,
+              places: Mapping[str, int]) -> None:
+    """One RFC 4180 CSV file (coalesced) with a header, doubles as plain decimals with their
+    `places`, values exactly as they are (Spark would trim them), swapped into place when
+    complete: pandas and Python's csv module read back what the Parquet holds."""
     staged = sibling(uri, "tmp")
     single = frame.coalesce(1)
     single = single.sortWithinPartitions(*frame.columns[:-1]) if frame.columns else single
-    single.write.mode("overwrite").option("header", True).csv(staged)
+    (single.select(*aggregates.plain_text(single, places)).write.mode("overwrite")
+     .options(**RFC4180, header=True, ignoreLeadingWhiteSpace=False,
+              ignoreTrailingWhiteSpace=False)
+     .csv(staged))
     replace_folder(spark, staged, uri)
 
 
@@ -165,8 +171,9 @@ def publish(spark: SparkSession, settings: BatchSettings, dataset: Dataset, role
     log.info("scanned and aggregated the input, wrote Parquet to %s (%.1f s)",
              settings.out_parquet, watch.lap())
     csv_uri = as_local_uri(settings.out_local_csv)
-    write_csv(spark, detail, csv_uri)
-    write_csv(spark, aggregates.kpis(raw, columns), csv_uri.rstrip("/") + "_kpis")
+    places = aggregates.decimals(columns)
+    write_csv(spark, detail, csv_uri, places)
+    write_csv(spark, aggregates.kpis(raw, columns), csv_uri.rstrip("/") + "_kpis", places)
     quality = aggregates.quality_counts(raw, columns)
     log.info("wrote CSV and KPIs to %s (%.1f s)", settings.out_local_csv, watch.lap())
     log.info("rows read %d, dropped for an invalid timestamp %d, aggregated %d",

@@ -3,7 +3,8 @@
 Files are listed through Hadoop's FileSystem API, so one code path serves `file://` and
 `hdfs://`. Each file's header is read once (gzip too) to build its reading schema: the
 file's own columns, lower-cased and trimmed, all read as strings; the cleansing casts them
-as the schema file declares, so no inference pass is needed.
+as the schema file declares, so no inference pass is needed. CSV is read as RFC 4180, the
+way the generator writes it (storage.RFC4180).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from services.schema import Dataset
 from services.spark.cleansing import normalise_name
+from services.spark.storage import RFC4180
 
 log = logging.getLogger("batch.extracts")
 
@@ -135,8 +137,9 @@ def read_extracts(spark: SparkSession, extracts: list[Extract], dataset: Dataset
     frames = []
     for header, uris in by_header.items():
         schema = StructType([StructField(c, StringType()) for c in header])
-        frames.append(spark.read.csv(uris, schema=schema, header=True, multiLine=multiline,
-                                     mode="PERMISSIVE", enforceSchema=True))
+        frames.append(spark.read.options(**RFC4180).csv(
+            uris, schema=schema, header=True, multiLine=multiline, mode="PERMISSIVE",
+            enforceSchema=True))
     if jsonl:
         names = [normalise_name(f.name) for f in dataset.fields]
         schema = StructType([StructField(n, StringType()) for n in names])

@@ -1,4 +1,5 @@
-"""Paths and atomic output replacement through Hadoop's FileSystem API (local or HDFS)."""
+"""Paths, the CSV dialect, and atomic output replacement through Hadoop's FileSystem API
+(local or HDFS)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from pyspark.sql import SparkSession
+
+# RFC 4180, as the generator, pandas, Python's csv module and spreadsheets write it: a field
+# is quoted with " where needed and a " inside it is doubled. Spark's default escape is a
+# backslash: it would read `"<a href=""x"">"` with its quotes still doubled and write them
+# back escaped with backslashes. The job reads its extracts and writes its CSV outputs with
+# these options and no others that touch quoting.
+RFC4180 = {"quote": '"', "escape": '"'}
 
 
 def as_local_uri(path: str) -> str:
