@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 
 from dashboard import metrics
 from dashboard.context import BatchContext
 from services.web.cache import latest_mtime, version_of
-from services.web.envelope import BadRequest, NoData, OutputProblem, int_arg, ok
+from services.web.envelope import NoData, OutputProblem, ok
 from services.web.freshness import assess
+from services.web.params import OneOf, Whole, takes
 
 bp = Blueprint("api", __name__)
 
 
 def ctx() -> BatchContext:
     return current_app.extensions["batch"]
+
+
+def dimensions() -> tuple[str, ...]:
+    """The values /breakdown accepts: the schema's dimensions, read per request."""
+    return tuple(ctx().columns.dimensions)
 
 
 
@@ -58,31 +64,31 @@ def trend() -> Response:
 
 
 @bp.get("/segments")
-def segments() -> Response:
+@takes(limit=Whole(1, 100))
+def segments(limit: int | None) -> Response:
     c = ctx()
-    limit = int_arg("limit", 10, 1, 100)
+    limit = 10 if limit is None else limit
     return ok(c.store.derived("segments", limit,
                               lambda f: metrics.segments(f, c.columns, limit)))
 
 
 @bp.get("/breakdown")
-def breakdown() -> Response:
+@takes(dimension=OneOf(dimensions, "the schema's dimensions"))
+def breakdown(dimension: str | None) -> Response:
     c = ctx()
     dims = c.columns.dimensions
     if not dims:
         raise NoData("The schema's analysis section declares no dimensions.")
-    dimension = request.args.get("dimension", dims[0])
-    if dimension not in dims:
-        raise BadRequest(f"dimension={dimension!r} is not one of the schema's dimensions: "
-                         f"{', '.join(dims)}.")
+    dimension = dimension or dims[0]
     return ok(c.store.derived("breakdown", dimension,
                               lambda f: metrics.breakdown(f, c.columns, dimension)))
 
 
 @bp.get("/rows")
-def rows() -> Response:
+@takes(limit=Whole(1, 500))
+def rows(limit: int | None) -> Response:
     c = ctx()
-    limit = int_arg("limit", 25, 1, 500)
+    limit = 25 if limit is None else limit
     return ok(c.store.derived("rows", limit,
                               lambda f: metrics.sample_rows(f, c.columns, c.labels, limit)))
 

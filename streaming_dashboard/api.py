@@ -8,8 +8,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from services.web.cache import latest_mtime, version_of
-from services.web.envelope import OutputProblem, int_arg, ok
+from services.web.envelope import OutputProblem, ok
 from services.web.freshness import Freshness, assess
+from services.web.params import Whole, takes
 from streaming_dashboard import metrics
 from streaming_dashboard.context import StreamContext
 
@@ -19,7 +20,6 @@ RECENT_WINDOWS = 48
 
 def ctx() -> StreamContext:
     return current_app.extensions["streaming"]
-
 
 
 def freshness(c: StreamContext) -> Freshness:
@@ -61,18 +61,20 @@ def meta() -> Response:
 
 
 @bp.get("/timeline")
-def timeline() -> Response:
+@takes(windows=Whole(1, 1000))
+def timeline(windows: int | None) -> Response:
     c = ctx()
-    windows = int_arg("windows", RECENT_WINDOWS, 1, 1000)
+    windows = RECENT_WINDOWS if windows is None else windows
     top_n = c.settings.top_n
     return ok(c.store.derived("timeline", windows,
                               lambda w: metrics.timeline(w, top_n, windows)))
 
 
 @bp.get("/leaderboard")
-def leaderboard() -> Response:
+@takes(limit=Whole(1, 100))
+def leaderboard(limit: int | None) -> Response:
     c = ctx()
-    limit = int_arg("limit", c.settings.top_n, 1, 100)
+    limit = c.settings.top_n if limit is None else limit
     return ok(c.store.derived("leaderboard", limit, lambda w: metrics.leaderboard(w, limit)))
 
 

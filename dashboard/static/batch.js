@@ -247,9 +247,11 @@
     return ul;
   }
 
+  /* The dimension picked in the menu, whose options are the schema's dimensions (what the API
+     accepts); none picked (a schema without dimensions) sends none, and the API says so. */
   function breakdownUrl() {
     const dim = document.getElementById("breakdown-dim").value;
-    return cfg.api.breakdown + "?dimension=" + encodeURIComponent(dim);
+    return dim ? cfg.api.breakdown + "?dimension=" + encodeURIComponent(dim) : cfg.api.breakdown;
   }
 
   async function refreshAll() {

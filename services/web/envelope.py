@@ -43,24 +43,9 @@ class BadData(OutputProblem):
 
 
 class BadRequest(OutputProblem):
-    """A query parameter the API does not accept; answered with HTTP 400."""
+    """A query parameter the API does not accept (see services.web.params); HTTP 400."""
 
     status = ERROR
-
-
-def int_arg(name: str, default: int, low: int, high: int) -> int:
-    """A whole-number query parameter within bounds, else a 400 that says what is accepted."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        raise BadRequest(f"{name}={raw!r} is not accepted: expected a whole number from "
-                         f"{low} to {high}.")
-    return value
 
 
 def iso_z(moment: datetime) -> str:
