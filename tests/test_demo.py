@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from services.infra import process
-from tests.streaming.conftest import poll
+from tests.polling import poll
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka, pytest.mark.spark]
 READY = "The platform is running."

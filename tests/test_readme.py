@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docker.envscan import PYTHON_READS, python_reads
+from tests.envscan import PYTHON_READS, python_reads
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()

@@ -12,12 +12,19 @@ if __package__ in (None, ""):  # run as a script: make the repo's `services` imp
 from services.common.cli import run
 from services.spark import batch_job
 from services.spark.job_shell import job_main
+from services.spark.session import StopSignal
 
 
 def job(argv: Sequence[str] | None) -> int:
     return job_main(argv, prog="pipeline_batch.py", title="batch job", description=__doc__,
                     log_name="batch", settings=batch_job.BatchSettings.from_env,
-                    run_job=batch_job.run)
+                    run_job=run_batch, stop_spark_on_signal=True)
+
+
+def run_batch(settings: batch_job.BatchSettings, stop: StopSignal) -> int:
+    """The batch job runs to its end; a signal stops its session (see StopSignal), which
+    the job's session picks up from the installed handler."""
+    return batch_job.run(settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,11 +1,28 @@
 """One way to build a SparkSession for every job: UTC, dynamic partition overwrite, a master
-from the settings (local mode unless told otherwise)."""
+from the settings (local mode unless told otherwise), and a driver JVM that the terminal's
+signals do not reach, so that a stop is always Python's to make.
+
+Why: Ctrl-C in a terminal and `timeout` signal the whole process group. A JVM that gets the
+signal too shuts down under the Python driver, which is still inside a py4j call
+(awaitTermination, an action): py4j then logs "Answer from Java side is empty" tracebacks and
+the job stops in no particular order. Here the JVM runs in a session of its own, and SIGINT
+or SIGTERM only records a stop request (StopSignal) that the job answers in order.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Mapping
+from types import FrameType, TracebackType
+from typing import Any
 
-from pyspark import SparkConf
+from pyspark import SparkConf, SparkContext
+from pyspark.java_gateway import launch_gateway
 from pyspark.sql import SparkSession
 
 BASE_CONF = {
@@ -16,17 +33,122 @@ BASE_CONF = {
     "spark.sql.adaptive.enabled": "true",
     "spark.ui.showConsoleProgress": "false",
 }
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# `timeout` signals its child, then the whole group: one stop can arrive twice at once. A
+# signal this long after the first is a person insisting, and ends the process at once.
+REPEAT_GAP_SECONDS = 1.0
+log = logging.getLogger("spark.session")
+
+
+class StopRequested(Exception):
+    """A stop signal came while Spark was starting; the session was stopped again."""
+
+
+class StopSignal:
+    """SIGINT/SIGTERM while a Spark job runs, as a request to stop, never an exception.
+
+    A KeyboardInterrupt raised inside a py4j call breaks the gateway connection (and py4j
+    logs tracebacks), so the handler only records the signal. The job checks `requested`
+    (the streaming job between waits); with `stop_spark`, a helper thread also stops the
+    session at once, so a batch job blocked in a Spark action returns with an error the
+    shell reports as the stop (not from the handler itself: it runs inside the interrupted
+    py4j call). A second signal REPEAT_GAP_SECONDS or more after the first exits at once;
+    a checkpoint survives that as it survives kill -9.
+
+    Use it as a context manager around the job; build_session finds the installed one and
+    hands it the session (signal handlers are process-wide, and so is this).
+    """
+
+    def __init__(self, stop_spark: bool = False):
+        self.stop_spark = stop_spark
+        self.requested = threading.Event()
+        self.name: str | None = None
+        self._first_at = 0.0
+        self._spark: SparkSession | None = None
+        self._lock = threading.Lock()
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignal:
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in STOP_SIGNALS}
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    @classmethod
+    def installed(cls) -> StopSignal | None:
+        """The StopSignal that handles SIGINT in this process now, if any."""
+        owner = getattr(signal.getsignal(signal.SIGINT), "__self__", None)
+        return owner if isinstance(owner, cls) else None
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        now = time.monotonic()
+        if not self.requested.is_set():
+            self.name, self._first_at = name, now
+            self.requested.set()
+            log.info("%s received: stopping cleanly (another one exits at once)", name)
+            if self.stop_spark:
+                threading.Thread(target=self._stop_session, name="stop-on-signal",
+                                 daemon=True).start()
+        elif now - self._first_at >= REPEAT_GAP_SECONDS:
+            print(f"{name} again: exiting at once, without a clean stop", file=sys.stderr,
+                  flush=True)
+            os._exit(128 + signum)
+
+    def attach(self, spark: SparkSession) -> None:
+        """The job's session; if a stop came while it started, stop it and raise."""
+        with self._lock:
+            self._spark = spark
+        if self.requested.is_set():
+            spark.stop()
+            raise StopRequested(f"{self.name} received while Spark was starting")
+
+    def _stop_session(self) -> None:
+        with self._lock:
+            spark = self._spark
+        if spark is None:
+            return  # not started yet: attach() stops it as soon as it is
+        try:
+            spark.stop()
+        except Exception as exc:  # the job's own error says what failed, if anything did
+            log.debug("while stopping the session on a signal: %s", exc)
+
+
+def spark_conf(app_name: str, master: str | None,
+               conf: Mapping[str, str] | None) -> SparkConf:
+    """The settings a session is built with. Without a master, local mode on every core,
+    unless spark-submit started this driver (it passes its own --master)."""
+    values = {**BASE_CONF, **(conf or {}), "spark.app.name": app_name}
+    if master:
+        values["spark.master"] = master
+    elif "PYSPARK_GATEWAY_PORT" not in os.environ:
+        values["spark.master"] = "local[*]"
+    return SparkConf(loadDefaults=False).setAll(list(values.items()))
 
 
 def build_session(app_name: str, master: str | None = None,
                   conf: Mapping[str, str] | None = None) -> SparkSession:
-    """A session for `app_name`. Without a master (and none given by spark-submit), local
-    mode on every core."""
-    builder = SparkSession.builder.appName(app_name)
-    for key, value in {**BASE_CONF, **(conf or {})}.items():
-        builder = builder.config(key, value)
-    if master:
-        builder = builder.master(master)
-    elif not SparkConf().contains("spark.master"):
-        builder = builder.master("local[*]")
-    return builder.getOrCreate()
+    """A session for `app_name`, its driver JVM out of reach of the terminal's signals, the
+    caller's SIGINT handler kept (a new SparkContext installs one that raises
+    KeyboardInterrupt), and handed to the installed StopSignal, if any."""
+    settings = spark_conf(app_name, master, conf)
+    in_main = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGINT) if in_main else None
+    try:
+        # pyspark keeps one gateway per process; launch it ourselves only if none runs yet.
+        if SparkContext._gateway is None and "PYSPARK_GATEWAY_PORT" not in os.environ:
+            gateway = launch_gateway(settings, popen_kwargs={"start_new_session": True})
+            SparkContext(conf=settings, gateway=gateway)
+        else:
+            SparkContext.getOrCreate(settings)
+    finally:
+        if handler is not None:  # at once: the session's start below takes seconds
+            signal.signal(signal.SIGINT, handler)
+    spark = SparkSession.builder.config(conf=settings).getOrCreate()
+    stop = StopSignal.installed()
+    if stop is not None:
+        stop.attach(spark)
+    return spark

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from services.schema import Dataset, load_schema
 from services.spark.batch_job import parse_bool, parse_count
 from services.spark.errors import spark_error_message
 from services.spark.kafka_connector import resolve_connector
-from services.spark.session import build_session
+from services.spark.session import StopSignal, build_session
 from services.spark.storage import as_local_uri, is_local
 from services.spark.stream_monitor import EVENTS_METRIC, VALID_METRIC, LiveView, ProgressMonitor
 from services.spark.stream_transforms import (
@@ -201,31 +200,32 @@ def start(spark: SparkSession, settings: StreamSettings, dataset: Dataset | None
     return Pipeline(spark, main, live, monitor)
 
 
-def run(settings: StreamSettings) -> int:
-    """Run until SIGTERM/SIGINT (exit 0) or until a query fails (raises)."""
+def run(settings: StreamSettings, stop: StopSignal) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or until a query fails (raises).
+
+    On a signal the queries are stopped, then the session (the JVM does not get the signal:
+    see services.spark.session), so the checkpoint holds the last committed batch and a
+    restart goes on from there."""
     dataset = load_schema(settings.schema_path) if settings.mode == "schema" else None
     connector = resolve_connector(os.environ)
     log.info("Kafka connector: %s", connector.source)
-    spark = build_session(APP_NAME, settings.spark_master, {
-        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
-        "spark.sql.streaming.stopGracefullyOnShutdown": "true", **connector.conf})
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGTERM, signal.SIGINT)}
-    pipeline = None
+    spark = pipeline = None
     try:
+        spark = build_session(APP_NAME, settings.spark_master, {
+            "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
+            **connector.conf})
         pipeline = start(spark, settings, dataset)
-        wait(spark, pipeline, stop)
-        return 0
+        wait(spark, pipeline, stop.requested)
     except Exception:
-        if stop.is_set():  # the JVM got the signal too and stopped first: a clean stop
-            log.info("stopped by signal")
-            return 0
-        raise
+        if not stop.requested.is_set():
+            raise
+        log.debug("the stop interrupted the start or a query", exc_info=True)
     finally:
-        shutdown(spark, pipeline)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        if spark is not None:
+            shutdown(spark, pipeline)
+    if stop.requested.is_set():
+        log.info("stopped by signal (%s)", stop.name)
+    return 0
 
 
 def wait(spark: SparkSession, pipeline: Pipeline, stop: threading.Event) -> None:
@@ -237,14 +237,17 @@ def wait(spark: SparkSession, pipeline: Pipeline, stop: threading.Event) -> None
                 raise RuntimeError(f"query {failed[0].name} failed: "
                                    f"{spark_error_message(failed[0].exception())}")
             return
-    log.info("signal received: stopping the queries")
 
 
 def shutdown(spark: SparkSession, pipeline: Pipeline | None) -> None:
-    """Stop the queries and the session; tolerate a JVM that is already going down."""
-    try:
-        if pipeline is not None:
+    """Stop the queries, then the session; a failure to stop is logged, not raised (the
+    job's outcome, not the stop's, decides the exit code)."""
+    if pipeline is not None:
+        try:
             pipeline.stop()
+        except Exception as exc:
+            log.debug("while stopping the queries: %s", exc)
+    try:
         spark.stop()
     except Exception as exc:
-        log.debug("while stopping: %s", exc)
+        log.debug("while stopping the session: %s", exc)

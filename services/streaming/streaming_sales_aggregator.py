@@ -19,7 +19,7 @@ def job(argv: Sequence[str] | None) -> int:
     return job_main(argv, prog="streaming_sales_aggregator.py",
                     title="streaming job", description=__doc__, log_name="stream",
                     settings=streaming_job.StreamSettings.from_env,
-                    run_job=streaming_job.run)
+                    run_job=streaming_job.run, stop_spark_on_signal=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -56,6 +57,12 @@ def test_a_dash_draw_is_drawn_again(monkeypatch) -> None:
     monkeypatch.setattr(kafka.uuid, "uuid4", lambda: next(draws))
     assert base64.urlsafe_b64encode(dash.bytes).startswith(b"-")
     assert kafka.new_cluster_id() == "AAAAAAAAAAAAAAAAAAAAAQ"
+
+
+def test_hdfs_cluster_ids_never_read_as_an_option() -> None:
+    """`-format -clusterId <id>`: an id starting with '-' would be taken for an option."""
+    ids = [hdfs.new_cluster_id() for _ in range(1000)]
+    assert all(re.fullmatch(r"local-[0-9a-f]{8}", i) for i in ids), ids[:5]
 
 
 def test_hdfs_binds_every_address_to_loopback_with_permissions_off() -> None:
