@@ -138,7 +138,9 @@ def committed_parquet_files(sink_dir: Path) -> list[Path]:
     Files in the folder but not in the log come from failed or repeated micro-batches;
     reading them would count rows twice. The log keeps one file per batch, compacted every
     few batches into `<n>.compact`; the newest compact file plus the later batches list
-    every committed file.
+    every committed file. The log holds absolute paths as the writer saw them; a folder
+    read elsewhere (a container's bind mount read on the host, a copied folder) is found
+    through `in_sink`.
     """
     log_dir = sink_dir / "_spark_metadata"
     if not log_dir.is_dir():
@@ -156,9 +158,21 @@ def committed_parquet_files(sink_dir: Path) -> list[Path]:
             if not line.strip():
                 continue
             record = json.loads(line)
-            path = local_path(record["path"])
+            path = in_sink(local_path(record["path"]), sink_dir)
             if record.get("action", "add") == "delete":
                 files.pop(str(path), None)
             else:
                 files[str(path)] = path
     return [p for p in files.values() if p.exists()]
+
+
+def in_sink(recorded: Path, sink_dir: Path) -> Path:
+    """Where a file the sink's log records is now: as recorded if it is there, else at the
+    same place under `sink_dir` (what follows the sink folder's name in the recorded path)."""
+    if recorded.exists():
+        return recorded
+    folders = list(recorded.parts[:-1])
+    if sink_dir.name in folders:
+        at = len(folders) - 1 - folders[::-1].index(sink_dir.name)  # the last one
+        return sink_dir.joinpath(*recorded.parts[at + 1:])
+    return sink_dir / recorded.name

@@ -69,11 +69,10 @@ def load(client, files: Sequence[Path], dest: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = ArgumentParser(prog="load_hdfs.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path,
-                        default=Path(os.environ.get("EVENT_INPUT_DIR", "/opt/spark-data/input")),
+    parser.add_argument("--source", type=Path, default=Path("/opt/spark-data/input"),
                         help="local folder of extracts (default: /opt/spark-data/input)")
     parser.add_argument("--dest", default="/data/input", help="HDFS folder (default: /data/input)")
-    parser.add_argument("--webhdfs", default=os.environ.get("WEBHDFS_URL", "http://namenode:9870"),
+    parser.add_argument("--webhdfs", default="http://namenode:9870",
                         help="the NameNode's HTTP address (default: http://namenode:9870)")
     parser.add_argument("--wait", type=float, default=180.0,
                         help="seconds to wait for HDFS to take writes (default: 180)")
@@ -90,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "generate some first")
     from hdfs import InsecureClient  # the WebHDFS client, only where HDFS is written
 
-    client = InsecureClient(args.webhdfs, user=os.environ.get("HADOOP_USER_NAME", "sdp"))
+    client = InsecureClient(args.webhdfs)  # as the current user
     wait_writable(client, args.dest.rstrip("/").rsplit("/", 1)[0] or "/", args.wait)
     load(client, files, args.dest.rstrip("/"))
     log.info("%d extract(s) in hdfs:%s", len(files), args.dest)

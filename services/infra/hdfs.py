@@ -83,6 +83,12 @@ LOG4J = {
     "log4j.appender.out.layout": "org.apache.log4j.PatternLayout",
     "log4j.appender.out.layout.ConversionPattern": "%d{ISO8601} %p %c{2}: %m%n",
     "log4j.logger.org.apache.hadoop.util.NativeCodeLoader": "ERROR",
+    # One line per file operation and block: a log nobody can read. Warnings still show.
+    "log4j.logger.org.apache.hadoop.hdfs.server.namenode.FSNamesystem.audit": "WARN",
+    "log4j.logger.org.apache.hadoop.hdfs.StateChange": "WARN",
+    "log4j.logger.BlockStateChange": "WARN",
+    "log4j.logger.org.apache.hadoop.hdfs.server.datanode.DataNode.clienttrace": "WARN",
+    "log4j.logger.org.apache.hadoop.hdfs.server.datanode.webhdfs": "WARN",
 }
 
 

@@ -177,6 +177,6 @@ def running(kind: str, root: Path, target: str, **overrides: Any) -> Iterator[St
             compose.start()
             yield stack
         finally:  # pytest shows this only for a failing test
-            tail = stack.run("logs", "--no-color", "--tail", "80").stdout
+            tail = stack.run("logs", "--no-color", "--tail", "40").stdout
             print(f"--- {kind} stack logs ---\n{tail}", file=sys.stderr)
             stack.run("down", "--volumes", "--timeout", "20", timeout=300)

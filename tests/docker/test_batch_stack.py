@@ -4,10 +4,12 @@ the extract the stack generated."""
 
 from __future__ import annotations
 
+import io
 import json
 import urllib.request
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from tests.batch.conftest import expected_aggregates
@@ -45,16 +47,38 @@ def test_kpis_equal_a_recomputation_of_the_generated_extract(batch: Stack) -> No
         assert flags[flag]["count"] == int(totals[f"count_{flag}"]), flag
 
 
-def test_parquet_output_is_on_hdfs(batch: Stack) -> None:
-    base = batch.url("NAMENODE_UI_PORT", "/webhdfs/v1/data/output/analysis_parquet")
-    listing = get_json(f"{base}?op=LISTSTATUS")["FileStatuses"]["FileStatus"]
-    names = {entry["pathSuffix"] for entry in listing}
-    assert "_SUCCESS" in names
-    days = sorted(n for n in names if n.startswith("event_time_date="))
-    assert days, names
+# Run inside the stack's network: WebHDFS redirects reads to the DataNode by its host name.
+READ_PARQUET_FROM_HDFS = """
+import io, sys
+import pyarrow.parquet as pq
+from hdfs import InsecureClient
+client = InsecureClient("http://namenode:9870")
+root = "/data/output/analysis_parquet"
+frames = []
+for day in sorted(d for d in client.list(root) if d.startswith("event_time_date=")):
+    for name in sorted(n for n in client.list(f"{root}/{day}") if n.endswith(".parquet")):
+        with client.read(f"{root}/{day}/{name}") as reader:
+            frame = pq.read_table(io.BytesIO(reader.read())).to_pandas()
+        frames.append(frame.assign(event_time_date=day.split("=", 1)[1]))
+import pandas as pd
+pd.concat(frames).to_json(sys.stdout, orient="records")
+"""
+
+
+def test_parquet_on_hdfs_equals_a_recomputation(batch: Stack) -> None:
     loaded = get_json(batch.url("NAMENODE_UI_PORT", "/webhdfs/v1/data/input?op=LISTSTATUS"))
     assert [e["pathSuffix"] for e in loaded["FileStatuses"]["FileStatus"]] == [
         f"{batch.settings['DATASET_SCHEMA']}.csv"]
+    done = batch.run("run", "--rm", "--no-deps", "-T", "hdfs-load",
+                     "python", "-c", READ_PARQUET_FROM_HDFS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    back = pd.read_json(io.StringIO(done.stdout), orient="records", dtype={"event_time_date": str})
+    expected, _, _ = expected_aggregates(sorted((batch.folder("DATA_DIR") / "input").glob("*.csv")))
+    keys = ["event_time_date", "city", "channel", "merchant_cat"]
+    merged = expected.merge(back, on=keys, suffixes=("", "_parquet"))
+    assert len(merged) == len(expected) == len(back)
+    assert (merged["record_count"] == merged["record_count_parquet"]).all()
+    assert ((merged["sum_amount"] * 100).round() == merged["sum_cents"]).all()
 
 
 def test_history_server_lists_the_batch_job(batch: Stack) -> None:

@@ -75,6 +75,14 @@ def test_long_running_services_have_a_healthcheck(stack: dict[str, Any]) -> None
                 assert "healthcheck" in stack["services"][needed], (name, needed)
 
 
+def test_only_engines_restart_by_themselves(stack: dict[str, Any]) -> None:
+    """A job, loader, producer or dashboard with a bad setting exits 2 with one error line;
+    a restart policy would turn that into a loop that buries the line."""
+    for name, svc in stack["services"].items():
+        engine = svc["command"][:3] == ["python", "-m", "services.infra"]
+        assert svc.get("restart", "no") == ("unless-stopped" if engine else "no"), name
+
+
 def test_engines_start_through_services_infra(stack: dict[str, Any]) -> None:
     """Each engine container runs `services.infra ENGINE run DAEMON` with a daemon the
     engine has, and probes the same daemon as its healthcheck."""

@@ -24,7 +24,7 @@ from tests.streaming.conftest import compare, expected_windows, sink_rows
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(1500)]
 TOPIC = "sales"
 GROUP, TIME, VALUE = "city", "event_time", "amount"
-TOTALS = re.compile(r"sent (\d+), delivered (\d+), failed (\d+)")
+TOTALS = re.compile(r"^totals: sent=(\d+) delivered=(\d+) failed=(\d+)", re.MULTILINE)
 
 
 def get_json(url: str) -> Any:
@@ -103,7 +103,7 @@ def test_windows_survive_a_killed_job_and_a_restarted_broker(streaming: Stack) -
          lambda: (status(streaming).get("batch_id") or -1) > restarted + 2, timeout=300,
          interval=2)
 
-    # The producer stops (SIGTERM) with its totals; then nothing more enters the topic.
+    # The producer stops (SIGTERM) and prints its final totals; nothing more enters the topic.
     assert streaming.run("stop", "--timeout", "30", "event-generator").returncode == 0
     totals = TOTALS.findall(streaming.logs("event-generator"))
     assert totals, streaming.logs("event-generator")[-2000:]
@@ -143,9 +143,11 @@ def test_windows_survive_a_killed_job_and_a_restarted_broker(streaming: Stack) -
     assert health["closed_windows"] == due["window_start"].nunique()
 
 
-def test_a_bad_dataset_schema_ends_the_producer_with_one_clear_line(streaming: Stack) -> None:
-    done = streaming.run("run", "--rm", "--no-deps", "-T", "event-generator",
-                         env={"DATASET_SCHEMA": "no_such_schema"})
+@pytest.mark.parametrize("service", ["event-generator", "spark-stream", "streaming-dashboard"])
+def test_a_bad_dataset_schema_ends_a_service_with_one_clear_line(streaming: Stack,
+                                                                 service: str) -> None:
+    done = streaming.run("run", "--rm", "--no-deps", "-T", service,
+                         env={"DATASET_SCHEMA": "no_such_schema"}, timeout=120)
     output = done.stdout + done.stderr
     assert done.returncode == 2, output
     errors = [line for line in output.splitlines() if "error:" in line]
