@@ -32,9 +32,11 @@ from tests.docker.stacks import FILES, IMAGE, compose_cli, stack_settings  # noq
 
 def build(context: Path, *extra: str) -> float:
     started = time.perf_counter()
-    subprocess.run(["docker", "build", "-q", *extra, "-f", "docker/Dockerfile", "-t", IMAGE,
-                    "."], cwd=context, check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "DOCKER_BUILDKIT": "0"})
+    done = subprocess.run(["docker", "build", "-q", *extra, "-f", "docker/Dockerfile", "-t",
+                           IMAGE, "."], cwd=context, capture_output=True, text=True,
+                          check=False, env={**os.environ, "DOCKER_BUILDKIT": "0"})
+    if done.returncode != 0:
+        raise SystemExit(f"docker build failed:\n{done.stderr[-3000:]}")
     return time.perf_counter() - started
 
 
