@@ -1,7 +1,8 @@
 """Pure functions from the batch aggregate rows to the JSON payloads the page draws.
 
 Sums are re-aggregated from the daily rows; averages and rates are recomputed from sums and
-counts (never averaged averages), so every figure agrees with the KPI row.
+counts (never averaged averages; an average divides by the values present, n_<metric>), so
+every figure agrees with the KPI row.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def segments(frame: pd.DataFrame, columns: BatchColumns, limit: int) -> dict[str
 def breakdown(frame: pd.DataFrame, columns: BatchColumns, dimension: str) -> dict[str, Any]:
     """Every value of one dimension, largest first; past BREAKDOWN_MAX the rest are summed."""
     column = value_column(columns)
-    measures = [column, RECORD_COUNT, *columns.counts]
+    measures = [column, RECORD_COUNT, *columns.present[:1], *columns.counts]
     grouped = (frame.groupby(dimension, sort=False)[list(dict.fromkeys(measures))].sum()
                .sort_values(column, ascending=False))
     total = float(grouped[column].sum())
@@ -109,11 +110,12 @@ def breakdown(frame: pd.DataFrame, columns: BatchColumns, dimension: str) -> dic
 def _breakdown_row(key: str, values: pd.Series, column: str, columns: BatchColumns,
                    total: float, *, other: bool) -> dict[str, Any]:
     records = float(values[RECORD_COUNT])
+    present = float(values[columns.present[0]]) if columns.numeric else 0.0
     row: dict[str, Any] = {
         "value": key, "other": other, "total": rounded_sum(values[column]),
         "records": _int(values[RECORD_COUNT]),
         "share": number(values[column] / total) if total else None,
-        "average": number(values[column] / records) if records and columns.numeric else None,
+        "average": number(values[column] / present) if present else None,
     }
     row["rates"] = {flag: number(values[f"count_{flag}"] / records) if records else None
                     for flag in columns.flags}

@@ -2,7 +2,8 @@
 
 Batch (seed 4.5), under OUT_LOCAL_CSV = .../analysis_csv:
   analysis_csv/part-*.csv       one CSV: <date>, <dimensions...>, record_count, sum_<m>...,
-                                count_<flag>..., avg_<m>..., rate_<flag>...
+                                n_<m>... (values of <m> present), count_<flag>...,
+                                avg_<m>... (sum_<m> / n_<m>), rate_<flag>...
   analysis_csv_kpis/part-*.csv  one row: the same measures over all rows
   analysis_csv_quality.json     the data-quality report (QUALITY_KEYS)
 Streaming, under OUTPUT_PATH = .../streaming_product_revenue:
@@ -61,6 +62,12 @@ class BatchColumns:
         return tuple(f"sum_{m}" for m in self.numeric)
 
     @property
+    def present(self) -> tuple[str, ...]:
+        """How many values of each metric were there to sum (not null, a number): what its
+        average divides by. Nulls are summed as 0 but never counted."""
+        return tuple(f"n_{m}" for m in self.numeric)
+
+    @property
     def averages(self) -> tuple[str, ...]:
         return tuple(f"avg_{m}" for m in self.numeric)
 
@@ -74,7 +81,8 @@ class BatchColumns:
 
     @property
     def measures(self) -> tuple[str, ...]:
-        return (RECORD_COUNT, *self.sums, *self.counts, *self.averages, *self.rates)
+        return (RECORD_COUNT, *self.sums, *self.present, *self.counts, *self.averages,
+                *self.rates)
 
     @property
     def detail(self) -> tuple[str, ...]:

@@ -38,6 +38,14 @@ def _ratio(part: Column, whole: Column) -> Column:
     return F.round(F.when(whole > 0, part / whole).otherwise(F.lit(0.0)), RATIO_DECIMALS)
 
 
+def _present(raw: DataFrame, metric: str) -> Column:
+    """Values of `metric` there were: the rows less those whose value cleansing defaulted
+    to 0 (each defaulted value has one indicator, already summed in `raw`)."""
+    defaulted = [F.col(c) for c in raw.columns
+                 if c.startswith(INDICATOR_PREFIX) and parse_indicator(c)[0] == metric]
+    return F.col(RECORD_COUNT) - sum(defaulted, F.lit(0))
+
+
 def decimals(columns: BatchColumns) -> dict[str, int]:
     """The decimals `finish` rounds each double measure to: what their text shows."""
     return {**dict.fromkeys(columns.sums, MONEY_DECIMALS),
@@ -67,9 +75,11 @@ def finish(raw: DataFrame, columns: BatchColumns, keys: tuple[str, ...]) -> Data
     out = [F.col(k) for k in keys] + [records.cast("long").alias(RECORD_COUNT)]
     out += [F.round(F.col(RAW_SUM + m), MONEY_DECIMALS).alias(s)
             for m, s in zip(columns.numeric, columns.sums, strict=True)]
+    out += [_present(raw, m).cast("long").alias(n)
+            for m, n in zip(columns.numeric, columns.present, strict=True)]
     out += [F.col(c).cast("long").alias(c) for c in columns.counts]
-    out += [_ratio(F.col(RAW_SUM + m), records).alias(a)
-            for m, a in zip(columns.numeric, columns.averages, strict=True)]
+    out += [F.round(F.col(RAW_SUM + m) / F.nullif(_present(raw, m), F.lit(0)), RATIO_DECIMALS)
+            .alias(a) for m, a in zip(columns.numeric, columns.averages, strict=True)]
     out += [_ratio(F.col(c), records).alias(r)
             for c, r in zip(columns.counts, columns.rates, strict=True)]
     return raw.select(*out)

@@ -70,8 +70,9 @@ def expected_aggregates(paths: list[Path]) -> tuple[pd.DataFrame, pd.Series, int
     for dim in ("city", "channel", "merchant_cat"):
         text = df[dim].astype(str).str.strip()
         df[dim] = text.where((text != "") & df[dim].notna() & (text != "None"), "UNKNOWN")
-    cents = pd.to_numeric(df["amount"], errors="coerce").fillna(0.0)
-    df["cents"] = np.round(cents * 100).astype("int64")
+    amount = pd.to_numeric(df["amount"], errors="coerce")
+    df["cents"] = np.round(amount.fillna(0.0) * 100).astype("int64")
+    df["n_amount"] = amount.notna()
     flags = ("is_international", "is_chip", "is_contactless", "label_fraud")
     for flag in flags:
         df[flag] = df[flag].astype(str).str.strip().str.lower().isin(TRUE_WORDS)
@@ -79,6 +80,7 @@ def expected_aggregates(paths: list[Path]) -> tuple[pd.DataFrame, pd.Series, int
     grouped = df.groupby(keys)
     out = grouped.size().rename("record_count").to_frame()
     out["sum_cents"] = grouped["cents"].sum()
+    out["n_amount"] = grouped["n_amount"].sum()
     for flag in flags:
         out[f"count_{flag}"] = grouped[flag].sum()
     out = out.reset_index()

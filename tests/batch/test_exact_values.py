@@ -35,7 +35,7 @@ KEYS = ["event_time_date", DIMENSION, "channel"]
 MONEY = re.compile(r"^-?\d+\.\d{2}$")  # sums: their 2 decimals, never 3.50217607E8
 RATIO = re.compile(r"^-?\d+\.\d{4}$")  # averages and rates: the 4 decimals they round to
 WHOLE = re.compile(r"^\d+$")
-FORMS = {"record_count": WHOLE, "count_approved": WHOLE, "sum_amount": MONEY,
+FORMS = {"record_count": WHOLE, "count_approved": WHOLE, "n_amount": WHOLE, "sum_amount": MONEY,
          "avg_amount": RATIO, "rate_approved": RATIO}
 
 
@@ -181,7 +181,7 @@ def test_the_dashboard_reads_quoted_line_breaks_across_arrow_blocks(tmp_path):
         writer.writerow(columns.detail)
         for i in range(30_000):
             writer.writerow(["2025-01-01", labels[i], CHANNELS[i % 2], i,
-                             f"{i * 1000}.25", i % 7, "1000.2500", "0.1429"])
+                             f"{i * 1000}.25", i, i % 7, "1000.2500", "0.1429"])
     assert part.stat().st_size > 1 << 20  # more than one block
     frame = read_part_csv(part, "batch output", columns.detail, columns)
     assert len(frame) == 30_000

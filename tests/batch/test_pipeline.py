@@ -56,7 +56,7 @@ def test_every_aggregate_and_kpi_matches_a_pandas_recomputation(spark, folders):
     outputs = BatchOutputs(Path(settings.out_local_csv))
     got = read_part_csv(outputs.csv_dir)
     assert list(got.columns) == [
-        *KEYS, "record_count", "sum_amount", "count_is_international", "count_is_chip",
+        *KEYS, "record_count", "sum_amount", "n_amount", "count_is_international", "count_is_chip",
         "count_is_contactless", "count_label_fraud", "avg_amount", "rate_is_international",
         "rate_is_chip", "rate_is_contactless", "rate_label_fraud"]
     merged = expected.merge(got, on=KEYS, how="outer", indicator=True)
@@ -67,14 +67,18 @@ def test_every_aggregate_and_kpi_matches_a_pandas_recomputation(spark, folders):
         assert (merged[f"count_{flag}_x"] == merged[f"count_{flag}_y"]).all()
         rate = merged[f"count_{flag}_x"] / merged["record_count_x"]
         assert (merged[f"rate_{flag}"] - rate).abs().max() < 6e-5
-    avg = merged["sum_cents"] / 100 / merged["record_count_x"]
+    assert (merged["n_amount_x"] == merged["n_amount_y"]).all()
+    assert (merged["n_amount_x"] < merged["record_count_x"]).any()  # the nulls are there
+    avg = merged["sum_cents"] / 100 / merged["n_amount_x"]  # over the values present
     assert (merged["avg_amount"] - avg).abs().max() < 6e-5
 
     kpis = read_part_csv(outputs.kpis_dir).iloc[0]
     assert kpis["record_count"] == totals["record_count"] == 30_000
     assert round(kpis["sum_amount"] * 100) == totals["sum_cents"]
     assert kpis["count_label_fraud"] == totals["count_label_fraud"]
-    assert kpis["avg_amount"] == pytest.approx(totals["sum_cents"] / 100 / 30_000, abs=6e-5)
+    assert kpis["n_amount"] == totals["n_amount"] < 30_000
+    assert kpis["avg_amount"] == pytest.approx(totals["sum_cents"] / 100 / totals["n_amount"],
+                                               abs=6e-5)
 
     quality = json.loads(outputs.quality_file.read_text())
     assert quality["rows_read"] == 30_002 and invalid == 2

@@ -66,16 +66,19 @@ def batch_frame(columns: BatchColumns, values: Mapping[str, Sequence[str]], days
         columns=[columns.date, *columns.dimensions],
     )
     frame["record_count"] = records
-    sums = {m: np.round(records * rng.normal(42, 4, rows).clip(5), 2) for m in columns.numeric}
+    present = {m: records - rng.binomial(records, 0.02) for m in columns.numeric}  # 2% null
+    sums = {m: np.round(present[m] * rng.normal(42, 4, rows).clip(5), 2)
+            for m in columns.numeric}
     probabilities = [FLAG_RATES.get(f, 0.3) for f in columns.flags]
     counts = {f: rng.binomial(records, p) for f, p in zip(columns.flags, probabilities,
                                                              strict=True)}
     for m in columns.numeric:
         frame[f"sum_{m}"] = sums[m]
+        frame[f"n_{m}"] = present[m]
     for f in columns.flags:
         frame[f"count_{f}"] = counts[f]
     for m in columns.numeric:
-        frame[f"avg_{m}"] = np.round(sums[m] / records, 4)
+        frame[f"avg_{m}"] = np.round(sums[m] / np.maximum(present[m], 1), 4)
     for f in columns.flags:
         frame[f"rate_{f}"] = np.round(counts[f] / records, 4)
     return frame[list(columns.detail)]
@@ -87,10 +90,11 @@ def kpi_row(frame: pd.DataFrame, columns: BatchColumns) -> pd.DataFrame:
     row: dict[str, Any] = {"record_count": records}
     for m in columns.numeric:
         row[f"sum_{m}"] = round(float(frame[f"sum_{m}"].sum()), 2)
+        row[f"n_{m}"] = int(frame[f"n_{m}"].sum())
     for f in columns.flags:
         row[f"count_{f}"] = int(frame[f"count_{f}"].sum())
     for m in columns.numeric:
-        row[f"avg_{m}"] = round(row[f"sum_{m}"] / records, 4)
+        row[f"avg_{m}"] = round(row[f"sum_{m}"] / row[f"n_{m}"], 4)
     for f in columns.flags:
         row[f"rate_{f}"] = round(row[f"count_{f}"] / records, 4)
     return pd.DataFrame([row], columns=list(columns.measures))
