@@ -40,8 +40,28 @@ def rounded_sum(value: Any) -> float | int | None:
 
 
 def value_column(columns: BatchColumns) -> str:
-    """What the charts plot: the sum of the main metric, or the record count without one."""
+    """The column the charts are built from: the main metric's sum, or the record count
+    without one."""
     return columns.sums[0] if columns.numeric else RECORD_COUNT
+
+
+def summed(columns: BatchColumns) -> list[str]:
+    """The columns to sum per group so that `headline` can be computed from them."""
+    return list(dict.fromkeys([value_column(columns), RECORD_COUNT, *columns.present[:1]]))
+
+
+def averaged(columns: BatchColumns) -> bool:
+    return bool(columns.numeric) and columns.numeric[0] in columns.averaged
+
+
+def headline(grouped: pd.DataFrame, columns: BatchColumns) -> pd.Series:
+    """What the charts plot per group: the main metric's total, or its average over the
+    values present when the schema declares it a mean (a total temperature means nothing)."""
+    column = value_column(columns)
+    if not averaged(columns):
+        return grouped[column].astype(float)
+    present = grouped[columns.present[0]].astype(float)
+    return grouped[column].astype(float) / present.where(present > 0)
 
 
 def kpis(row: dict[str, Any], columns: BatchColumns, labels: DatasetLabels) -> dict[str, Any]:
@@ -58,9 +78,8 @@ def kpis(row: dict[str, Any], columns: BatchColumns, labels: DatasetLabels) -> d
 def trend(frame: pd.DataFrame, columns: BatchColumns) -> dict[str, Any]:
     """The main metric per day, with a 7-day moving average once there are two weeks."""
     column = value_column(columns)
-    daily = (frame.groupby(columns.date, sort=True)[[column, RECORD_COUNT]].sum()
-             .reset_index())
-    values = daily[column].astype(float)
+    daily = frame.groupby(columns.date, sort=True)[summed(columns)].sum().reset_index()
+    values = headline(daily, columns)
     average = values.rolling(7, min_periods=7).mean() if len(daily) >= 14 else None
     return {
         "dates": daily[columns.date].astype(str).tolist(),
@@ -77,13 +96,14 @@ def segments(frame: pd.DataFrame, columns: BatchColumns, limit: int) -> dict[str
     if not dims:
         raise NoData("The schema's analysis section declares no dimensions to segment by.")
     column = value_column(columns)
-    grouped = (frame.groupby(dims, sort=False)[[column, RECORD_COUNT]].sum()
-               .sort_values(column, ascending=False))
-    total = float(grouped[column].sum())
+    grouped = frame.groupby(dims, sort=False)[summed(columns)].sum()
+    grouped = grouped.assign(_value=headline(grouped, columns)).sort_values(
+        "_value", ascending=False)
+    total = None if averaged(columns) else float(grouped[column].sum())  # no share of a mean
     rows = []
     for keys, values in grouped.head(limit).iterrows():
         parts = [str(k) for k in (keys if isinstance(keys, tuple) else (keys,))]
-        rows.append({"keys": parts, "value": rounded_sum(values[column]),
+        rows.append({"keys": parts, "value": rounded_sum(values["_value"]),
                      "records": _int(values[RECORD_COUNT]),
                      "share": number(values[column] / total) if total else None})
     return {"dimensions": dims, "segments": rows, "total_segments": len(grouped),
@@ -93,9 +113,10 @@ def segments(frame: pd.DataFrame, columns: BatchColumns, limit: int) -> dict[str
 def breakdown(frame: pd.DataFrame, columns: BatchColumns, dimension: str) -> dict[str, Any]:
     """Every value of one dimension, largest first; past BREAKDOWN_MAX the rest are summed."""
     column = value_column(columns)
-    measures = [column, RECORD_COUNT, *columns.present[:1], *columns.counts]
-    grouped = (frame.groupby(dimension, sort=False)[list(dict.fromkeys(measures))].sum()
-               .sort_values(column, ascending=False))
+    measures = [*summed(columns), *columns.counts]
+    grouped = frame.groupby(dimension, sort=False)[list(dict.fromkeys(measures))].sum()
+    grouped = grouped.iloc[headline(grouped, columns).fillna(-math.inf)
+                           .argsort(kind="stable")[::-1]]
     total = float(grouped[column].sum())
     head, rest = grouped.head(BREAKDOWN_MAX), grouped.iloc[BREAKDOWN_MAX:]
     rows = [_breakdown_row(str(key), values, column, columns, total, other=False)
@@ -139,18 +160,18 @@ def sample_rows(frame: pd.DataFrame, columns: BatchColumns, labels: DatasetLabel
 
 
 def _column_spec(columns: BatchColumns, labels: DatasetLabels) -> list[tuple[str, str, str]]:
-    money = {f"sum_{labels.metric.name}", f"avg_{labels.metric.name}"} \
-        if labels.metric is not None and labels.metric.money else set()
+    measures = {m.name: m for m in labels.measures}
     dim_labels = {d.name: d.label for d in labels.dimensions}
     flag_labels = {f.name: f.label for f in labels.flags}
     spec = [(columns.date, "Date", "date")]
     spec += [(d, dim_labels.get(d, d), "text") for d in columns.dimensions]
     spec.append((RECORD_COUNT, "Records", "count"))
     for metric in columns.numeric:
+        label = measures.get(metric)
         for prefix, word in (("sum", "Total"), ("avg", "Avg")):
-            name = f"{prefix}_{metric}"
-            spec.append((name, f"{word} {metric.replace('_', ' ')}",
-                         "money" if name in money else "number"))
+            spec.append((f"{prefix}_{metric}",
+                         f"{word} {(label.label if label else metric).lower()}",
+                         "money" if label and label.money else "number"))
     spec += [(f"rate_{f}", f"{flag_labels.get(f, f)} rate", "rate") for f in columns.flags]
     return spec
 

@@ -49,13 +49,15 @@ class BatchColumns:
 
     date: str
     dimensions: tuple[str, ...]
-    numeric: tuple[str, ...]
+    numeric: tuple[str, ...]  # the measures' names (analysis.measures)
     flags: tuple[str, ...]
+    averaged: tuple[str, ...] = ()  # the measures whose average, not total, means something
 
     @classmethod
     def of(cls, analysis: Analysis) -> BatchColumns:
-        return cls(analysis.date_column, analysis.dimensions, analysis.numeric_fields,
-                   analysis.boolean_fields)
+        return cls(analysis.date_column, analysis.dimensions,
+                   tuple(m.name for m in analysis.measures), analysis.boolean_fields,
+                   tuple(m.name for m in analysis.measures if m.agg == "mean"))
 
     @property
     def sums(self) -> tuple[str, ...]:

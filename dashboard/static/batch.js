@@ -22,11 +22,17 @@
     const k = env.data;
     const tiles = [D.tile("Records", fmt.int(k.records), "rows aggregated", true)];
     if (k.metric) {
-      const [figure, exact] = D.bigFigure(k.metric.sum, k.metric.money, currency);
-      tiles.push(D.tile("Total " + k.metric.label.toLowerCase(), figure,
-        exact || (k.metric.money ? currency : "sum over all records"), true));
-      tiles.push(D.tile("Average " + k.metric.label.toLowerCase(),
-        D.metricText(k.metric.avg, k.metric, currency), "per record"));
+      // A measure declared as a mean (a temperature) shows its average only: its total
+      // means nothing.
+      const average = D.tile("Average " + k.metric.label.toLowerCase(),
+        D.metricText(k.metric.avg, k.metric, currency), "over the values present",
+        k.metric.agg === "mean");
+      if (k.metric.agg !== "mean") {
+        const [figure, exact] = D.bigFigure(k.metric.sum, k.metric.money, currency);
+        tiles.push(D.tile("Total " + k.metric.label.toLowerCase(), figure,
+          exact || (k.metric.money ? currency : "sum over all records"), true));
+      }
+      tiles.push(average);
     }
     for (const flag of k.flags) {
       tiles.push(D.tile(flag.label + " rate", fmt.percent(flag.rate),
@@ -41,7 +47,7 @@
     const first = t.dates[0];
     const last = t.dates[t.dates.length - 1];
     D.setText("trend-note", fmt.day(first) + " – " + fmt.day(last) + " · "
-      + fmt.int(t.dates.length) + " days");
+      + fmt.int(t.dates.length) + (t.dates.length === 1 ? " day" : " days"));
     const datasets = [{
       label: metric ? "Daily " + metric.label.toLowerCase() : "Daily records",
       data: t.values, borderColor: D.color(0), backgroundColor: D.color(0, 0.12), fill: true,

@@ -4,9 +4,10 @@ HDFS loader, seed section 7: the canonical dataset lives on HDFS).
     python services/batch/load_hdfs.py [--source DIR] [--dest /data/input]
         [--webhdfs http://namenode:9870] [--wait SECONDS]
 
-Waits until HDFS takes writes, uploads every extract (csv/jsonl, optionally gzip) under a
-temporary name in a staging folder, then swaps the staging folder in for `--dest`, so the
-batch job never sees a half-loaded folder and a second load replaces the first.
+Waits until HDFS takes writes, uploads every extract (csv/jsonl, optionally gzip, and
+parquet) under a temporary name in a staging folder, then swaps the staging folder in for
+`--dest`, so the batch job never sees a half-loaded folder and a second load replaces the
+first.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ if __package__ in (None, ""):  # run as a script: make the repo's `services` imp
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from services.common.cli import ArgumentParser, UsageError, configure_logging, run
-from services.spark.extracts import CSV_SUFFIXES, JSONL_SUFFIXES
+from services.spark.extracts import ACCEPTED, EXTRACT_SUFFIXES
 
 log = logging.getLogger("load_hdfs")
 POLL_SECONDS = 1.0
@@ -30,10 +31,9 @@ POLL_SECONDS = 1.0
 
 def local_extracts(folder: Path) -> list[Path]:
     """The extracts in `folder` (not hidden, not temporary), in name order."""
-    suffixes = CSV_SUFFIXES + JSONL_SUFFIXES
     return sorted(p for p in folder.iterdir()
                   if p.is_file() and not p.name.startswith((".", "_"))
-                  and p.name.lower().endswith(suffixes))
+                  and p.name.lower().endswith(EXTRACT_SUFFIXES))
 
 
 def wait_writable(client, folder: str, timeout: float) -> None:
@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise UsageError(f"--source {args.source} is not a folder")
     files = local_extracts(args.source)
     if not files:
-        raise UsageError(f"no extracts (*.csv, *.jsonl, optionally .gz) in {args.source}: "
+        raise UsageError(f"no extracts ({ACCEPTED}) in {args.source}: "
                          "generate some first")
     from hdfs import InsecureClient  # the WebHDFS client, only where HDFS is written
 

@@ -25,6 +25,7 @@ from services.generator import cli as generator_cli
 from services.infra import net, process
 from services.infra.kafka import Kafka
 from services.schema import load_schema
+from services.spark.trigger_interval import trigger_ms
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -69,6 +70,7 @@ def parse(argv: Sequence[str] | None) -> Options:
         raise UsageError(f"--rate must be > 0, got {args.rate}")
     if args.time_scale < 0:
         raise UsageError(f"--time-scale must be >= 0, got {args.time_scale}")
+    trigger_ms("--trigger", args.trigger)  # refused here, before any engine starts
     return Options(Path(args.schema).resolve(), args.rows, args.rate, args.time_scale,
                    args.trigger,
                    Path(args.workdir).resolve(), args.status_every, args.any_ports)

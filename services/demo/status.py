@@ -26,11 +26,12 @@ def batch_summary(layout: Layout, schema: Path) -> str:
     if kpis is None:
         return "demo: the batch job wrote no KPIs"
     text = f"demo: batch done: {int(kpis['record_count']):,} records"
-    if analysis.numeric_fields:
-        metric = analysis.numeric_fields[0]
-        total = float(kpis.get(f"sum_{metric}") or 0)
-        text += f", {metric} total {total:,.2f}" + (f" {analysis.currency}"
-                                                    if analysis.currency else "")
+    metric = analysis.headline
+    if metric is not None:
+        figure, word = ("avg", "average") if metric.agg == "mean" else ("sum", "total")
+        value = float(kpis.get(f"{figure}_{metric.name}") or 0)
+        text += f", {metric.name} {word} {value:,.2f}" + (
+            f" {analysis.currency}" if metric.money and analysis.currency else "")
     return text
 
 

@@ -70,21 +70,33 @@ def format_from_suffix(path: Path) -> tuple[str | None, bool]:
     return fmt, gz
 
 
+def output_choice(args, dataset: Dataset) -> tuple[str | None, bool | None]:
+    """The format and gzip the command line asks for (None: the file's); a conflict is
+    named after the flag or suffix the user gave. Parquet chosen here drops the file's gzip,
+    which was meant for its csv or jsonl."""
+    fmt = args.format
+    suffix_fmt, suffix_gz = format_from_suffix(Path(args.out)) if args.out else (None, False)
+    if fmt and suffix_fmt and fmt != suffix_fmt:
+        raise UsageError(f"--format {fmt} disagrees with the suffix of --out {args.out}")
+    fmt = fmt or suffix_fmt
+    parquet = (fmt or dataset.output.format) == "parquet"
+    if args.gzip and parquet:
+        raise UsageError("--gzip applies to csv and jsonl only (parquet compresses itself)")
+    if not args.out:
+        return fmt, False if parquet else args.gzip
+    if suffix_gz and parquet:
+        raise UsageError(f"--out {args.out}: the .gz suffix applies to csv and jsonl only "
+                         "(parquet compresses itself); end the name in .parquet")
+    if args.gzip and not suffix_gz:
+        raise UsageError(f"--gzip given but --out {args.out} does not end in .gz")
+    return fmt, suffix_gz
+
+
 def resolve_dataset_and_path(args, dataset: Dataset) -> tuple[Dataset, Path]:
     """Apply CLI overrides (they win over the file) and decide the output file."""
-    fmt, gz = args.format, args.gzip
-    if args.out:
-        out = Path(args.out)
-        suffix_fmt, suffix_gz = format_from_suffix(out)
-        if fmt and suffix_fmt and fmt != suffix_fmt:
-            raise UsageError(f"--format {fmt} disagrees with the suffix of --out {out}")
-        if gz and not suffix_gz:
-            raise UsageError(f"--gzip given but --out {out} does not end in .gz")
-        fmt, gz = fmt or suffix_fmt, suffix_gz
+    fmt, gz = output_choice(args, dataset)
     dataset = dataset.with_overrides(seed=args.seed, entity_count=args.n, output_format=fmt,
                                      gzip=gz)
-    if dataset.output.gzip and dataset.output.format == "parquet":
-        raise UsageError("--gzip applies to csv and jsonl only (parquet compresses itself)")
     if args.out:
         return dataset, Path(args.out)
     folder = Path(args.output_dir or os.environ.get("GENERATOR_OUTPUT_DIR", "data/input"))

@@ -83,10 +83,10 @@ def datetime_text(field: DatetimeField, values: pa.Array) -> pa.Array:
     return pc.strftime(values, format=field.format)
 
 
-def geo_text(field: GeoField, values: pa.Array) -> pa.Array:
+def geo_text(values: pa.Array, as_object: bool) -> pa.Array:
     lat = float_text(pc.struct_field(values, "lat"))
     lon = float_text(pc.struct_field(values, "lon"))
-    if field.as_object:
+    if as_object:
         return concat('{"lat": ', lat, ', "lon": ', lon, "}")
     return concat(lat, ",", lon)
 
@@ -105,7 +105,7 @@ def text(field: Field, values: pa.Array) -> pa.Array:
     if pa.types.is_timestamp(kind) and isinstance(field, DatetimeField):
         return datetime_text(field, values)
     if pa.types.is_struct(kind) and isinstance(field, GeoField):
-        return geo_text(field, values)
+        return geo_text(values, field.as_object)
     raise TypeError(f"field {field.name!r}: no text rendering for arrow type {kind}")
 
 
@@ -178,3 +178,35 @@ def parquet_values(field: Field, values: pa.Array) -> pa.Array:
     if isinstance(field, GeoField) and not field.as_object:
         return text(field, values)
     return values
+
+
+def is_geo_struct(kind: pa.DataType) -> bool:
+    return pa.types.is_struct(kind) and sorted(f.name for f in kind) == ["lat", "lon"]
+
+
+def parquet_text(values: pa.Array) -> pa.Array:
+    """The text CSV shows for a column read back from a Parquet extract, told by its type
+    alone (parquet_values keeps timestamps for the iso format only, structs for geo objects
+    only), so readers of Parquet see what they would see in the CSV of the same rows.
+    Types the generator does not write take Arrow's own text; nulls stay null."""
+    kind = values.type
+    if pa.types.is_timestamp(kind):
+        return timestamp_text(values)
+    if is_geo_struct(kind):
+        return geo_text(values, as_object=True)
+    if pa.types.is_boolean(kind):
+        return pc.if_else(values, "true", "false")
+    if pa.types.is_floating(kind):
+        return float_text(values)
+    return pc.cast(values, pa.string())
+
+
+def timestamp_text(values: pa.Array) -> pa.Array:
+    """iso_text for whole seconds (Parquet stores the generator's seconds as milliseconds);
+    finer times, which the generator does not write, keep their fraction."""
+    try:
+        seconds = pc.cast(values, SECONDS)
+    except pa.ArrowInvalid:
+        text = pc.strftime(values, format="%Y-%m-%dT%H:%M:%S")
+        return pc.replace_substring_regex(text, r"\.0+$", "")
+    return iso_text(seconds)

@@ -3,7 +3,8 @@
 One concern per module:
   settings   the command line and environment, read once into a frozen dataclass
   extracts   finding extracts; the text-column shape every reader returns, bad rows
-  csv_extract, jsonl_extract   the readers, a batch of rows at a time (flat memory)
+  csv_extract, jsonl_extract, parquet_extract   the readers, a batch of rows at a time
+             (flat memory)
   timestamps event-time normalisation (vectorised parsing, ISO-8601 output)
   fragments  typed JSON fragments of text columns (numbers and booleans stay JSON types)
   events     pre-rendered payloads, stamped with the send time and turned into bytes

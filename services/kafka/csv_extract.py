@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from services.kafka.extracts import BadRow, Extract, ExtractError, TextColumn, open_text, trim
+from services.kafka.extracts import BadRow, Extract, TextColumn, column_names, open_text, trim
 
 BLOCK_BYTES = 4 << 20  # bytes of CSV per batch: memory stays flat whatever the file size
 
@@ -81,13 +81,7 @@ def csv_batches(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Extract]
     header = read_header(path)
     if header is None:
         return
-    names = [name.strip() for name in header]
-    if "" in names:
-        raise ExtractError(f"{path}: column {names.index('') + 1} of the header has no name")
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ExtractError(f"{path}: the header names {', '.join(map(repr, duplicates))} more "
-                           "than once")
+    names = column_names(path, header)
     skipped: list[tuple[int, str]] = []  # (record number, reason; "" for a blank line)
 
     def on_invalid(row: pacsv.InvalidRow) -> str:

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 log = logging.getLogger("producer.extracts")
 
-SUFFIXES = (".csv", ".jsonl", ".csv.gz", ".jsonl.gz")
+SUFFIXES = (".csv", ".jsonl", ".csv.gz", ".jsonl.gz", ".parquet")
 BAD_ROWS_LOGGED = 20  # per file; the rest are counted and summarised
 
 
@@ -146,6 +146,18 @@ def open_text(path: Path) -> io.TextIOBase:
                             errors="replace")
 
 
+def column_names(path: Path, header: list[str]) -> list[str]:
+    """A file's column names, trimmed; a nameless or repeated column refuses the file."""
+    names = [name.strip() for name in header]
+    if "" in names:
+        raise ExtractError(f"{path}: column {names.index('') + 1} of the header has no name")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ExtractError(f"{path}: the header names {', '.join(map(repr, duplicates))} more "
+                           "than once")
+    return names
+
+
 def trim(values: pa.ChunkedArray) -> pa.ChunkedArray:
     """Strip surrounding whitespace; an empty value becomes null."""
     trimmed = pc.utf8_trim_whitespace(values)
@@ -155,17 +167,28 @@ def trim(values: pa.ChunkedArray) -> pa.ChunkedArray:
 def extract_batches(path: Path) -> Iterator[Extract]:
     """Read one extract by its suffix, a batch of rows at a time; a file that cannot be
     read at all raises ExtractError."""
-    from services.kafka.csv_extract import csv_batches
-    from services.kafka.jsonl_extract import jsonl_batches
-
-    name = path.name.lower()
-    reader = jsonl_batches if name.endswith((".jsonl", ".jsonl.gz")) else csv_batches
+    kind, reader = _reader(path)
     try:
         yield from reader(path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise ExtractError(f"{path}: cannot be read ({exc})") from None
     except pa.ArrowInvalid as exc:
-        raise ExtractError(f"{path}: not readable as CSV ({exc})") from None
+        raise ExtractError(f"{path}: not readable as {kind} ({exc})") from None
+
+
+def _reader(path: Path) -> tuple[str, Callable[[Path], Iterator[Extract]]]:
+    """The format of an extract, by its suffix, and its reader (imported here: the readers
+    import this module)."""
+    from services.kafka.csv_extract import csv_batches
+    from services.kafka.jsonl_extract import jsonl_batches
+    from services.kafka.parquet_extract import parquet_batches
+
+    name = path.name.lower()
+    if name.endswith((".jsonl", ".jsonl.gz")):
+        return "JSONL", jsonl_batches
+    if name.endswith(".parquet"):
+        return "Parquet", parquet_batches
+    return "CSV", csv_batches
 
 
 def read_extract(path: Path) -> Extract:

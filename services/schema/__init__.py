@@ -3,6 +3,7 @@
 from services.schema.errors import Problem, SchemaError
 from services.schema.fields import FIELD_TYPES, Field
 from services.schema.loader import load_schema, parse_schema
+from services.schema.measures import Measure
 from services.schema.model import Analysis, Dataset, OutputSpec, TimeWindow
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Analysis",
     "Dataset",
     "Field",
+    "Measure",
     "OutputSpec",
     "Problem",
     "SchemaError",

@@ -24,6 +24,7 @@ from services.schema.values import (
     Profile,
     check_strftime,
     kind_of_values,
+    mixed_kinds,
     parse_choices,
     parse_pattern,
     parse_weights,
@@ -55,6 +56,7 @@ class Field:
 
     type_name: ClassVar[str] = ""
     kind: ClassVar[str] = STRING
+    dimension: ClassVar[bool] = False  # its values are labels from a declared list
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -64,6 +66,17 @@ class Field:
     @property
     def value_kind(self) -> str:
         return self.kind
+
+    @property
+    def role_kind(self) -> str:
+        """What `analysis` may use the values as (a datetime is a time in any format)."""
+        return self.value_kind
+
+    @property
+    def known_values(self) -> tuple[str, ...] | None:
+        """The text of every value the field can take, when the schema lists them (the keys
+        a conditional table must cover); None when it does not."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -131,7 +144,10 @@ class FloatField(Field):
 
     @classmethod
     def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> FloatField:
-        dist = obj.str("distribution", "uniform", choices=FLOAT_DISTRIBUTIONS) or "uniform"
+        dist = obj.str("distribution", "uniform", choices=FLOAT_DISTRIBUTIONS)
+        if dist is None:  # its parameters depend on it: not judged against another one
+            obj.waive_rest()
+            return cls(**base)
         params = {}
         for key, default in FLOAT_DISTRIBUTIONS[dist].items():
             if key in ("stddev",):
@@ -152,6 +168,11 @@ class FloatField(Field):
 class BoolField(Field):
     p_true: float = 0.5
     kind: ClassVar[str] = BOOLEAN
+    dimension: ClassVar[bool] = True
+
+    @property
+    def known_values(self) -> tuple[str, ...]:
+        return ("true", "false")
 
     @classmethod
     def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> BoolField:
@@ -164,10 +185,15 @@ class CategoryField(Field):
     choices: tuple[Choice, ...] = ()
     conditional_on: str | None = None
     conditional_table: tuple[tuple[str, tuple[Choice, ...]], ...] = ()
+    dimension: ClassVar[bool] = True
 
     @property
     def reads(self) -> tuple[str, ...]:
         return (self.conditional_on,) if self.conditional_on else ()
+
+    @property
+    def known_values(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(text_of(c.value) for c in self.all_choices))
 
     @property
     def all_choices(self) -> tuple[Choice, ...]:
@@ -184,7 +210,9 @@ class CategoryField(Field):
         if has_choices and (on or raw_table is not None):
             obj.error(None, "give either choices or conditional_on + conditional_table, not both")
         if has_choices:
-            return cls(**base, choices=parse_choices(obj.raw("choices"), obj.at("choices"), obj))
+            choices = parse_choices(obj.raw("choices"), obj.at("choices"), obj)
+            cls._check_one_kind(obj, "choices", choices)
+            return cls(**base, choices=choices)
         if on is None:
             obj.error("choices", "is required (a list of values), or conditional_on + "
                                  "conditional_table")
@@ -197,26 +225,33 @@ class CategoryField(Field):
         rows = tuple(
             (key, parse_choices(value, table.at(key), table)) for key, value in table.data.items()
         )
+        cls._check_one_kind(obj, "conditional_table", tuple(c for _, cs in rows for c in cs))
         cls._check_coverage(obj, on, dict(rows), ctx)
         return cls(**base, conditional_on=on, conditional_table=rows)
 
     @staticmethod
+    def _check_one_kind(obj: Obj, key: str, choices: tuple[Choice, ...]) -> None:
+        error = mixed_kinds([c.value for c in choices])
+        if error:
+            obj.error(key, error)
+
+    @staticmethod
     def _check_coverage(obj: Obj, on: str, table: dict, ctx: ParseContext) -> None:
         """Every value the conditioning field can take needs an entry or `_default`."""
-        if "_default" in table:
-            return
         source = ctx.earlier.get(on)
-        if isinstance(source, CategoryField) and not source.conditional_on:
-            missing = sorted({text_of(c.value) for c in source.choices} - set(table))
-            if missing:
-                obj.error("conditional_table", f"no entry for {', '.join(map(repr, missing))} "
-                                               "and no '_default'; add them or a '_default'")
-            if source.null_prob > 0:
-                obj.error("conditional_table", f"{on!r} can be empty (null_prob > 0), which "
-                                               "needs a '_default' entry")
-        elif source is not None:
+        if "_default" in table or source is None:  # an unknown source is reported elsewhere
+            return
+        if source.known_values is None:
             obj.error("conditional_table", f"needs a '_default' entry: the values of {on!r} "
-                                           "are not a known list")
+                                           f"(a {source.type_name} field) are not a known list")
+            return
+        missing = [v for v in source.known_values if v not in table]
+        if missing:
+            obj.error("conditional_table", f"no entry for {', '.join(map(repr, missing))} "
+                                           "and no '_default'; add them or a '_default'")
+        if source.null_prob > 0:
+            obj.error("conditional_table", f"{on!r} can be empty (null_prob > 0), which "
+                                           "needs a '_default' entry")
 
 
 @field_type("string")
@@ -255,9 +290,16 @@ class DatetimeField(Field):
     def value_kind(self) -> str:
         return INTEGER if self.format in EPOCH_FORMATS else DATETIME
 
+    @property
+    def role_kind(self) -> str:
+        return DATETIME
+
     @classmethod
     def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> DatetimeField:
-        mode = obj.str("mode", "uniform", choices=DATETIME_MODES) or "uniform"
+        mode = obj.str("mode", "uniform", choices=DATETIME_MODES)
+        if mode is None:  # direction and profile depend on it: not judged against another
+            obj.waive_rest()
+            return cls(**base)
         direction = "up"
         if obj.has("direction") or mode == "ramp":
             direction = obj.str("direction", "up", choices=("up", "down")) or "up"
@@ -341,6 +383,7 @@ class DerivedMapField(Field):
     from_field: str = ""
     map: tuple[tuple[str, Any], ...] = ()
     default: Any = None
+    dimension: ClassVar[bool] = True
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -366,7 +409,16 @@ class DerivedMapField(Field):
         if default is not None and not is_scalar(default):
             obj.error("default", "must be a string, number, boolean or null")
             default = None
+        cls._check_one_kind(obj, [v for _, v in pairs], default)
         return cls(**base, from_field=source, map=tuple(pairs), default=default)
+
+    @staticmethod
+    def _check_one_kind(obj: Obj, values: list[Any], default: Any) -> None:
+        """The mapped values, then the default with them, must fit one column type."""
+        if error := mixed_kinds(values):
+            obj.error("map", error)
+        elif error := mixed_kinds([*values, default]):
+            obj.error("default", error)
 
 
 @field_type("faker")

@@ -4,34 +4,28 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
 from services.schema.errors import Problem, SchemaError
-from services.schema.fields import (
-    BOOLEAN,
-    FIELD_TYPES,
-    FLOAT,
-    INTEGER,
-    CategoryField,
-    DatetimeField,
-    Field,
-    ParseContext,
-)
+from services.schema.fields import FIELD_TYPES, Field, ParseContext
+from services.schema.measures import default_measures, parse_measures
 from services.schema.model import (
-    DEFAULT_END,
     DEFAULT_ENTITY_COUNT,
-    DEFAULT_START,
     OUTPUT_FORMATS,
     Analysis,
     Dataset,
     OutputSpec,
     TimeWindow,
 )
-from services.schema.reader import Obj, Problems, describe
+from services.schema.reader import Obj, Problems, describe, unknown_value
+from services.schema.roles import misfit, role_defaults
 
 COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+LAST_SECOND = time(23, 59, 59)
+INSTANT_EXAMPLES = "2025-01-07, 2025-01-07T23:59:59 or 2025-01-07T23:59:59+01:00"
 
 
 def load_schema(path: str | Path) -> Dataset:
@@ -62,24 +56,31 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     count = top.int("entity_count", DEFAULT_ENTITY_COUNT, minimum=0)
     window = _time_window(top)
     output = _output(top)
-    fields = _fields(top)
-    analysis = _analysis(top, fields, default_name)
-    top.finish()
+    declared = _fields(top)
+    analysis = _analysis(top, declared, default_name)
+    top.finish(alone=False)
     if problems:
         raise SchemaError(problems.items, source)
     return Dataset(
-        fields=fields, analysis=analysis, seed=seed,
+        fields=declared.fields, analysis=analysis, seed=seed,
         entity_count=DEFAULT_ENTITY_COUNT if count is None else count,
         time_window=window, output=output, source=source,
     )
 
 
-def parse_instant(value: Any) -> datetime | None:
-    """ISO-8601 date or date-time; aware values are converted to naive UTC."""
+def parse_instant(value: Any, *, end: bool = False) -> datetime | None:
+    """ISO-8601 date or date-time as naive UTC: an offset (+01:00, Z) is converted, no offset
+    means UTC. A date alone is its first second, or as an `end` its last, so that the whole
+    day is inside (both ends of a window are included)."""
     if not isinstance(value, str):
         return None
+    text = value.strip()
     try:
-        moment = datetime.fromisoformat(value.strip())
+        return datetime.combine(date.fromisoformat(text), LAST_SECOND if end else time())
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
     if moment.tzinfo is not None:
@@ -88,24 +89,35 @@ def parse_instant(value: Any) -> datetime | None:
 
 
 def _time_window(top: Obj) -> TimeWindow:
+    """Both ends when the file gives a window: a default for the missing one would be a
+    window the user never wrote."""
     obj = top.obj("time_window")
     if obj is None:
         return TimeWindow()
-    ends = {}
-    for key, default in (("start", DEFAULT_START), ("end", DEFAULT_END)):
-        raw = obj.raw(key)
-        moment = default if raw is None else parse_instant(raw)
-        if moment is None:
-            obj.error(key, f"cannot parse {describe(raw)} as a date; accepted: ISO-8601 "
-                           "such as 2025-01-01T00:00:00")
-        ends[key] = moment
+    start, end = _window_end(obj, "start"), _window_end(obj, "end")
     obj.finish()
-    start, end = ends["start"], ends["end"]
     if start is None or end is None:
         return TimeWindow()
     if start >= end:
-        obj.error(None, f"start ({start.isoformat()}) must be before end ({end.isoformat()})")
+        obj.error(None, f"start ({_shown(obj.data['start'], start)}) must be before end "
+                        f"({_shown(obj.data['end'], end)})")
     return TimeWindow(start, end)
+
+
+def _window_end(obj: Obj, key: str) -> datetime | None:
+    if not obj.present(key, True, f"a time_window gives both start and end, such as "
+                                  f"{INSTANT_EXAMPLES}"):
+        return None
+    moment = parse_instant(obj.data[key], end=key == "end")
+    if moment is None:
+        obj.error(key, f"cannot parse {describe(obj.data[key])} as a date; accepted: ISO-8601 "
+                       f"such as {INSTANT_EXAMPLES}")
+    return moment
+
+
+def _shown(raw: str, moment: datetime) -> str:
+    """The instant as written, and as read when that differs (a date alone, an offset)."""
+    return raw if raw.strip() == moment.isoformat() else f"{raw!r} = {moment.isoformat()} UTC"
 
 
 def _output(top: Obj) -> OutputSpec:
@@ -120,108 +132,145 @@ def _output(top: Obj) -> OutputSpec:
     return OutputSpec(fmt, gzip)
 
 
-def _fields(top: Obj) -> tuple[Field, ...]:
+@dataclass(frozen=True)
+class Declared:
+    """The fields read without a problem, and every name the file gives a field: what names
+    a field with problems of its own is not blamed again (that was reported at the field)."""
+
+    fields: tuple[Field, ...]
+    names: frozenset[str]
+    readable: bool = True  # False: schema.fields itself is missing or unusable
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _fields(top: Obj) -> Declared:
     schema = top.obj("schema", required=True)
-    if schema is None:
-        return ()
-    raw_fields = schema.list("fields", required=True, non_empty=True) or []
-    schema.finish()
+    raw_fields = schema.list("fields", required=True, non_empty=True) if schema else None
+    if schema is not None:
+        schema.finish()
+    if raw_fields is None:
+        return Declared((), frozenset(), readable=False)
+    names = [raw.get("name") if isinstance(raw, dict) else None for raw in raw_fields]
+    positions: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if isinstance(name, str):
+            positions.setdefault(name, index)
     earlier: dict[str, Field] = {}
-    fields: list[Field] = []
-    positions: dict[str, int] = {f.get("name"): i for i, f in enumerate(raw_fields)
-                                 if isinstance(f, dict) and isinstance(f.get("name"), str)}
     for index, raw in enumerate(raw_fields):
         field = _field(Obj.of(raw, f"schema.fields[{index}]", top.problems), earlier, positions,
                        index)
-        if field is not None:
-            if field.name in earlier:
-                top.problems.add(f"schema.fields[{index}].name",
-                                 f"duplicate name {field.name!r}; names must be unique")
+        if isinstance(names[index], str) and positions[names[index]] != index:
+            top.problems.add(f"schema.fields[{index}].name",
+                             f"duplicate name {names[index]!r}; names must be unique")
+        elif field is not None:
             earlier[field.name] = field
-            fields.append(field)
-    return tuple(fields)
+    return Declared(tuple(earlier.values()), frozenset(positions))
 
 
 def _field(
     obj: Obj | None, earlier: dict[str, Field], positions: dict[str, int], index: int,
 ) -> Field | None:
+    """The field, or None when it has problems of its own: fields and analysis entries that
+    name it are then not blamed for them."""
     if obj is None:
         return None
+    mark = len(obj.problems)
+    field = _parse_field(obj, earlier, index)
+    obj.finish()
+    if field is not None and len(obj.problems) == mark:
+        _check_reads(obj, field, earlier, positions, index)
+    return field if len(obj.problems) == mark else None
+
+
+def _parse_field(obj: Obj, earlier: dict[str, Field], index: int) -> Field | None:
     name = obj.str("name", required=True)
     if name is not None and not COLUMN_NAME.match(name):
         obj.error("name", f"{name!r} is not a valid column name; accepted: letters, digits "
                           "and _, not starting with a digit")
     type_name = obj.str("type", required=True)
     null_prob = obj.number("null_prob", 0.0, minimum=0, maximum=1)
-    if type_name is not None and type_name not in FIELD_TYPES:
-        obj.error("type", f"unknown type {type_name!r}; accepted: {', '.join(FIELD_TYPES)}")
-        return None
-    if type_name is None:
+    if type_name not in FIELD_TYPES:
+        if type_name is not None:
+            obj.error("type", unknown_value("type", type_name, FIELD_TYPES))
+        obj.waive_rest()  # the type decides which keys belong here
         return None
     base = {"name": name or f"field_{index}", "null_prob": float(null_prob or 0.0)}
-    field = FIELD_TYPES[type_name].parse(obj, base, ParseContext(dict(earlier)))
-    obj.finish()
+    return FIELD_TYPES[type_name].parse(obj, base, ParseContext(dict(earlier)))
+
+
+def _check_reads(
+    obj: Obj, field: Field, earlier: dict[str, Field], positions: dict[str, int], index: int,
+) -> None:
+    """A field reads only fields declared before it (one declared before it with problems
+    of its own was reported there)."""
     for ref in field.reads:
-        if ref in earlier:
-            continue
         where = positions.get(ref)
+        if ref in earlier or (where is not None and where < index):
+            continue
         if where is None:
             obj.error(None, f"reads unknown field {ref!r}; known so far: "
                             f"{', '.join(earlier) or 'none'}")
+        elif where == index:
+            obj.error(None, f"reads itself ({ref!r}); it may only read fields declared "
+                            "before it")
         else:
             obj.error(None, f"reads {ref!r}, which is declared later (schema.fields[{where}]); "
                             "derived fields may only read fields declared before them")
-    return field
 
 
-def _analysis(top: Obj, fields: tuple[Field, ...], default_name: str) -> Analysis:
-    by_kind = _defaults(fields)
+def _analysis(top: Obj, declared: Declared, default_name: str) -> Analysis:
+    defaults = role_defaults(declared.fields)
     obj = top.obj("analysis")
     if obj is None:
-        return Analysis(default_name, **by_kind)
-    names = {f.name for f in fields}
+        analysis = Analysis(default_name, **defaults)
+        kinds = _numeric_kinds(analysis, declared)
+        return replace(analysis, measures=default_measures(tuple(kinds), kinds, None))
 
     def names_at(key: str) -> tuple[str, ...]:
         raw = obj.list(key)
         if raw is None:
-            return by_kind[key]
-        picked = []
-        for i, item in enumerate(raw):
-            if not isinstance(item, str):
-                obj.problems.add(f"analysis.{key}[{i}]", f"must be a field name, got "
-                                                          f"{describe(item)}")
-            elif item not in names:
-                obj.problems.add(f"analysis.{key}[{i}]", f"names no field: {item!r}; fields: "
-                                                          f"{', '.join(sorted(names))}")
-            else:
-                picked.append(item)
-        return tuple(picked)
+            return defaults[key]
+        return tuple(item for i, item in enumerate(raw)
+                     if _fills(obj.problems, f"analysis.{key}[{i}]", key, item, declared))
 
-    name = obj.str("name", default_name) or default_name
-    timestamp = obj.str("timestamp_field", by_kind["timestamp_field"])
-    if obj.has("timestamp_field") and timestamp is not None and timestamp not in names:
-        obj.error("timestamp_field", f"names no field: {timestamp!r}; fields: "
-                                     f"{', '.join(sorted(names))}")
+    timestamp = obj.str("timestamp_field", defaults["timestamp_field"])
+    if obj.has("timestamp_field") and timestamp is not None:
+        _fills(obj.problems, obj.at("timestamp_field"), "timestamp_field", timestamp, declared)
     analysis = Analysis(
-        name=name,
+        name=obj.str("name", default_name) or default_name,
         timestamp_field=timestamp,
         dimensions=names_at("dimensions"),
         numeric_fields=names_at("numeric_fields"),
         boolean_fields=names_at("boolean_fields"),
         currency=obj.str("currency", None),
     )
+    measures = parse_measures(obj, _numeric_kinds(analysis, declared), declared.names,
+                              analysis.currency)
     obj.finish()
-    return analysis
+    return replace(analysis, measures=measures)
 
 
-def _defaults(fields: tuple[Field, ...]) -> dict[str, Any]:
-    """The `analysis` entries derived from field types when the file leaves them out."""
-    datetimes = [f.name for f in fields if isinstance(f, DatetimeField)]
-    return {
-        "timestamp_field": datetimes[0] if datetimes else None,
-        "dimensions": tuple(f.name for f in fields if isinstance(f, CategoryField)),
-        "numeric_fields": tuple(f.name for f in fields
-                                if f.type_name in ("int", "float") and f.kind in (INTEGER, FLOAT)),
-        "boolean_fields": tuple(f.name for f in fields
-                                if f.type_name == "bool" and f.kind == BOOLEAN),
-    }
+def _numeric_kinds(analysis: Analysis, declared: Declared) -> dict[str, str]:
+    """The numeric fields a measure may read, with their value kinds."""
+    fields = {n: declared.field(n) for n in analysis.numeric_fields}
+    return {n: f.role_kind for n, f in fields.items() if f is not None}
+
+
+def _fills(problems: Problems, path: str, role: str, name: Any, declared: Declared) -> bool:
+    """Whether `name` names a field that can fill `role`; reports why not."""
+    if not isinstance(name, str):
+        problems.add(path, f"must be a field name, got {describe(name)}")
+        return False
+    if not declared.readable:  # no field could be read: no name can be checked
+        return False
+    if name not in declared.names:
+        problems.add(path, f"names no field: {name!r}; fields: "
+                           f"{', '.join(sorted(declared.names))}")
+        return False
+    field = declared.field(name)
+    reason = misfit(role, field, declared.fields) if field is not None else None
+    if reason:
+        problems.add(path, reason)
+    return field is not None and reason is None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from services.schema.fields import Field
+from services.schema.measures import Measure
 
 OUTPUT_FORMATS = ("csv", "jsonl", "parquet")  # parquet is an extension
 DEFAULT_START = datetime(2025, 1, 1, 0, 0, 0)
@@ -41,6 +42,11 @@ class Analysis:
     numeric_fields: tuple[str, ...]
     boolean_fields: tuple[str, ...]
     currency: str | None = None
+    measures: tuple[Measure, ...] = ()  # what is totalled or averaged; the first headlines
+
+    @property
+    def headline(self) -> Measure | None:
+        return self.measures[0] if self.measures else None
 
     @property
     def date_column(self) -> str:

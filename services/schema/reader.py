@@ -7,6 +7,7 @@ thrown away at the end if any problem was recorded.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,8 +28,22 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     return repr(value)
+
+
+def close_match(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate `word` is most likely a misspelling of, if any."""
+    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.65)
+    return found[0] if found else None
+
+
+def unknown_value(what: str, value: Any, accepted: Iterable[str]) -> str:
+    """`unknown <what> 'x' (did you mean 'y'?); accepted: ...`: the guess only when one is close."""
+    accepted = list(accepted)
+    guess = close_match(value, accepted) if isinstance(value, str) else None
+    hint = f" (did you mean {guess!r}?)" if guess else ""
+    return f"unknown {what} {describe(value)}{hint}; accepted: {', '.join(accepted)}"
 
 
 def is_number(value: Any) -> bool:
@@ -49,11 +64,25 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, path: str, message: str) -> None:
-        self.items.append(Problem(path, message))
+    def add(self, path: str, message: str) -> Problem:
+        problem = Problem(path, message)
+        self.items.append(problem)
+        return problem
+
+    def discard(self, problem: Problem | None) -> None:
+        if problem is not None and problem in self.items:
+            self.items.remove(problem)
+
+    def drop_within(self, mark: int, path: str) -> None:
+        """Forget the problems found at or under `path` since there were `mark` of them."""
+        self.items[mark:] = [p for p in self.items[mark:] if not is_within(p.path, path)]
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+def is_within(path: str, parent: str) -> bool:
+    return not parent or path == parent or path.startswith((f"{parent}.", f"{parent}["))
 
 
 class Obj:
@@ -64,6 +93,8 @@ class Obj:
         self.path = path
         self.problems = problems
         self._read: set[str] = set(DOC_KEYS)
+        self._mark = len(problems)  # problems before this object was read
+        self._missing: dict[str, Problem] = {}  # required keys reported absent
 
     @classmethod
     def of(cls, value: Any, path: str, problems: Problems) -> Obj | None:
@@ -91,7 +122,7 @@ class Obj:
         if key in self.data:
             return True
         if required:
-            self.error(key, f"is required ({what})")
+            self._missing[key] = self.problems.add(self.at(key), f"is required ({what})")
         return False
 
     def int(
@@ -153,7 +184,7 @@ class Obj:
             self.error(key, f"must be a string, got {describe(value)}")
             return None
         if choices is not None and value not in choices:
-            self.error(key, f"unknown value {describe(value)}; accepted: {', '.join(choices)}")
+            self.error(key, unknown_value("value", value, choices))
             return None
         return value
 
@@ -174,10 +205,32 @@ class Obj:
             return None
         return Obj.of(self.data[key], self.at(key), self.problems)
 
-    def finish(self) -> None:
-        """Refuse keys nobody read: a typo must not be silently ignored."""
-        unknown = [k for k in self.data if k not in self._read]
-        if unknown:
-            accepted = ", ".join(sorted(self._read - DOC_KEYS)) or "none"
-            for key in unknown:
+    def misspelt(self) -> dict[str, str]:
+        """Unread keys that look like a misspelling of a key looked for here but not given."""
+        absent = sorted(k for k in self._read - DOC_KEYS if k not in self.data)
+        guesses = {k: close_match(k, absent) for k in self.data if k not in self._read}
+        return {key: guess for key, guess in guesses.items() if guess}
+
+    def waive_rest(self) -> None:
+        """Mark every key read but misspellings: used when the rest cannot be judged (an
+        unknown type or mode decides which keys belong here)."""
+        misspelt = self.misspelt()
+        self._read.update(k for k in self.data if k not in misspelt)
+
+    def finish(self, *, alone: bool = True) -> None:
+        """Refuse keys nobody read: a typo must not be silently ignored. A misspelling is
+        named with its guess and replaces the "is required" of the key it misspells; with
+        `alone` it is the object's only problem, as the others may come from the default
+        that stood in for the key (the file's top level passes False: its sections are
+        independent)."""
+        misspelt = self.misspelt()
+        if misspelt and alone:
+            self.problems.drop_within(self._mark, self.path)
+        for guess in misspelt.values():
+            self.problems.discard(self._missing.get(guess))
+        accepted = ", ".join(sorted(self._read - DOC_KEYS)) or "none"
+        for key in self.data:
+            if key in misspelt:
+                self.error(key, f"unknown key; did you mean {misspelt[key]!r}?")
+            elif key not in self._read and not (misspelt and alone):
                 self.error(key, f"unknown key; accepted here: {accepted}")

@@ -28,6 +28,23 @@ def kind_of_values(values: list[Any]) -> str:
     return STRING
 
 
+def mixed_kinds(values: list[Any]) -> str | None:
+    """Why these JSON scalars cannot share a column, or None. A column has one type and
+    numbers and booleans keep theirs, so text, numbers and booleans do not mix (integers
+    and decimals do: a float column)."""
+    examples: dict[str, Any] = {}
+    for value in values:
+        if value is not None:
+            word = "booleans" if isinstance(value, bool) else \
+                "numbers" if is_number(value) else "text"
+            examples.setdefault(word, value)
+    if len(examples) < 2:
+        return None
+    mix = " and ".join(f"{word} ({describe(value)})" for word, value in examples.items())
+    return (f"mixes {mix}; a column holds one type: give all text, all numbers or all "
+            'booleans (a value in quotes, such as "true", is text)')
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str | int | float | bool
@@ -36,8 +53,11 @@ class Choice:
 
 def parse_choices(raw: Any, path: str, obj: Obj) -> tuple[Choice, ...]:
     """A list of plain values (weight 1) or {value, weight} objects; weights are relative."""
-    if not isinstance(raw, list) or not raw:
-        obj.problems.add(path, f"must be a non-empty list of values, got {describe(raw)}")
+    if not isinstance(raw, list):
+        obj.problems.add(path, f"must be a list of values, got {describe(raw)}")
+        return ()
+    if not raw:
+        obj.problems.add(path, "is empty; give at least one value to pick")
         return ()
     choices = []
     for i, item in enumerate(raw):

@@ -14,21 +14,31 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from services.outputs import RECORD_COUNT, BatchColumns
-from services.spark.cleansing import INDICATOR_PREFIX, Roles, parse_indicator
+from services.spark.cleansing import (
+    INDICATOR_PREFIX,
+    Roles,
+    measure_present,
+    measure_value,
+    parse_indicator,
+)
 
 RAW_SUM = "_raw_sum_"
+RAW_PRESENT = "_raw_n_"
 MONEY_DECIMALS = 2  # sums: whole cents
 RATIO_DECIMALS = 4  # averages and rates
 
 
 def batch_columns(roles: Roles) -> BatchColumns:
-    return BatchColumns(roles.date, roles.dimensions, roles.numeric, roles.flags)
+    return BatchColumns(roles.date, roles.dimensions, tuple(m.name for m in roles.measures),
+                        roles.flags)
 
 
 def raw_aggregates(normalised: DataFrame, roles: Roles) -> DataFrame:
     indicators = [c for c in normalised.columns if c.startswith(INDICATOR_PREFIX)]
     measures = [F.count(F.lit(1)).alias(RECORD_COUNT)]
-    measures += [F.sum(F.col(m)).alias(RAW_SUM + m) for m in roles.numeric]
+    for m in roles.measures:
+        measures += [F.sum(measure_value(m)).alias(RAW_SUM + m.name),
+                     F.sum(measure_present(m, normalised.columns)).alias(RAW_PRESENT + m.name)]
     measures += [F.count_if(F.col(f)).alias(f"count_{f}") for f in roles.flags]
     measures += [F.sum(F.col(c)).alias(c) for c in indicators]
     return normalised.groupBy(roles.date, *roles.dimensions).agg(*measures)
@@ -36,14 +46,6 @@ def raw_aggregates(normalised: DataFrame, roles: Roles) -> DataFrame:
 
 def _ratio(part: Column, whole: Column) -> Column:
     return F.round(F.when(whole > 0, part / whole).otherwise(F.lit(0.0)), RATIO_DECIMALS)
-
-
-def _present(raw: DataFrame, metric: str) -> Column:
-    """Values of `metric` there were: the rows less those whose value cleansing defaulted
-    to 0 (each defaulted value has one indicator, already summed in `raw`)."""
-    defaulted = [F.col(c) for c in raw.columns
-                 if c.startswith(INDICATOR_PREFIX) and parse_indicator(c)[0] == metric]
-    return F.col(RECORD_COUNT) - sum(defaulted, F.lit(0))
 
 
 def decimals(columns: BatchColumns) -> dict[str, int]:
@@ -75,11 +77,12 @@ def finish(raw: DataFrame, columns: BatchColumns, keys: tuple[str, ...]) -> Data
     out = [F.col(k) for k in keys] + [records.cast("long").alias(RECORD_COUNT)]
     out += [F.round(F.col(RAW_SUM + m), MONEY_DECIMALS).alias(s)
             for m, s in zip(columns.numeric, columns.sums, strict=True)]
-    out += [_present(raw, m).cast("long").alias(n)
+    out += [F.col(RAW_PRESENT + m).cast("long").alias(n)
             for m, n in zip(columns.numeric, columns.present, strict=True)]
     out += [F.col(c).cast("long").alias(c) for c in columns.counts]
-    out += [F.round(F.col(RAW_SUM + m) / F.nullif(_present(raw, m), F.lit(0)), RATIO_DECIMALS)
-            .alias(a) for m, a in zip(columns.numeric, columns.averages, strict=True)]
+    out += [F.round(F.col(RAW_SUM + m) / F.nullif(F.col(RAW_PRESENT + m), F.lit(0)),
+                    RATIO_DECIMALS).alias(a)
+            for m, a in zip(columns.numeric, columns.averages, strict=True)]
     out += [_ratio(F.col(c), records).alias(r)
             for c, r in zip(columns.counts, columns.rates, strict=True)]
     return raw.select(*out)

@@ -9,13 +9,14 @@ drop the rows without a valid timestamp and the bookkeeping columns.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from services.outputs import UNKNOWN
-from services.schema import Analysis, Dataset
+from services.schema import Analysis, Dataset, Measure
 from services.schema.fields import DatetimeField
 
 VALID_TS = "_valid_ts"
@@ -117,6 +118,7 @@ class Roles:
     dimensions: tuple[str, ...]
     numeric: tuple[str, ...]
     flags: tuple[str, ...]
+    measures: tuple[Measure, ...] = ()  # over the normalised names
 
     @classmethod
     def of(cls, analysis: Analysis) -> Roles:
@@ -126,7 +128,28 @@ class Roles:
         ts = normalise_name(analysis.timestamp_field)
         return cls(ts, f"{ts}_date", tuple(map(normalise_name, analysis.dimensions)),
                    tuple(map(normalise_name, analysis.numeric_fields)),
-                   tuple(map(normalise_name, analysis.boolean_fields)))
+                   tuple(map(normalise_name, analysis.boolean_fields)),
+                   tuple(m.renamed(normalise_name) for m in analysis.measures))
+
+
+def measure_value(measure: Measure) -> Column:
+    """A measure over cleansed rows (missing numbers already 0.0); 0.0 where it cannot be
+    computed (a division by zero), as for a missing number."""
+    value = measure.evaluate(F.col, lambda a, b: F.try_divide(_lit(a), _lit(b)))
+    return F.coalesce(_lit(value).cast("double"), F.lit(0.0))
+
+
+def measure_present(measure: Measure, columns: Iterable[str]) -> Column:
+    """1 where the measure had a value: every input present and no division by zero."""
+    inputs = set(measure.inputs)
+    defaulted = [F.col(c) for c in columns
+                 if c.startswith(INDICATOR_PREFIX) and parse_indicator(c)[0] in inputs]
+    computed = measure.evaluate(F.col, lambda a, b: F.try_divide(_lit(a), _lit(b)))
+    return _flag(_lit(computed).isNotNull() & (sum(defaulted, F.lit(0)) == 0))
+
+
+def _lit(value: Column | float) -> Column:
+    return value if isinstance(value, Column) else F.lit(value)
 
 
 def normalise(df: DataFrame, dataset: Dataset) -> DataFrame:

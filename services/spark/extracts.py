@@ -5,6 +5,11 @@ Files are listed through Hadoop's FileSystem API, so one code path serves `file:
 file's own columns, lower-cased and trimmed, all read as strings; the cleansing casts them
 as the schema file declares, so no inference pass is needed. CSV is read as RFC 4180, the
 way the generator writes it (storage.RFC4180).
+
+Parquet extracts carry their schema in their footers: Spark reads them natively (footers
+merged, so files may differ in columns), and each typed column becomes the text the same
+value has in the generator's CSV (the Spark twin of services.generator.render.parquet_text),
+so the cleansing sees the same strings, whatever the format, and gives the same results.
 """
 
 from __future__ import annotations
@@ -14,17 +19,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
 from pyspark.sql.types import StringType, StructField, StructType
 
 from services.schema import Dataset
 from services.spark.cleansing import normalise_name
+from services.spark.errors import spark_error_message
 from services.spark.storage import RFC4180
 
 log = logging.getLogger("batch.extracts")
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz")
+PARQUET_SUFFIXES = (".parquet",)
+EXTRACT_SUFFIXES = CSV_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES
+ACCEPTED = "*.csv, *.jsonl (optionally .gz), *.parquet"
 
 
 class InputError(RuntimeError):
@@ -41,13 +52,17 @@ class Extract:
         return self.uri.rsplit("/", 1)[-1]
 
     @property
-    def is_csv(self) -> bool:
-        return self.name.lower().endswith(CSV_SUFFIXES)
+    def kind(self) -> str:
+        """csv, jsonl or parquet, by the name's suffix."""
+        name = self.name.lower()
+        if name.endswith(CSV_SUFFIXES):
+            return "csv"
+        return "parquet" if name.endswith(PARQUET_SUFFIXES) else "jsonl"
 
 
 def _is_extract(name: str) -> bool:
     lower = name.lower()
-    return (not lower.startswith((".", "_"))) and lower.endswith(CSV_SUFFIXES + JSONL_SUFFIXES)
+    return (not lower.startswith((".", "_"))) and lower.endswith(EXTRACT_SUFFIXES)
 
 
 def list_extracts(spark: SparkSession, folder: str) -> list[Extract]:
@@ -79,7 +94,7 @@ def wait_for_extracts(spark: SparkSession, folder: str, timeout: float,
             return found
         if clock() >= deadline:
             raise InputError(
-                f"no input extracts (*.csv, *.jsonl, optionally .gz) appeared in {folder} "
+                f"no input extracts ({ACCEPTED}) appeared in {folder} "
                 f"within {timeout:.0f} s; generate some first, or set INPUT_PATH")
         if not announced:
             log.info("waiting up to %.0f s for extracts in %s", timeout, folder)
@@ -121,12 +136,16 @@ def read_extracts(spark: SparkSession, extracts: list[Extract], dataset: Dataset
     """All non-empty extracts as one DataFrame of strings, and the list of empty ones."""
     by_header: dict[tuple[str, ...], list[str]] = {}
     jsonl: list[str] = []
+    parquet: list[Extract] = []
     empty: list[Extract] = []
     for extract in extracts:
+        if extract.kind == "parquet":
+            (parquet if extract.size > 0 else empty).append(extract)
+            continue
         first = None if extract.size == 0 else read_first_line(spark, extract.uri)
         if first is None or not first.strip():
             empty.append(extract)
-        elif extract.is_csv:
+        elif extract.kind == "csv":
             header = tuple(csv_header(first))
             if extract.size > 0 and not header:
                 empty.append(extract)
@@ -144,9 +163,57 @@ def read_extracts(spark: SparkSession, extracts: list[Extract], dataset: Dataset
         names = [normalise_name(f.name) for f in dataset.fields]
         schema = StructType([StructField(n, StringType()) for n in names])
         frames.append(spark.read.json(jsonl, schema=schema, mode="PERMISSIVE"))
+    if parquet:
+        frames.append(read_parquet(spark, parquet))
     if not frames:
         return None, empty
     combined = frames[0]
     for frame in frames[1:]:
         combined = combined.unionByName(frame, allowMissingColumns=True)
     return combined, empty
+
+
+def read_parquet(spark: SparkSession, extracts: list[Extract]) -> DataFrame:
+    """Parquet extracts as strings under normalised names (see as_text)."""
+    try:
+        frame = spark.read.option("mergeSchema", "true").parquet(*[e.uri for e in extracts])
+    except Exception as exc:  # an AnalysisException: not Parquet, or types that do not merge
+        raise InputError(unreadable_parquet(spark, extracts) or (
+            f"the Parquet extracts {', '.join(e.name for e in extracts)} do not merge into "
+            f"one table ({spark_error_message(exc)})")) from None
+    return frame.select(*[as_text(_column(f.name), f.dataType).alias(normalise_name(f.name))
+                          for f in frame.schema.fields])
+
+
+def unreadable_parquet(spark: SparkSession, extracts: list[Extract]) -> str | None:
+    """After a failed read, name the Parquet extract that cannot be read on its own."""
+    for extract in extracts:
+        try:
+            spark.read.parquet(extract.uri)  # reads the footer
+        except Exception as exc:
+            return f"{extract.uri}: cannot be read as Parquet ({spark_error_message(exc)})"
+    return None
+
+
+def _column(name: str) -> Column:
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def as_text(column: Column, kind: T.DataType) -> Column:
+    """A typed Parquet value as the generator's CSV writes it: timestamps in ISO form with a
+    T (services.generator.render.iso_text), geo structs as {"lat": .., "lon": ..}, booleans
+    true/false; other scalars as Spark casts them, nested values as JSON. Numbers round-trip
+    exactly; only the notation of very large or small floats differs (1.0E7, not
+    10000000.0), which no dimension should hold."""
+    if isinstance(kind, (T.TimestampType, T.TimestampNTZType)):
+        return F.regexp_replace(column.cast("string"), " ", "T")
+    if _is_geo(kind):
+        return F.concat(F.lit('{"lat": '), column["lat"].cast("string"), F.lit(', "lon": '),
+                        column["lon"].cast("string"), F.lit("}"))
+    if isinstance(kind, (T.StructType, T.ArrayType, T.MapType)):
+        return F.to_json(column)
+    return column.cast("string")
+
+
+def _is_geo(kind: T.DataType) -> bool:
+    return isinstance(kind, T.StructType) and sorted(kind.fieldNames()) == ["lat", "lon"]

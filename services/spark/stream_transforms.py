@@ -19,6 +19,7 @@ from services.spark.cleansing import (
     MissingColumnError,
     Roles,
     cleanse,
+    measure_value,
     normalise_name,
     parse_timestamp,
 )
@@ -91,12 +92,14 @@ def transform_orders(events: DataFrame) -> DataFrame:
 
 def schema_shape(dataset: Dataset, group: str | None = None,
                  value: str | None = None) -> StreamShape:
-    """The analysis' first dimension and first numeric field, unless overridden."""
+    """The analysis' first dimension and headline measure, unless overridden (the value
+    may name a measure or a field)."""
     roles = Roles.of(dataset.analysis)
     group = normalise_name(group) if group else (roles.dimensions[0] if roles.dimensions
                                                  else None)
-    value = normalise_name(value) if value else (roles.numeric[0] if roles.numeric else None)
-    known = {normalise_name(f.name) for f in dataset.fields}
+    value = normalise_name(value) if value else (roles.measures[0].name if roles.measures
+                                                 else None)
+    known = {normalise_name(f.name) for f in dataset.fields} | {m.name for m in roles.measures}
     for what, name in (("group", group), ("value", value)):
         if name is None:
             raise MissingColumnError(f"the schema has no {what} column to use: set "
@@ -117,9 +120,14 @@ def transform_schema_events(events: DataFrame, dataset: Dataset,
     group = F.col(shape.group)
     if shape.group not in Roles.of(dataset.analysis).dimensions:
         group = _clean_text(group.cast("string"))
-    value = F.col(shape.value)
-    if shape.value not in Roles.of(dataset.analysis).numeric:
-        value = F.coalesce(_number(value.cast("string")), F.lit(0.0))
+    roles = Roles.of(dataset.analysis)
+    measure = next((m for m in roles.measures if m.name == shape.value), None)
+    if measure is not None:
+        value = measure_value(measure)
+    elif shape.value in roles.numeric:
+        value = F.col(shape.value)
+    else:
+        value = F.coalesce(_number(F.col(shape.value).cast("string")), F.lit(0.0))
     return clean.select(group.alias(shape.group), F.col(shape.time), value.alias(shape.value))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,23 +38,13 @@ from services.spark.stream_transforms import (
     transform_orders,
     transform_schema_events,
 )
+from services.spark.trigger_interval import trigger_ms
 
 APP_NAME = "stream.retail_sales_aggregator"
 MAIN_QUERY, LIVE_QUERY = "windowed_revenue", "windowed_revenue_live"
 MODES = ("auto", "schema", "retail")
+DEFAULT_TRIGGER = "30 seconds"
 log = logging.getLogger("stream")
-
-
-def trigger_seconds(name: str, raw: str) -> float:
-    """'30 seconds', '30s', '2 minutes', '500 milliseconds' or a bare number of seconds."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", raw.lower())
-    units = {"": 1, "s": 1, "sec": 1, "second": 1, "seconds": 1, "ms": 0.001,
-             "millisecond": 0.001, "milliseconds": 0.001, "m": 60, "min": 60, "minute": 60,
-             "minutes": 60}
-    if not match or match.group(2) not in units or float(match.group(1)) <= 0:
-        raise UsageError(f"{name}={raw!r} is not an interval; accepted: '30 seconds', '30s', "
-                         "'2 minutes', '500 milliseconds' or a number of seconds")
-    return float(match.group(1)) * units[match.group(2)]
 
 
 @dataclass(frozen=True)
@@ -64,7 +53,7 @@ class StreamSettings:
     topic: str
     output_path: str
     checkpoint_dir: str
-    trigger_seconds: float
+    trigger_ms: int
     starting_offsets: str
     shuffle_partitions: int
     spark_master: str | None
@@ -94,8 +83,8 @@ class StreamSettings:
             or "hdfs://namenode:8020/data/output/streaming_product_revenue",
             checkpoint_dir=env.get("CHECKPOINT_DIR")
             or "/opt/spark-checkpoints/streaming_product_revenue",
-            trigger_seconds=trigger_seconds("STREAM_TRIGGER_INTERVAL",
-                                            env.get("STREAM_TRIGGER_INTERVAL") or "30 seconds"),
+            trigger_ms=trigger_ms("STREAM_TRIGGER_INTERVAL",
+                                  env.get("STREAM_TRIGGER_INTERVAL") or DEFAULT_TRIGGER),
             starting_offsets=env.get("STARTING_OFFSETS") or "latest",
             shuffle_partitions=parse_count("SPARK_SHUFFLE_PARTITIONS",
                                            env.get("SPARK_SHUFFLE_PARTITIONS"), 4),
@@ -112,7 +101,12 @@ class StreamSettings:
 
     @property
     def trigger(self) -> str:
-        return f"{int(self.trigger_seconds * 1000)} milliseconds"
+        """Spark's processingTime string for the interval read from the setting."""
+        return f"{self.trigger_ms} milliseconds"
+
+    @property
+    def trigger_seconds(self) -> float:
+        return self.trigger_ms / 1000
 
     def uri(self, path: str) -> str:
         return path if not is_local(path) else as_local_uri(path)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.schema import Dataset
-from services.schema.fields import INTEGER
 
 _PREFIXES = ("is", "has", "label")
 
@@ -32,13 +31,14 @@ class Label:
 
 @dataclass(frozen=True)
 class Metric(Label):
-    """A numeric measure; `money` when the schema names a currency and the field is not a
-    count (integer fields such as a quantity are never shown as money)."""
+    """The headline measure: `money` as the schema declares (or defaults) it, `agg` whether
+    its total or its average is the figure that means something."""
 
     money: bool
+    agg: str = "sum"
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label, "money": self.money}
+        return {"name": self.name, "label": self.label, "money": self.money, "agg": self.agg}
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,12 @@ class DatasetLabels:
     title: str
     currency: str | None
     dimensions: tuple[Label, ...]
-    metric: Metric | None
+    measures: tuple[Metric, ...]  # the first is the headline
     flags: tuple[Label, ...]
+
+    @property
+    def metric(self) -> Metric | None:
+        return self.measures[0] if self.measures else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,17 +64,14 @@ class DatasetLabels:
 
 
 def dataset_labels(dataset: Dataset) -> DatasetLabels:
-    """The analysis section as labels; the main metric is the first numeric field."""
+    """The analysis section as labels; the main metric is the headline (first) measure."""
     analysis = dataset.analysis
-    metric = None
-    if analysis.numeric_fields:
-        name = analysis.numeric_fields[0]
-        money = bool(analysis.currency) and dataset.field(name).value_kind != INTEGER
-        metric = Metric(name, humanize(name), money)
+    measures = tuple(Metric(m.name, m.label or humanize(m.name), m.money, m.agg)
+                     for m in analysis.measures)
     return DatasetLabels(
         title=analysis.name,
         currency=analysis.currency or None,
         dimensions=tuple(Label(d, humanize(d)) for d in analysis.dimensions),
-        metric=metric,
+        measures=measures,
         flags=tuple(Label(f, humanize(f)) for f in analysis.boolean_fields),
     )

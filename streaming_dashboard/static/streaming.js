@@ -18,7 +18,7 @@
       const b = board.data;
       const when = span(b.window_start, b.window_end) + (b.provisional ? " · provisional" : "");
       const [figure, exact] = D.bigFigure(b.total_revenue, meta.money, meta.currency);
-      tiles.push(D.tile("Window revenue", figure, exact || when, true));
+      tiles.push(D.tile("Window " + meta.value_label.toLowerCase(), figure, exact || when, true));
       tiles.push(D.tile("Window events", fmt.int(b.total_events), when));
       tiles.push(D.tile(meta.group_label + " count", fmt.int(b.groups),
         "active in the latest window"));
@@ -114,7 +114,7 @@
       D.stat("Open windows", fmt.int(w.open_windows)),
       D.stat("Groups per window", g ? fmt.number(g.avg, 1) + " (" + g.min + "–" + g.max + ")"
         : "—"),
-      D.stat("Revenue, closed", money(w.revenue_total)),
+      D.stat(meta.value_label + ", closed", money(w.revenue_total)),
       D.stat("Events, closed", fmt.int(w.events_total)),
       D.stat("Committed files", fmt.int(w.files)),
     );

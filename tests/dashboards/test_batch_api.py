@@ -164,7 +164,7 @@ def test_meta_gives_labels_and_freshness(batch_client: FlaskClient,
     meta = get(batch_client, "/api/meta")
     assert meta["title"] == "Card transactions" and meta["currency"] == "EUR"
     assert [d["name"] for d in meta["dimensions"]] == ["city", "channel", "merchant_cat"]
-    assert meta["metric"] == {"name": "amount", "label": "Amount", "money": True}
+    assert meta["metric"] == {"name": "amount", "label": "Amount", "money": True, "agg": "sum"}
     assert meta["refresh_seconds"] == 5.0 and meta["stale_after"] == 3
     assert meta["freshness"]["alive"] is True
     assert meta["freshness"]["updated_at"].endswith("Z")
@@ -229,7 +229,8 @@ def test_hostile_category_values_come_back_verbatim(batch_dir: Path) -> None:
 
 
 def test_labels_follow_another_schema(tmp_path: Path) -> None:
-    """Retail: a quantity is a count, never money, even though the schema names USD."""
+    """Retail: the declared revenue measure (quantity * unit price) is the headline, in USD;
+    units stay a count; the unit price is shown as its average."""
     dataset = load_schema(RETAIL_SCHEMA)
     columns = BatchColumns.of(dataset.analysis)
     values = {"product": ["Latte", "Mug"], "store": ["Mall"], "category": ["Coffee"]}
@@ -239,10 +240,14 @@ def test_labels_follow_another_schema(tmp_path: Path) -> None:
                          "SCHEMA_CONFIG_PATH": str(RETAIL_SCHEMA)}).test_client()
     meta = get(client, "/api/meta")
     assert meta["title"] == "Retail orders" and meta["currency"] == "USD"
-    assert meta["metric"] == {"name": "quantity", "label": "Quantity", "money": False}
+    assert meta["metric"] == {"name": "revenue", "label": "Revenue", "money": True,
+                              "agg": "sum"}
     assert meta["flags"] == []
     assert get(client, "/api/segments")["dimensions"] == ["product", "store"]
-    assert get(client, "/api/trend")["value_column"] == "sum_quantity"
+    assert get(client, "/api/trend")["value_column"] == "sum_revenue"
+    rows = get(client, "/api/rows")
+    kinds = {c["name"]: c["kind"] for c in rows["columns"]}
+    assert (kinds["sum_revenue"], kinds["sum_units"]) == ("money", "number")
     page = client.get("/").get_data(as_text=True)
     assert "Retail orders" in page and "Card transactions" not in page
 

@@ -3,6 +3,7 @@ state and recovery, the live/idle pill, and hostile values shown as text."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from services.outputs import BatchOutputs
 from tests.dashboards.browser import WAIT_MS, charts, clear, wait_for_charts
 from tests.dashboards.conftest import ARTIFACTS, Tab, build_isolated
 from tests.dashboards.fixtures import (
+    CARD_SCHEMA,
     CARD_VALUES,
     HOSTILE,
     batch_frame,
@@ -140,4 +142,31 @@ def test_hostile_values_render_as_text(site: Site, tab: Tab) -> None:
     assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
     assert page.evaluate("() => Object.values(Chart.instances).find(c => c.canvas.id === "
                          "'chart-breakdown').data.labels").count(HOSTILE) == 1
+    assert tab.problems == []
+
+
+def test_a_mean_measure_is_headlined_by_its_average(tmp_path, tab: Tab) -> None:
+    """A schema declaring its measure a mean (a temperature, a ticket size): the page shows
+    the average, never a total, and the trend plots daily averages over the values present."""
+    raw = json.loads(CARD_SCHEMA.read_text())
+    raw["analysis"]["measures"] = [{"name": "amount", "field": "amount", "agg": "mean",
+                                    "label": "Ticket"}]
+    schema = tmp_path / "mean.json"
+    schema.write_text(json.dumps(raw))
+    csv_dir = tmp_path / "analysis_csv"
+    frame = batch_frame(COLUMNS, CARD_VALUES, days=5)
+    write_batch_outputs(csv_dir, frame, COLUMNS)
+    app = build_isolated(create_app, {"OUT_LOCAL_CSV": str(csv_dir),
+                                      "SCHEMA_CONFIG_PATH": str(schema)})
+    with LiveServer(app) as server:
+        page = tab.page
+        page.goto(server.url)
+        wait_for_charts(page, CHART_IDS)
+        kpis = page.locator("#kpis")
+        expect(kpis).to_contain_text("Average ticket")
+        expect(kpis).not_to_contain_text("Total ticket")
+        plotted = page.evaluate("() => Object.values(Chart.instances).find(c => c.canvas.id "
+                                "=== 'chart-trend').data.datasets[0].data")
+    daily = frame.groupby(COLUMNS.date)[["sum_amount", "n_amount"]].sum()
+    assert plotted == pytest.approx((daily["sum_amount"] / daily["n_amount"]).round(2).tolist())
     assert tab.problems == []

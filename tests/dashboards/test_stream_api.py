@@ -178,6 +178,7 @@ def test_meta_labels_in_retail_and_schema_mode(stream_dir: Path, written: Stream
     retail = get(create_app({"OUTPUT_PATH": str(stream_dir)}).test_client(), "/api/meta")
     assert (retail["title"], retail["currency"], retail["group_field"],
             retail["group_label"]) == ("Retail orders", "USD", "product", "Product")
+    assert (retail["value_label"], retail["money"]) == ("Revenue", True)
     card_sink = stream_dir.parent / "card_stream"
     write_stream_outputs(card_sink, window_frame(("London", "Paris"), 4, group_field="city"),
                          None, group_field="city")
@@ -186,9 +187,11 @@ def test_meta_labels_in_retail_and_schema_mode(stream_dir: Path, written: Stream
     card = get(client, "/api/meta")
     assert (card["title"], card["currency"], card["group_field"],
             card["group_label"]) == ("Card transactions", "EUR", "city", "City")
+    assert (card["value_label"], card["money"]) == ("Amount", True)  # the headline measure
     assert {s["group"] for s in get(client, "/api/timeline")["series"]} == {"London", "Paris"}
     page = client.get("/").get_data(as_text=True)
     assert "Card transactions" in page and "Retail" not in page
+    assert "Amount per window" in page and "Revenue" not in page
 
 
 def test_new_micro_batch_reads_only_the_new_file(stream_client: FlaskClient,

@@ -14,7 +14,7 @@ from services.schema import load_schema
 from services.web.cache import MtimeCache, file_signature, folder_signature, latest_mtime
 from services.web.envelope import NoData
 from services.web.freshness import assess
-from services.web.labels import dataset_labels, humanize
+from services.web.labels import Metric, dataset_labels, humanize
 from tests.dashboards.fixtures import CARD_SCHEMA, RETAIL_SCHEMA
 
 
@@ -93,8 +93,8 @@ def test_labels_from_the_analysis_section() -> None:
     card = dataset_labels(load_schema(CARD_SCHEMA))
     assert (card.title, card.currency, card.metric.money) == ("Card transactions", "EUR", True)
     retail = dataset_labels(load_schema(RETAIL_SCHEMA))
-    assert retail.metric is not None and retail.metric.name == "quantity"
-    assert retail.metric.money is False and retail.currency == "USD"
+    assert retail.metric == Metric("revenue", "Revenue", money=True, agg="sum")
+    assert retail.currency == "USD"
 
 
 def test_chartjs_is_served_from_node_modules(tmp_path: Path) -> None:

@@ -87,6 +87,11 @@ def test_bad_schema_exits_2_lists_every_problem_and_writes_nothing(tmp_path, cap
     (["--out", "TMP/x.csv", "--format", "jsonl"], "disagrees with the suffix"),
     (["--out", "TMP/x.csv", "--gzip"], "--gzip given but --out TMP/x.csv does not end in .gz"),
     (["--format", "parquet", "--gzip"], "--gzip applies to csv and jsonl only"),
+    (["--out", "TMP/x.parquet", "--gzip"],
+     "--gzip applies to csv and jsonl only (parquet compresses itself)"),
+    (["--out", "TMP/x.parquet.gz"], "--out TMP/x.parquet.gz: the .gz suffix applies to csv and "
+                                    "jsonl only (parquet compresses itself); end the name in "
+                                    ".parquet"),
     (["--config", "/nonexistent.json"], "/nonexistent.json: 1 problem\n  file not found"),
 ])
 def test_bad_arguments_exit_2_with_a_clear_message(tmp_path, capsys, args, message):
@@ -98,6 +103,35 @@ def test_bad_arguments_exit_2_with_a_clear_message(tmp_path, capsys, args, messa
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_gz_out_does_not_blame_a_gzip_flag(tmp_path, capsys):
+    assert main(["--config", str(CARD), "--out", str(tmp_path / "x.parquet.gz")]) == 2
+    assert "--gzip" not in capsys.readouterr().err
+
+
+def test_parquet_on_the_command_line_drops_the_files_gzip(tmp_path):
+    schema = json.loads(CARD.read_text())
+    schema["output"] = {"format": "csv", "gzip": True}
+    path = tmp_path / "gz.json"
+    path.write_text(json.dumps(schema))
+    assert main(["--config", str(path), "--output-dir", str(tmp_path), "--format", "parquet",
+                 "--n", "10"]) == 0
+    assert pd.read_parquet(tmp_path / "gz.parquet").shape[0] == 10
+
+
+def test_validate_refuses_an_analysis_role_the_field_cannot_fill(tmp_path, capsys):
+    schema = json.loads(CARD.read_text())
+    schema["analysis"]["timestamp_field"] = "amount"
+    schema["analysis"]["numeric_fields"] = ["city"]
+    path = tmp_path / "roles.json"
+    path.write_text(json.dumps(schema))
+    assert main(["--config", str(path), "--validate"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: 2 problems" in err
+    assert ("analysis.timestamp_field: 'amount' is a float field; accepted: a datetime field "
+            "(in this file: event_time)") in err
+    assert "analysis.numeric_fields[0]: 'city' is a category field; accepted: an int" in err
 
 
 def test_script_runs_as_a_file_from_anywhere(tmp_path):

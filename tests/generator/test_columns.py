@@ -137,8 +137,12 @@ WINDOW = {"start": "2025-01-06T00:00:00", "end": "2025-01-19T23:59:59"}  # two w
 
 
 def times(field: dict, n: int = 400_000) -> pa.Array:
-    ds = dataset(field, time_window=WINDOW)
-    return generate_table(ds, 11, n).column(field["name"]).combine_chunks()
+    return times_in(field, WINDOW, n)
+
+
+def times_in(field: dict, time_window: dict, n: int) -> pa.Array:
+    return generate_table(dataset(field, time_window=time_window), 11, n) \
+        .column(field["name"]).combine_chunks()
 
 
 def test_uniform_datetimes_stay_in_the_window():
@@ -233,3 +237,26 @@ def test_faker_numbers_keep_their_type():
     values = generate_table(ds, 1, 1000).column("n")
     assert values.type == pa.int64()
     assert pc.min(values).as_py() >= 1 and pc.max(values).as_py() <= 9
+
+
+def test_a_bool_picks_each_rows_conditional_table():
+    ds = dataset(
+        {"name": "online", "type": "bool", "p_true": 0.3},
+        {"name": "channel", "type": "category", "conditional_on": "online",
+         "conditional_table": {"true": ["web", "app"], "false": ["shop"]}},
+    )
+    table = generate_table(ds, 3, 20_000).to_pandas()
+    assert set(table.loc[table.online, "channel"]) == {"web", "app"}
+    assert set(table.loc[~table.online, "channel"]) == {"shop"}
+
+
+def test_a_date_only_end_includes_its_whole_last_day():
+    values = times_in({"name": "t", "type": "datetime"},
+                      {"start": "2025-02-08", "end": "2025-02-09"}, n=200_000)
+    assert pc.min(values).as_py() >= datetime(2025, 2, 8)
+    assert pc.max(values).as_py() <= datetime(2025, 2, 9, 23, 59, 59)
+    days = pc.day(values).to_numpy()
+    assert np.mean(days == 9) == pytest.approx(0.5, abs=0.01)
+    last_hour = pc.hour(pc.filter(values, pc.equal(pc.day(values), 9))).to_numpy()
+    assert last_hour.max() == 23
+

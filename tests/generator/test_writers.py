@@ -114,6 +114,24 @@ def test_parquet_keeps_real_types(tmp_path):
     assert pa.types.is_struct(types["g"]) and types["c"] == pa.string()
 
 
+TYPED_CHOICES = [{"name": "yes", "type": "category", "choices": [True, False]},
+                 {"name": "size", "type": "category", "choices": [1, 2.5]}]
+
+
+def test_boolean_and_number_choices_keep_their_type_in_every_format(tmp_path):
+    lines = write(tmp_path, "jsonl", fields=TYPED_CHOICES).read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert {r["yes"] for r in records} == {True, False}
+    assert {r["size"] for r in records} == {1.0, 2.5}  # integers among decimals: a float column
+    assert '"size": 1.0' in "\n".join(lines)
+    rows = list(csv.DictReader(io.StringIO(write(tmp_path, "csv", fields=TYPED_CHOICES)
+                                           .read_text())))
+    assert {r["yes"] for r in rows} == {"true", "false"}
+    assert {r["size"] for r in rows} == {"1.0", "2.5"}
+    types = pq.read_table(write(tmp_path, "parquet", fields=TYPED_CHOICES)).schema
+    assert types.field("yes").type == pa.bool_() and types.field("size").type == pa.float64()
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
 def test_zero_rows(tmp_path, fmt):
     path = write(tmp_path, fmt, n=0)

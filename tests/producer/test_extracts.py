@@ -121,7 +121,7 @@ def test_find_extracts_lists_extracts_by_name_and_skips_hidden_files(tmp_path):
         (tmp_path / name).write_text("id\n")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.csv").write_text("id\n")
-    assert [p.name for p in find_extracts(tmp_path)] == ["a.jsonl.gz", "b.csv"]
+    assert [p.name for p in find_extracts(tmp_path)] == ["a.jsonl.gz", "b.csv", "c.parquet"]
     assert find_extracts(tmp_path / "b.csv") == [tmp_path / "b.csv"]
 
 

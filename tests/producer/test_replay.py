@@ -43,7 +43,7 @@ EVERY_TYPE = {
         {"name": "n", "type": "int", "min": -5, "max": 5, "null_prob": 0.2},
         {"name": "x", "type": "float", "distribution": "normal", "decimals": 3},
         {"name": "flag", "type": "bool"},
-        {"name": "size", "type": "category", "choices": [1, 2.5, "big"]},
+        {"name": "size", "type": "category", "choices": [1, 2.5, 4]},
         {"name": "yes", "type": "category", "choices": [True, False]},
         {"name": "at", "type": "geo"},
         {"name": "at_text", "type": "geo", "as_object": False},

@@ -148,7 +148,91 @@ BAD_CASES = {
     "start >= end": (
         schema({"name": "x", "type": "uuid"},
                time_window={"start": "2025-02-01", "end": "2025-01-01"}),
-        "time_window: start (2025-02-01T00:00:00) must be before end",
+        "time_window: start ('2025-02-01' = 2025-02-01T00:00:00 UTC) must be before end "
+        "('2025-01-01' = 2025-01-01T23:59:59 UTC)",
+    ),
+    "time_window without an end": (
+        schema({"name": "x", "type": "uuid"}, time_window={"start": "2025-02-10"}),
+        "time_window.end: is required (a time_window gives both start and end, such as "
+        "2025-01-07, 2025-01-07T23:59:59 or 2025-01-07T23:59:59+01:00)",
+    ),
+    "time_window without a start": (
+        schema({"name": "x", "type": "uuid"}, time_window={"end": "2025-02-10"}),
+        "time_window.start: is required (a time_window gives both start and end",
+    ),
+    "timestamp role on a float": (
+        schema({"name": "t", "type": "datetime"}, {"name": "amount", "type": "float"},
+               analysis={"timestamp_field": "amount"}),
+        "analysis.timestamp_field: 'amount' is a float field; accepted: a datetime field "
+        "(in this file: t)",
+    ),
+    "numeric role on a category": (
+        schema({"name": "city", "type": "category", "choices": ["a"]},
+               {"name": "amount", "type": "float"}, analysis={"numeric_fields": ["city"]}),
+        "analysis.numeric_fields[0]: 'city' is a category field; accepted: an int, float or "
+        "id_sequence field, or a category, derived_map or faker field of numbers "
+        "(in this file: amount)",
+    ),
+    "numeric role on epoch times": (
+        schema({"name": "ms", "type": "datetime", "format": "epoch_ms"},
+               analysis={"numeric_fields": ["ms"]}),
+        "analysis.numeric_fields[0]: 'ms' is a datetime field of integers; accepted: an int",
+    ),
+    "boolean role on a category": (
+        schema({"name": "city", "type": "category", "choices": ["a"]},
+               {"name": "ok", "type": "bool"}, analysis={"boolean_fields": ["city"]}),
+        "analysis.boolean_fields[0]: 'city' is a category field; accepted: a bool field, or a "
+        "category, derived_map or faker field of booleans (in this file: ok)",
+    ),
+    "dimension role on a float": (
+        schema({"name": "city", "type": "category", "choices": ["a"]},
+               {"name": "amount", "type": "float"}, analysis={"dimensions": ["amount"]}),
+        "analysis.dimensions[0]: 'amount' is a float field; accepted: a category, bool or "
+        "derived_map field (in this file: city)",
+    ),
+    "mixed choices": (
+        schema({"name": "pay", "type": "category", "choices": ["card", "cash", True]}),
+        "schema.fields[0].choices: mixes text ('card') and booleans (true); a column holds one "
+        'type: give all text, all numbers or all booleans (a value in quotes, such as "true", '
+        "is text)",
+    ),
+    "mixed conditional choices": (
+        schema({"name": "s", "type": "category", "choices": ["a"]},
+               {"name": "p", "type": "category", "conditional_on": "s",
+                "conditional_table": {"a": [1, 2], "_default": ["none"]}}),
+        "schema.fields[1].conditional_table: mixes numbers (1) and text ('none')",
+    ),
+    "mixed map values": (
+        schema({"name": "s", "type": "category", "choices": ["a"]},
+               {"name": "m", "type": "derived_map", "from_field": "s", "map": {"a": 1.5},
+                "default": "n/a"}),
+        "schema.fields[1].default: mixes numbers (1.5) and text ('n/a')",
+    ),
+    "empty choices": (
+        schema({"name": "c", "type": "category", "choices": []}),
+        "schema.fields[0].choices: is empty; give at least one value to pick",
+    ),
+    "choices not a list": (
+        schema({"name": "c", "type": "category", "choices": "a"}),
+        "schema.fields[0].choices: must be a list of values, got 'a'",
+    ),
+    "conditional on a string field": (
+        schema({"name": "s", "type": "string"},
+               {"name": "p", "type": "category", "conditional_on": "s",
+                "conditional_table": {"a": ["x"]}}),
+        "schema.fields[1].conditional_table: needs a '_default' entry: the values of 's' (a "
+        "string field) are not a known list",
+    ),
+    "conditional on a bool without false": (
+        schema({"name": "b", "type": "bool"},
+               {"name": "p", "type": "category", "conditional_on": "b",
+                "conditional_table": {"true": ["x"]}}),
+        "schema.fields[1].conditional_table: no entry for 'false' and no '_default'",
+    ),
+    "misspelt distribution value": (
+        schema({"name": "f", "type": "float", "distribution": "lognormall"}),
+        "schema.fields[0].distribution: unknown value 'lognormall' (did you mean "
+        "'lognormal'?); accepted: uniform, normal, lognormal, exponential",
     ),
     "unparseable date": (
         schema({"name": "x", "type": "uuid"},
@@ -275,3 +359,154 @@ def test_faker_field_is_checked_at_load_time():
     found = problems_of(schema({"name": "n", "type": "faker", "provider": "name",
                                 "locale": "xx_XX"}))
     assert any("schema.fields[0].locale: unknown Faker locale 'xx_XX'" in p for p in found)
+
+
+ONE_LINE_CASES = {
+    "misspelt key": (
+        schema({"name": "amount", "type": "float", "distrbution": "lognormal", "mean": 3.6,
+                "stddev": 0.9}),
+        "schema.fields[0].distrbution: unknown key; did you mean 'distribution'?",
+    ),
+    "misspelt mode key": (
+        schema({"name": "t", "type": "datetime", "mdoe": "ramp", "direction": "down"}),
+        "schema.fields[0].mdoe: unknown key; did you mean 'mode'?",
+    ),
+    "misspelt required key": (
+        schema({"name": "x", "tpye": "int", "min": 3}),
+        "schema.fields[0].tpye: unknown key; did you mean 'type'?",
+    ),
+    "misspelt key in a choice": (
+        schema({"name": "c", "type": "category", "choices": [{"vlaue": "a"}]}),
+        "schema.fields[0].choices[0].vlaue: unknown key; did you mean 'value'?",
+    ),
+    "misspelt window end": (
+        schema({"name": "x", "type": "uuid"},
+               time_window={"start": "2025-01-01", "ned": "2025-01-02"}),
+        "time_window.ned: unknown key; did you mean 'end'?",
+    ),
+    "misspelt output format": (
+        schema({"name": "x", "type": "uuid"}, output={"fromat": "parquet", "gzip": True}),
+        "output.fromat: unknown key; did you mean 'format'?",
+    ),
+    "misspelt schema": (
+        {"schmea": {"fields": [{"name": "c", "type": "category", "choices": ["a"]}]},
+         "analysis": {"dimensions": ["c"]}},
+        "schmea: unknown key; did you mean 'schema'?",
+    ),
+    "unknown type read by later fields and the analysis": (
+        schema({"name": "c", "type": "categroy", "choices": ["a"]},
+               {"name": "k", "type": "derived_concat", "parts": ["c"]},
+               {"name": "p", "type": "category", "conditional_on": "c",
+                "conditional_table": {"a": ["x"]}},
+               analysis={"dimensions": ["c"], "numeric_fields": ["c"]}),
+        "schema.fields[0].type: unknown type 'categroy' (did you mean 'category'?); accepted: "
+        "uuid, id_sequence, int, float, bool, category, string, datetime, geo, "
+        "derived_concat, derived_map, faker",
+    ),
+    "unknown distribution with its parameters": (
+        schema({"name": "f", "type": "float", "distribution": "poisson", "lambda": 2}),
+        "schema.fields[0].distribution: unknown value 'poisson'; accepted: uniform, normal, "
+        "lognormal, exponential",
+    ),
+    "bad field named in the analysis": (
+        schema({"name": "c", "type": "category", "choices": []},
+               analysis={"numeric_fields": ["c"], "dimensions": ["c"]}),
+        "schema.fields[0].choices: is empty; give at least one value to pick",
+    ),
+    "mixed choices read by a conditional table": (
+        schema({"name": "pay", "type": "category", "choices": ["card", True]},
+               {"name": "p", "type": "category", "conditional_on": "pay",
+                "conditional_table": {"card": ["x"]}}),
+        "schema.fields[0].choices: mixes text ('card') and booleans (true); a column holds "
+        'one type: give all text, all numbers or all booleans (a value in quotes, such as '
+        '"true", is text)',
+    ),
+    "empty fields named in the analysis": (
+        {"schema": {"fields": []}, "analysis": {"dimensions": ["c"]}},
+        "schema.fields: must not be empty",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ONE_LINE_CASES), ids=list(ONE_LINE_CASES))
+def test_one_mistake_gives_one_line_and_no_follow_on(case):
+    data, expected = ONE_LINE_CASES[case]
+    assert problems_of(data) == [expected]
+
+
+def test_misspellings_are_named_among_other_top_level_problems():
+    found = problems_of(schema({"name": "x", "type": "uuid"}, sed=4, extra=1))
+    assert found == ["sed: unknown key; did you mean 'seed'?",
+                     "extra: unknown key; accepted here: analysis, entity_count, output, schema, "
+                     "seed, time_window"]
+
+
+def test_a_field_reading_itself_is_named():
+    found = problems_of(schema({"name": "k", "type": "derived_concat", "parts": ["k"]}))
+    assert found == ["schema.fields[0]: reads itself ('k'); it may only read fields declared "
+                     "before it"]
+
+
+def test_analysis_roles_accept_fields_whose_values_fit():
+    ds = parse_schema(schema(
+        {"name": "ms", "type": "datetime", "format": "epoch_ms"},
+        {"name": "size", "type": "category", "choices": [1, 2.5]},
+        {"name": "price", "type": "derived_map", "from_field": "size",
+         "map": {"1": 2.0, "2.5": 4.5}},
+        {"name": "yes", "type": "category", "choices": [True, False]},
+        {"name": "ok", "type": "bool"},
+        {"name": "n", "type": "faker", "provider": "pyint"},
+        analysis={"timestamp_field": "ms", "numeric_fields": ["size", "price", "n"],
+                  "boolean_fields": ["yes", "ok"], "dimensions": ["size", "price", "ok"]}))
+    a = ds.analysis
+    assert a.timestamp_field == "ms" and a.numeric_fields == ("size", "price", "n")
+    assert a.boolean_fields == ("yes", "ok") and a.dimensions == ("size", "price", "ok")
+
+
+def test_every_role_problem_is_reported_with_the_fields_that_fit():
+    found = problems_of(schema(
+        {"name": "t", "type": "datetime"}, {"name": "amount", "type": "float"},
+        {"name": "city", "type": "category", "choices": ["a"]}, {"name": "ok", "type": "bool"},
+        analysis={"timestamp_field": "city", "dimensions": ["city", "t"],
+                  "numeric_fields": ["amount", "ok"], "boolean_fields": ["ok", "amount"]}))
+    assert [p.split(":")[0] for p in found] == [
+        "analysis.timestamp_field", "analysis.dimensions[1]", "analysis.numeric_fields[1]",
+        "analysis.boolean_fields[1]"]
+    assert "'ok' is a bool field; accepted: an int, float or id_sequence field" in found[2]
+
+
+def window(**time_window):
+    return parse_schema(schema({"name": "x", "type": "uuid"}, time_window=time_window)).time_window
+
+
+def test_a_date_alone_is_its_first_second_as_start_and_its_last_as_end():
+    w = window(start="2025-02-03", end="2025-02-09")
+    assert (w.start, w.end) == (datetime(2025, 2, 3), datetime(2025, 2, 9, 23, 59, 59))
+    one_day = window(start="2025-02-09", end="2025-02-09")
+    assert (one_day.start, one_day.end) == (datetime(2025, 2, 9), datetime(2025, 2, 9, 23, 59, 59))
+    exact = window(start="2025-02-03T06:00:00", end="2025-02-09T00:00:00")
+    assert exact.end == datetime(2025, 2, 9)
+
+
+def test_zone_offsets_are_converted_to_utc():
+    w = window(start="2025-02-03T00:00:00+01:00", end="2025-02-09T12:00:00Z")
+    assert (w.start, w.end) == (datetime(2025, 2, 2, 23), datetime(2025, 2, 9, 12))
+    assert window(start="2025-02-03T00:00:00", end="2025-02-04T00:00:00-05:30").end == \
+        datetime(2025, 2, 4, 5, 30)
+
+
+def test_shipped_schemas_keep_their_exact_windows():
+    for path, start, end in (("card_transactions.json", datetime(2025, 1, 1),
+                              datetime(2025, 1, 7, 23, 59, 59)),
+                             ("retail_orders.json", datetime(2025, 3, 3),
+                              datetime(2025, 3, 9, 23, 59, 59))):
+        w = load_schema(SCHEMAS / path).time_window
+        assert (w.start, w.end) == (start, end)
+
+
+def test_a_bool_conditions_a_category_without_default():
+    ds = parse_schema(schema(
+        {"name": "online", "type": "bool"},
+        {"name": "channel", "type": "category", "conditional_on": "online",
+         "conditional_table": {"true": ["web", "app"], "false": ["shop"]}}))
+    assert ds.field("channel").conditional_on == "online"

@@ -218,8 +218,8 @@ def test_a_failing_query_exits_1_with_its_cause(kafka_broker, tmp_path):
     log = tmp_path / "fail.log"
     job = launch({"KAFKA_BOOTSTRAP_SERVERS": kafka_broker.bootstrap_servers,
                   "KAFKA_TOPIC": topic_name("fail"), "OUTPUT_PATH": str(blocker / "out"),
-                  "CHECKPOINT_DIR": str(tmp_path / "ckpt"), "STREAM_TRIGGER_INTERVAL": "1"},
-                 log)
+                  "CHECKPOINT_DIR": str(tmp_path / "ckpt"),
+                  "STREAM_TRIGGER_INTERVAL": "1 second"}, log)
     try:
         assert job.wait(timeout=240) == 1
     finally:

@@ -1,15 +1,21 @@
-"""Streaming settings and connector discovery, without Spark."""
+"""Streaming settings and connector discovery, without Spark (but for one test that checks
+the trigger table against Spark's own parser)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from services.common.cli import UsageError
+from services.demo import cli as demo
 from services.infra.errors import JarsMissingError
 from services.spark.kafka_connector import derived_package, resolve_connector
-from services.spark.streaming_job import StreamSettings, trigger_seconds
+from services.spark.streaming_job import StreamSettings
+from services.spark.trigger_interval import IntervalError, interval_ms
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_follow_the_spec():
@@ -32,7 +38,8 @@ def test_mode_follows_the_schema_and_can_be_forced(env, mode):
 @pytest.mark.parametrize(("env", "message"), [
     ({"STREAM_MODE": "schema"}, "STREAM_MODE=schema needs SCHEMA_CONFIG_PATH"),
     ({"STREAM_MODE": "fast"}, "STREAM_MODE='fast'; accepted: auto, schema, retail"),
-    ({"STREAM_TRIGGER_INTERVAL": "soon"}, "STREAM_TRIGGER_INTERVAL='soon' is not an interval"),
+    ({"STREAM_TRIGGER_INTERVAL": "10 secs"},
+     "STREAM_TRIGGER_INTERVAL='10 secs' is not a trigger interval Spark accepts"),
     ({"SPARK_SHUFFLE_PARTITIONS": "0"}, "SPARK_SHUFFLE_PARTITIONS='0' must be a whole number"),
     ({"STREAM_LIVE_VIEW": "maybe"}, "STREAM_LIVE_VIEW='maybe' is not a boolean"),
 ])
@@ -41,10 +48,83 @@ def test_bad_settings_name_the_variable(env, message):
         StreamSettings.from_env(env)
 
 
-@pytest.mark.parametrize(("raw", "seconds"), [
-    ("30 seconds", 30), ("5s", 5), ("2 minutes", 120), ("500 milliseconds", 0.5), ("12", 12)])
-def test_trigger_intervals(raw, seconds):
-    assert trigger_seconds("T", raw) == seconds
+# What Trigger.ProcessingTime takes (Spark 4.1 SparkIntervalUtils.stringToInterval, then no
+# months, then >= 0 ms), in milliseconds; test_the_table_is_sparks_own checks it in the JVM.
+ACCEPTED = {
+    "30 seconds": 30_000, "1 second": 1_000, "1 hour": 3_600_000, "2 HOURS": 7_200_000,
+    "interval 10 seconds": 10_000, "INTERVAL 1 minute 30 seconds": 90_000,
+    "interval\t5 seconds": 5_000, "  10   seconds  ": 10_000, "1 week 1 day": 691_200_000,
+    "500 milliseconds": 500, "1500 microseconds": 1, "999 microseconds": 0, "0 seconds": 0,
+    "1.5 seconds": 1_500, ".5 seconds": 500, "5. seconds": 5_000, "-.5 seconds 1 second": 500,
+    "0.000999999 seconds": 0, "+5 seconds": 5_000, "- 5 seconds 10 seconds": 5_000,
+    "1 hour -30 minutes": 1_800_000, "1 year -12 months 2 seconds": 2_000,
+    "1 day\n2 hours": 93_600_000,
+}
+REFUSED = {
+    "10 secs": "'secs' is not a unit", "30s": "'30s' is not a number followed by a unit",
+    "12": "'12' has no unit", "soon": "'soon' is not a number followed by a unit",
+    "": "it is empty", "   ": "it is empty", "interval": "nothing follows 'interval'",
+    "intervals 5 seconds": "'intervals' is not the prefix 'interval'",
+    "10seconds": "'10seconds' is not a number followed by a unit",
+    "1 hour30 minutes": "'hour30' is not a unit", "5 seconds 3": "'3' has no unit",
+    "1 min": "'min' is not a unit", "1 nanosecond": "'nanosecond' is not a unit",
+    "1.5 minutes": "only seconds take a fraction, not minutes",
+    ". seconds": "'.' is not a number followed by a unit",
+    "- seconds": "'-' is not a number followed by a unit",
+    "1.0000000001 seconds": "has more than 9 decimals",
+    "1 month": "the trigger takes no months or years", "1 year": "no months or years",
+    "-5 seconds": "it is negative", "-1 microsecond": "it is negative",
+    "9223372036854775808 microseconds": "it is too large",
+    "2562047788015216 hours": "it is too large", "2147483648 days": "it is too large",
+    "5 seconds 5 seconds 1e3 seconds": "'1e3' is not a number followed by a unit",
+    "１ second": "'１' is not a number followed by a unit",
+}
+
+
+@pytest.mark.parametrize(("raw", "ms"), ACCEPTED.items())
+def test_trigger_intervals_spark_accepts_are_accepted(raw, ms):
+    assert interval_ms(raw) == ms
+    settings = StreamSettings.from_env({"STREAM_TRIGGER_INTERVAL": raw})
+    assert (settings.trigger_ms, settings.trigger) == (ms, f"{ms} milliseconds")
+
+
+@pytest.mark.parametrize(("raw", "reason"), REFUSED.items())
+def test_trigger_intervals_spark_refuses_are_refused_with_the_reason(raw, reason):
+    with pytest.raises(IntervalError, match=re.escape(reason)):
+        interval_ms(raw)
+    if raw.strip():  # an empty setting means the default
+        with pytest.raises(UsageError) as refused:
+            StreamSettings.from_env({"STREAM_TRIGGER_INTERVAL": raw})
+        message = str(refused.value)
+        assert message.startswith(f"STREAM_TRIGGER_INTERVAL={raw!r} is not a trigger interval")
+        assert reason in message and "\n" not in message and "e.g. '10 seconds'" in message
+
+
+def test_the_demo_and_compose_defaults_are_accepted():
+    """`make demo TRIGGER=...`, the demo's own default and the streaming stack's default."""
+    makefile = re.search(r"^TRIGGER \?= (.+)$", (REPO / "Makefile").read_text(), re.M)
+    compose = re.search(r"STREAM_TRIGGER_INTERVAL: \$\{STREAM_TRIGGER_INTERVAL:-([^}]+)\}",
+                        (REPO / "docker-compose.streaming.yml").read_text())
+    assert makefile and compose
+    assert interval_ms(makefile[1]) == interval_ms(compose[1]) == 10_000
+    assert interval_ms(demo.parse([]).trigger) == 10_000
+    assert StreamSettings.from_env({}).trigger_seconds == 30
+
+
+def test_the_demo_refuses_a_bad_trigger_before_starting_anything():
+    with pytest.raises(UsageError, match=r"^--trigger='10 secs' is not a trigger interval"):
+        demo.parse(["--trigger", "10 secs"])
+
+
+@pytest.mark.spark
+def test_the_table_is_sparks_own(spark):
+    """Every value of both tables through Trigger.ProcessingTime in the session's JVM."""
+    trigger = spark.sparkContext._jvm.org.apache.spark.sql.streaming.Trigger
+    for raw, ms in ACCEPTED.items():
+        assert trigger.ProcessingTime(raw).intervalMs() == ms, raw
+    for raw in REFUSED:
+        with pytest.raises(Exception, match=r"IllegalArgument|INVALID_INTERVAL|interval"):
+            trigger.ProcessingTime(raw)
 
 
 def test_monitor_files_sit_beside_a_local_sink_or_in_the_monitor_dir(tmp_path):

@@ -89,14 +89,19 @@
   /* A tile figure: exact below a million, else compact ("€116.71M") with the exact value
      returned as the second item for the line under it. */
   function bigFigure(value, money, currency) {
-    const exact = money ? fmt.money(value, currency) : fmt.number(value, 2);
+    const exact = money ? fmt.money(value, currency) : plain(value);
     if (!isNum(value) || Math.abs(value) < 1e6) return [exact, null];
     return [fmt.compact(value, money ? currency : null, 2), exact];
   }
 
   /* A value of a metric described by the API ({money: bool}), with the page's currency. */
   function metricText(value, metric, currency) {
-    return metric && metric.money ? fmt.money(value, currency) : fmt.number(value, 2);
+    return metric && metric.money ? fmt.money(value, currency) : plain(value);
+  }
+
+  /* A number that is no money: a whole one (a sum of units) without ".00". */
+  function plain(value) {
+    return Number.isInteger(value) ? fmt.int(value) : fmt.number(value, 2);
   }
 
   /* Build an element; `text` goes through textContent only. */
