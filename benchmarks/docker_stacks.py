@@ -14,20 +14,20 @@ tests' helper), so a running demo is left alone. Needs a Docker daemon and the b
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from services.infra import net  # noqa: E402
 from tests.docker.stacks import FILES, IMAGE, compose_cli, stack_settings  # noqa: E402
+from tests.polling import poll  # noqa: E402
 
 
 def build(context: Path, *extra: str) -> float:
@@ -55,23 +55,6 @@ def rebuild_after_a_code_change(scratch: Path) -> float:
     return seconds
 
 
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def wait_for(url: str, ready, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if ready(get_json(url)):
-                return
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"gave up waiting for {url}")
-
-
 def time_stack(kind: str, target: str, url_variable: str, path: str, ready,
                scratch: Path, **overrides: str) -> tuple[float, float]:
     """Seconds from `up` to healthy, and from `up` to the first result."""
@@ -86,7 +69,9 @@ def time_stack(kind: str, target: str, url_variable: str, path: str, ready,
         subprocess.run([*compose, "up", "-d", "--wait", target], cwd=REPO, check=True,
                        capture_output=True)
         healthy = time.perf_counter() - started
-        wait_for(f"http://127.0.0.1:{settings[url_variable]}{path}", ready)
+        url = f"http://127.0.0.1:{settings[url_variable]}{path}"
+        poll(f"the first result at {url}", lambda: net.get_json(url),
+             until=lambda body: body is not None and ready(body), timeout=600, interval=0.5)
         return healthy, time.perf_counter() - started
     finally:
         subprocess.run([*compose, "down", "--volumes", "--timeout", "30"], cwd=REPO,

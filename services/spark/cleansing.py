@@ -135,8 +135,7 @@ class Roles:
 def measure_value(measure: Measure) -> Column:
     """A measure over cleansed rows (missing numbers already 0.0); 0.0 where it cannot be
     computed (a division by zero), as for a missing number."""
-    value = measure.evaluate(F.col, lambda a, b: F.try_divide(_lit(a), _lit(b)))
-    return F.coalesce(_lit(value).cast("double"), F.lit(0.0))
+    return F.coalesce(_computed(measure).cast("double"), F.lit(0.0))
 
 
 def measure_present(measure: Measure, columns: Iterable[str]) -> Column:
@@ -144,8 +143,13 @@ def measure_present(measure: Measure, columns: Iterable[str]) -> Column:
     inputs = set(measure.inputs)
     defaulted = [F.col(c) for c in columns
                  if c.startswith(INDICATOR_PREFIX) and parse_indicator(c)[0] in inputs]
-    computed = measure.evaluate(F.col, lambda a, b: F.try_divide(_lit(a), _lit(b)))
-    return _flag(_lit(computed).isNotNull() & (sum(defaulted, F.lit(0)) == 0))
+    return _flag(_computed(measure).isNotNull() & (sum(defaulted, F.lit(0)) == 0))
+
+
+def _computed(measure: Measure) -> Column:
+    """The expression as a column; x / 0 is null (Spark's try_divide)."""
+    value = measure.evaluate(F.col, lambda a, b: F.try_divide(_lit(a), _lit(b)))
+    return _lit(value)
 
 
 def _lit(value: Column | float) -> Column:

@@ -117,10 +117,10 @@ def transform_schema_events(events: DataFrame, dataset: Dataset,
         events = events.withColumn(shape.time, F.coalesce(F.col(shape.time),
                                                           F.col("event_time")))
     clean = cleanse(events, dataset)
-    group = F.col(shape.group)
-    if shape.group not in Roles.of(dataset.analysis).dimensions:
-        group = _clean_text(group.cast("string"))
     roles = Roles.of(dataset.analysis)
+    group = F.col(shape.group)
+    if shape.group not in roles.dimensions:
+        group = _clean_text(group.cast("string"))
     measure = next((m for m in roles.measures if m.name == shape.value), None)
     if measure is not None:
         value = measure_value(measure)
