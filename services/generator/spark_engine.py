@@ -1,0 +1,175 @@
+"""Generation as Spark tasks: the driver sends part numbers, executors make and write parts.
+
+The driver never sees a row. It checks the target, draws the faker pools once and
+broadcasts them, runs one task per part (an RDD of part numbers, one per partition), then
+commits: `_SUCCESS` is written last into the hidden temporary folder, which is renamed to
+the output folder in one step. A run killed at any point leaves at most a hidden
+temporary folder, never a folder that looks complete. Executors need only the project's
+package: shipped as a zip to a cluster, already importable in local mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.common.cli import UsageError
+from services.generator.engine import check_runnable, faker_pools
+from services.generator.parts import SUCCESS, PartPlan, PartWritten, write_part
+from services.generator.stores import Target, hidden_sibling
+
+log = logging.getLogger("generator.spark")
+
+APP_NAME = "generator.spark_engine"
+PACKAGE = Path(__file__).resolve().parents[1]  # services/
+MASTER_FORMS = "local, local[N], local[*], spark://HOST:PORT, yarn, k8s://https://HOST:PORT"
+_MASTER = re.compile(r"local(\[(\*|\d+)(,\d+)?\])?|spark://[^/\s]+:\d+(,[^/\s]+:\d+)*"
+                     r"|yarn|k8s://\S+|local-cluster\[\d+,\d+,\d+\]")
+
+
+def check_master(master: str, timeout: float = 5.0) -> None:
+    """A master URL Spark accepts; a standalone master must answer on its port (Spark
+    itself would retry for a minute before giving up)."""
+    if not _MASTER.fullmatch(master):
+        raise UsageError(f"--spark-master {master!r} is not a Spark master URL; accepted: "
+                         f"{MASTER_FORMS}")
+    if master.startswith("spark://"):
+        host, _, port = master[len("spark://"):].split(",")[0].rpartition(":")
+        try:
+            socket.create_connection((host, int(port)), timeout=timeout).close()
+        except OSError as exc:
+            raise UsageError(f"--spark-master {master}: no Spark master answers there "
+                             f"({exc.strerror or exc})") from None
+
+
+def check_target(target: Target, replace: bool) -> None:
+    """The output folder is free (or may be replaced) and its store answers."""
+    try:
+        exists = target.store.exists(target.path)
+    except Exception as exc:  # WebHDFS unreachable, refused
+        raise UsageError(f"--out {target.uri}: cannot reach {where(target)} "
+                         f"({type(exc).__name__}: {exc}); set HDFS_WEBHDFS_URL "
+                         "or --webhdfs") from None
+    if exists and not replace:
+        raise UsageError(f"--out {target.uri} already exists; remove it, choose another "
+                         "folder, or pass --replace")
+
+
+def where(target: Target) -> str:
+    return f"WebHDFS at {target.store.url}" if target.on_hdfs else "the local disk"
+
+
+def package_zip(folder: Path) -> Path:
+    """The `services` package as a zip for executors (Python sources and schema files)."""
+    path = folder / "services.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for source in sorted(PACKAGE.rglob("*")):
+            if source.suffix in (".py", ".json") and "__pycache__" not in source.parts:
+                archive.write(source, source.relative_to(PACKAGE.parent))
+    return path
+
+
+@dataclass(frozen=True)
+class SparkResult:
+    rows: int
+    uri: str
+    parts: int
+    seconds: float
+
+
+class TaskFailed(RuntimeError):
+    """A Spark task failed; the message is the task's own Python error when there is one."""
+
+
+def task_failure(exc: BaseException) -> TaskFailed:
+    """The Python error a task raised (the last line of its traceback inside the Java
+    exception), else Spark's own root cause."""
+    from services.spark.errors import spark_error_message
+
+    text = str(exc)
+    start = text.find("Traceback (most recent call last):")
+    if start >= 0:
+        lines = [line for line in text[start:].split("\n\n")[0].splitlines() if line.strip()]
+        return TaskFailed(f"a generator task failed: {lines[-1].strip()}")
+    return TaskFailed(f"the Spark job failed: {spark_error_message(exc)}")
+
+
+def run_parts(spark, plan: PartPlan, target: Target, folder: str) -> list[PartWritten]:
+    """One task per part; each task gets its part number and writes the part itself."""
+    context = spark.sparkContext
+    pools = context.broadcast(faker_pools(plan.dataset, plan.seed))
+    store = target.store
+
+    def task(parts):
+        return [write_part(plan, pools.value, store, folder, part) for part in parts]
+
+    try:
+        return (context.parallelize(range(plan.parts), plan.parts)
+                .mapPartitions(task).collect())
+    except Exception as exc:  # Py4JJavaError: the job failed after the task retries
+        raise task_failure(exc) from None
+    finally:
+        pools.destroy()
+
+
+def commit(target: Target, folder: str, written: list[PartWritten], plan: PartPlan,
+           replace: bool) -> None:
+    """Check every part arrived with its rows, write _SUCCESS last, rename into place."""
+    expected = [plan.name(p) for p in range(plan.parts)]
+    names = [w.name for w in written]
+    if names != expected or sum(w.rows for w in written) != plan.total:
+        raise RuntimeError(f"the tasks wrote {len(names)} of {len(expected)} parts and "
+                           f"{sum(w.rows for w in written):,} of {plan.total:,} rows")
+    store = target.store
+    store.write_bytes(f"{folder}/{SUCCESS}", b"")
+    old = None
+    if replace and store.exists(target.path):
+        old = hidden_sibling(target.path, "old")
+        store.rename(target.path, old)
+    store.rename(folder, target.path)
+    if old:
+        store.delete(old)
+
+
+def generate(plan: PartPlan, target: Target, *, master: str | None, replace: bool = False,
+             conf: Mapping[str, str] | None = None) -> SparkResult:
+    """Write `plan` as a folder of parts at `target` with Spark (see the module doc)."""
+    from services.spark.session import build_session
+
+    started = time.perf_counter()
+    check_runnable(plan.dataset)
+    check_target(target, replace)
+    spark = build_session(APP_NAME, master, conf)
+    folder = hidden_sibling(target.path, "tmp")
+    try:
+        with tempfile.TemporaryDirectory(prefix="sdp-generator-") as scratch:
+            context = spark.sparkContext
+            if context.master.startswith("local"):
+                # Local executors run here: this Python has the packages (pyspark would
+                # start `python3` from PATH unless PYSPARK_PYTHON says otherwise).
+                context.pythonExec = os.environ.get("PYSPARK_PYTHON") or sys.executable
+            else:
+                context.addPyFile(str(package_zip(Path(scratch))))
+            target.store.makedirs(folder)
+            log.info("writing %d part(s) of up to %d blocks to %s", plan.parts,
+                     plan.part_blocks, folder)
+            written = run_parts(spark, plan, target, folder)
+        commit(target, folder, written, plan, replace)
+    except BaseException:
+        try:
+            target.store.delete(folder)
+        except Exception as exc:  # the original error matters more
+            log.warning("could not remove the temporary folder %s: %s", folder, exc)
+        raise
+    finally:
+        spark.stop()
+    return SparkResult(plan.total, target.uri, plan.parts, time.perf_counter() - started)
