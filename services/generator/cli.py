@@ -188,10 +188,8 @@ def run_spark(args, dataset: Dataset) -> int:
                                      gzip=gz)
     target = resolve_target(args.out, os.environ, args.webhdfs)
     master = args.spark_master or os.environ.get("SPARK_MASTER") or None
-    if master:
-        spark_engine.check_master(master)
     plan = PartPlan(dataset, run_seed(dataset), args.part_blocks or DEFAULT_PART_BLOCKS)
-    result = spark_engine.generate(plan, target, master=master, replace=args.replace)
+    result = spark_engine.run(plan, target, master, replace=args.replace)
     rate = result.rows / result.seconds if result.seconds > 0 else float("inf")
     print(f"wrote {result.rows:,} rows in {result.parts} part(s) to {result.uri} in "
           f"{result.seconds:.2f} s ({rate:,.0f} rows/s), seed {plan.seed}")

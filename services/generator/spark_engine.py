@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,19 +139,16 @@ def commit(target: Target, folder: str, written: list[PartWritten], plan: PartPl
         store.delete(old)
 
 
-def generate(plan: PartPlan, target: Target, *, master: str | None, replace: bool = False,
-             conf: Mapping[str, str] | None = None) -> SparkResult:
-    """Write `plan` as a folder of parts at `target` with Spark (see the module doc)."""
-    from services.spark.session import build_session
-
+def generate(spark, plan: PartPlan, target: Target, *, replace: bool = False) -> SparkResult:
+    """Write `plan` as a folder of parts at `target` with the session's executors (see the
+    module doc). The caller owns the session."""
     started = time.perf_counter()
     check_runnable(plan.dataset)
     check_target(target, replace)
-    spark = build_session(APP_NAME, master, conf)
     folder = hidden_sibling(target.path, "tmp")
+    context = spark.sparkContext
     try:
         with tempfile.TemporaryDirectory(prefix="sdp-generator-") as scratch:
-            context = spark.sparkContext
             if context.master.startswith("local"):
                 # Local executors run here: this Python has the packages (pyspark would
                 # start `python3` from PATH unless PYSPARK_PYTHON says otherwise).
@@ -170,6 +166,21 @@ def generate(plan: PartPlan, target: Target, *, master: str | None, replace: boo
         except Exception as exc:  # the original error matters more
             log.warning("could not remove the temporary folder %s: %s", folder, exc)
         raise
+    return SparkResult(plan.total, target.uri, plan.parts, time.perf_counter() - started)
+
+
+def run(plan: PartPlan, target: Target, master: str | None, *,
+        replace: bool = False) -> SparkResult:
+    """The command line's way in: check what can be checked without Spark, then start a
+    session for this run only."""
+    from services.spark.session import build_session
+
+    if master:
+        check_master(master)
+    check_runnable(plan.dataset)
+    check_target(target, replace)
+    spark = build_session(APP_NAME, master)
+    try:
+        return generate(spark, plan, target, replace=replace)
     finally:
         spark.stop()
-    return SparkResult(plan.total, target.uri, plan.parts, time.perf_counter() - started)

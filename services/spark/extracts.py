@@ -65,20 +65,32 @@ def _is_extract(name: str) -> bool:
     return (not lower.startswith((".", "_"))) and lower.endswith(EXTRACT_SUFFIXES)
 
 
+def is_visible_extract(relative: str) -> bool:
+    """An extract at `relative` (to the input folder), not inside a hidden or temporary
+    folder: the generator's Spark engine writes parts into `.NAME.tmp-...` and renames it
+    when complete, so a run in progress or killed is never read."""
+    *folders, name = relative.split("/")
+    return _is_extract(name) and not any(f.startswith((".", "_")) for f in folders)
+
+
 def list_extracts(spark: SparkSession, folder: str) -> list[Extract]:
-    """Extracts under `folder`, recursively, skipping hidden and temporary files."""
+    """Extracts under `folder`, recursively (a folder of part files too), skipping hidden
+    and temporary files and folders."""
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     root = jvm.org.apache.hadoop.fs.Path(folder)
     fs = root.getFileSystem(conf)
     if not fs.exists(root):
         return []
+    prefix = fs.makeQualified(root).toString().rstrip("/") + "/"
     found = []
     files = fs.listFiles(root, True)
     while files.hasNext():
         status = files.next()
-        if _is_extract(status.getPath().getName()):
-            found.append(Extract(status.getPath().toString(), status.getLen()))
+        uri = status.getPath().toString()
+        if is_visible_extract(uri[len(prefix):] if uri.startswith(prefix) else
+                              status.getPath().getName()):
+            found.append(Extract(uri, status.getLen()))
     return sorted(found, key=lambda e: e.uri)
 
 
