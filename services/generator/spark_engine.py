@@ -69,7 +69,7 @@ def where(target: Target) -> str:
 
 def package_zip(folder: Path) -> Path:
     """The `services` package as a zip for executors (Python sources and schema files)."""
-    path = folder / "services.zip"
+    path = folder / f"services-{os.getpid()}-{time.monotonic_ns()}.zip"  # a new name a run
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for source in sorted(PACKAGE.rglob("*")):
             if source.suffix in (".py", ".json") and "__pycache__" not in source.parts:

@@ -9,7 +9,9 @@ by one rename: a reader never sees a half-written file or folder under its final
 from __future__ import annotations
 
 import os
+import queue
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -84,19 +86,46 @@ class LocalStore:
 
 
 class _Upload:
-    """The file object an HDFS upload is written through: bytes only (arrow buffers are
-    copied into bytes for the HTTP client)."""
+    """A file object that streams to one WebHDFS create request from a thread, through a
+    short queue: the writer waits for the network instead of piling blocks up in memory
+    (the `hdfs` package's own writer queues without bound)."""
 
-    def __init__(self, writer) -> None:
-        self.writer = writer
+    DEPTH = 4
+
+    def __init__(self, client, path: str) -> None:
+        self.queue: queue.Queue = queue.Queue(maxsize=self.DEPTH)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._send, args=(client, path),
+                                       name="webhdfs-upload", daemon=True)
+        self.thread.start()
+
+    def _chunks(self) -> Iterator[bytes]:
+        while (chunk := self.queue.get()) is not None:
+            yield chunk
+
+    def _send(self, client, path: str) -> None:
+        try:
+            client.write(path, data=self._chunks(), overwrite=True)
+        except BaseException as exc:  # re-raised in the writing thread
+            self.error = exc
+            while self.queue.get() is not None:  # keep the writer from blocking
+                pass
 
     def write(self, data) -> int:
+        if self.error is not None:
+            raise self.error
         chunk = data if isinstance(data, bytes) else memoryview(data).tobytes()
-        self.writer.write(chunk)
+        self.queue.put(chunk)
         return len(chunk)
 
     def flush(self) -> None:
         pass
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 @dataclass(frozen=True)
@@ -121,9 +150,12 @@ class WebHdfsStore:
     def create(self, path: str) -> Iterator[BinaryIO]:
         client = self.client()
         temp = hidden_sibling(path, "part")
+        upload = _Upload(client, temp)
         try:
-            with client.write(temp, overwrite=True) as writer:
-                yield _Upload(writer)
+            try:
+                yield upload
+            finally:
+                upload.close()
             if client.status(path, strict=False) is not None:
                 client.delete(path)  # an earlier attempt of the same task
             client.rename(temp, path)
