@@ -104,7 +104,8 @@ class Run:
     def line(self) -> str:
         memory = f"; peak {self.memory}" if self.memory else ""
         return (f"{self.label:<34} {self.rows:>13,} rows {self.seconds:8.1f} s "
-                f"{self.rate:>12,.0f} rows/s (wall {self.wall:.1f} s){memory}")
+                f"{self.rate:>12,.0f} rows/s (wall {self.wall:.1f} s, load "
+                f"{os.getloadavg()[0]:.1f}){memory}")
 
 
 def generate(label: str, rows: int, args: list[str], roots: list[int] | None = None,
