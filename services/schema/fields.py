@@ -270,7 +270,8 @@ class StringField(Field):
 
 
 DATETIME_MODES = ("uniform", "ramp", "seasonality")
-EPOCH_FORMATS = ("epoch_ms", "epoch_s")
+EPOCH_S, EPOCH_MS = "epoch_s", "epoch_ms"  # whole seconds or milliseconds since 1970 UTC
+EPOCH_FORMATS = (EPOCH_MS, EPOCH_S)
 
 
 @field_type("datetime")

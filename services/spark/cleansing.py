@@ -16,8 +16,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from services.outputs import UNKNOWN
-from services.schema import Analysis, Dataset, Measure
-from services.schema.fields import DatetimeField
+from services.schema import EPOCH_FORMATS, EPOCH_S, Analysis, Dataset, DatetimeField, Measure
 
 VALID_TS = "_valid_ts"
 INDICATOR_PREFIX = "_dq__"
@@ -71,9 +70,9 @@ def parse_timestamp(raw: Column, field: DatetimeField | None = None) -> Column:
     """A timestamp from text (or numbers) as the schema declares it, trying common formats
     when it does not; null when nothing parses."""
     text = F.trim(raw.cast("string"))
-    if field is not None and field.format in ("epoch_s", "epoch_ms"):
+    if field is not None and field.format in EPOCH_FORMATS:
         number = text.try_cast("long")
-        return (F.timestamp_seconds(number) if field.format == "epoch_s"
+        return (F.timestamp_seconds(number) if field.format == EPOCH_S
                 else F.timestamp_millis(number))
     candidates = []
     if field is not None and field.is_strftime:
