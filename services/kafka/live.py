@@ -24,7 +24,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.generator.arrow_util import concat
-from services.generator.engine import check_runnable, faker_pools, generate_blocks, make_block
+from services.generator.engine import (
+    check_runnable,
+    entity_tables,
+    faker_pools,
+    generate_blocks,
+    make_block,
+)
 from services.generator.render import json_values, text
 from services.kafka.events import Events, Part, Slot, assemble, cached_stamp, iso_now
 from services.kafka.replay import Chunk
@@ -55,6 +61,9 @@ class LiveSource:
         check_runnable(dataset)
         self.dataset = dataset
         self.seed = seed
+        # The schema's own seed makes the entities of an extract generated without --seed,
+        # so a live card is that extract's card; every window of the run shares them.
+        self.entities = entity_tables(dataset, seed if dataset.seed is None else dataset.seed)
         self.time_scale = time_scale
         self.ts_field = dataset.analysis.timestamp_field
         self.key_field = key_field
@@ -75,7 +84,7 @@ class LiveSource:
         pools = faker_pools(self.dataset, self.seed)
         index = 0
         while True:
-            block = make_block(self.dataset, self.seed, ENDLESS, index, pools)
+            block = make_block(self.dataset, self.seed, ENDLESS, index, pools, self.entities)
             yield Chunk(self._events(block.columns, block.size, known=None))
             index += 1
 
@@ -98,7 +107,8 @@ class LiveSource:
         """One window's records sorted by time; records without a time have nothing to
         replay and are left out."""
         seed = (self.seed + window) % 2**63
-        blocks = [pa.table(b.columns) for b in generate_blocks(self.dataset, seed)]
+        blocks = [pa.table(b.columns)
+                  for b in generate_blocks(self.dataset, seed, entities=self.entities)]
         table = pa.concat_tables(blocks).combine_chunks() if blocks else pa.table({})
         if not table.num_rows:
             raise ValueError("the schema's entity_count is 0: a window has nothing to replay")
