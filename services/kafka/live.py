@@ -53,17 +53,26 @@ def window_start_s(dataset: Dataset) -> int:
     return int(dataset.time_window.start.replace(tzinfo=timezone.utc).timestamp())
 
 
+def entity_seed_of(dataset: Dataset, given: int | None, drawn: int) -> int:
+    """The seed of the live run's entities: --seed when given, else the schema's seed, so
+    that live records refer to the cards (say) of an extract generated with the same seed
+    or the file's; only a file without a seed and a run without one draws new entities."""
+    if given is not None:
+        return given
+    return drawn if dataset.seed is None else dataset.seed
+
+
 class LiveSource:
     """Chunks of generated events; see the module docstring for the two clocks."""
 
     def __init__(self, dataset: Dataset, seed: int, key_field: str | None,
-                 time_scale: float | None = None) -> None:
+                 time_scale: float | None = None, entity_seed: int | None = None) -> None:
         check_runnable(dataset)
         self.dataset = dataset
         self.seed = seed
-        # The schema's own seed makes the entities of an extract generated without --seed,
-        # so a live card is that extract's card; every window of the run shares them.
-        self.entities = entity_tables(dataset, seed if dataset.seed is None else dataset.seed)
+        # One set of entities for the whole run (every scaled window shares it), from the
+        # seed the generator would use for them: see entity_seed_of.
+        self.entities = entity_tables(dataset, seed if entity_seed is None else entity_seed)
         self.time_scale = time_scale
         self.ts_field = dataset.analysis.timestamp_field
         self.key_field = key_field

@@ -114,7 +114,9 @@ class LookupField(Field):
             obj.error("ref", f"{ref!r} is a {ref_field.type_name} field; a lookup reads a ref "
                              f"field declared before it (here: {', '.join(refs) or 'none'})")
             return cls(**base, ref=ref, attribute=attribute or "")
-        entity = ctx.entities[ref_field.entity]
+        entity = ctx.entities.get(ref_field.entity)
+        if entity is None:  # an entity with problems of its own: reported there
+            return cls(**base, ref=ref, attribute=attribute or "")
         source = next((f for f in entity.fields if f.name == attribute), None)
         if attribute is not None and source is None:
             obj.error("attribute", unknown_value("attribute", attribute,
