@@ -14,6 +14,7 @@ import pytest
 
 from services.generator import BLOCK_SIZE, generate_table, write_dataset
 from services.generator.engine import entity_path, entity_tables
+from services.generator.links import ZipfTable
 from services.schema import load_schema, parse_schema
 
 REPO = Path(__file__).resolve().parents[2]
@@ -165,3 +166,18 @@ def test_a_looked_up_time_is_written_in_its_entity_format(tmp_path):
         assert rows["opened"].str.match(r"^\d\d/\d\d/20\d\d$").all()
     table = generate_table(ds, seed=2)
     assert pc.all(pc.is_valid(table["opened"])).as_py()
+
+
+@pytest.mark.parametrize("count,s", [(1, 1.0), (2, 0.5), (3, 20.0), (20_000, 0.6),
+                                     (10_000, 1.1), (1000, 20.0), (1_000_003, 0.9)])
+def test_zipf_ranks_are_exactly_the_inverse_cdf(count, s):
+    """The guided search gives what a plain binary search of the CDF gives, at and just
+    below every CDF value and slice edge, where rounding would show."""
+    table = ZipfTable(count, s)
+    edges = np.concatenate([table.cdf[:3000], np.arange(min(count, 3000)) / count])
+    below = np.nextafter(edges, 0)
+    u = np.concatenate([np.random.default_rng(4).random(50_000), edges, below,
+                        [0.0, np.nextafter(1.0, 0)]])
+    u = u[(u >= 0) & (u < 1)]
+    expected = np.minimum(np.searchsorted(table.cdf, u, side="right"), count - 1)
+    assert np.array_equal(table.ranks(u), expected)
