@@ -88,10 +88,14 @@ def entity_tables(dataset: Dataset, seed: int) -> dict[str, EntityTable]:
     for entity in dataset.entities:
         sub, sub_seed = dataset.entity_dataset(entity), entity_seed(seed, entity.name)
         pools = faker_pools(sub, sub_seed)
-        blocks = [pa.table(make_block(sub, sub_seed, entity.count, i, pools, tables).columns)
-                  for i in range(block_count(entity.count))]
-        tables[entity.name] = EntityTable(entity, pa.concat_tables(blocks).combine_chunks())
-        del blocks
+        pieces: dict[str, list[pa.Array]] = {f.name: [] for f in sub.fields}
+        for index in range(block_count(entity.count)):
+            block = make_block(sub, sub_seed, entity.count, index, pools, tables)
+            for name, values in block.columns.items():
+                pieces[name].append(values)
+        # one column at a time, its pieces freed as it is joined: the table is not doubled
+        columns = {name: pa.concat_arrays(pieces.pop(name)) for name in list(pieces)}
+        tables[entity.name] = EntityTable(entity, pa.table(columns))
     return tables
 
 

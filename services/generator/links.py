@@ -26,6 +26,9 @@ def entity_seed(seed: int, name: str) -> int:
     return int(sequence.generate_state(1, np.uint64)[0]) >> 1
 
 
+GUIDE_PIECE = 1 << 20  # the guide is built this many slices at a time (bounded scratch memory)
+
+
 class ZipfTable:
     """Ranks drawn by inverse CDF, exactly `searchsorted(cdf, u, side="right")` but faster
     on random draws: a guide of `count` equal slices of [0, 1) gives, for each slice, the
@@ -33,13 +36,18 @@ class ZipfTable:
     those only (a handful of steps unless the skew is extreme)."""
 
     def __init__(self, count: int, s: float):
-        cumulative = np.cumsum(np.arange(1, count + 1, dtype=np.float64) ** -s)
         self.count = count
-        self.cdf = cumulative / cumulative[-1]
-        edges = np.arange(count + 1, dtype=np.float64) / count  # slice j is [j/count, ...)
-        guide = np.searchsorted(self.cdf, edges, side="right")
-        self.guide = guide.astype(np.int32 if count < 2**31 else np.int64)
-        self.steps = int(np.max(np.diff(guide))).bit_length()
+        self.cdf = np.arange(1, count + 1, dtype=np.float64)  # in place: one array of count
+        np.power(self.cdf, -s, out=self.cdf)
+        np.cumsum(self.cdf, out=self.cdf)
+        self.cdf /= self.cdf[-1]
+        self.guide = np.empty(count + 1, np.int32 if count < 2**31 else np.int64)
+        for start in range(0, count + 1, GUIDE_PIECE):  # slice j is [j / count, ...)
+            edges = np.arange(start, min(start + GUIDE_PIECE, count + 1)) / count
+            self.guide[start:start + len(edges)] = np.searchsorted(self.cdf, edges, "right")
+        widest = max((int(np.max(np.diff(self.guide[i:i + GUIDE_PIECE + 1])))
+                      for i in range(0, count, GUIDE_PIECE)), default=0)
+        self.steps = widest.bit_length()
 
     def ranks(self, u: np.ndarray) -> np.ndarray:
         """0-based ranks: the first index whose CDF exceeds each draw."""
