@@ -55,7 +55,7 @@ def test_lookups_fill_analysis_roles_like_the_attribute_they_copy():
     data["analysis"] = {"dimensions": ["limit"]}
     assert problems_of(data) == [
         "analysis.dimensions[0]: 'limit' is a lookup field of integers; accepted: a category, "
-        "bool or derived_map field (in this file: home)"]
+        "bool, derived_map or derived_compare field, or a lookup of one (in this file: home)"]
 
 
 def test_an_entity_may_refer_to_an_earlier_or_later_declared_one():

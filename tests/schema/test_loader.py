@@ -173,7 +173,7 @@ BAD_CASES = {
         schema({"name": "city", "type": "category", "choices": ["a"]},
                {"name": "amount", "type": "float"}, analysis={"numeric_fields": ["city"]}),
         "analysis.numeric_fields[0]: 'city' is a category field; accepted: an int, float or "
-        "id_sequence field, or a category, derived_map or faker field of numbers "
+        "id_sequence field, or a category, derived_map, faker, ref or lookup field of numbers "
         "(in this file: amount)",
     ),
     "numeric role on epoch times": (
@@ -184,14 +184,15 @@ BAD_CASES = {
     "boolean role on a category": (
         schema({"name": "city", "type": "category", "choices": ["a"]},
                {"name": "ok", "type": "bool"}, analysis={"boolean_fields": ["city"]}),
-        "analysis.boolean_fields[0]: 'city' is a category field; accepted: a bool field, or a "
-        "category, derived_map or faker field of booleans (in this file: ok)",
+        "analysis.boolean_fields[0]: 'city' is a category field; accepted: a bool or "
+        "derived_compare field, or a category, derived_map, faker or lookup field of booleans "
+        "(in this file: ok)",
     ),
     "dimension role on a float": (
         schema({"name": "city", "type": "category", "choices": ["a"]},
                {"name": "amount", "type": "float"}, analysis={"dimensions": ["amount"]}),
-        "analysis.dimensions[0]: 'amount' is a float field; accepted: a category, bool or "
-        "derived_map field (in this file: city)",
+        "analysis.dimensions[0]: 'amount' is a float field; accepted: a category, bool, "
+        "derived_map or derived_compare field, or a lookup of one (in this file: city)",
     ),
     "mixed choices": (
         schema({"name": "pay", "type": "category", "choices": ["card", "cash", True]}),
