@@ -35,6 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from services.generator import write_dataset  # noqa: E402
 from services.schema import load_schema  # noqa: E402
 
 CARD = REPO / "services/batch/schemas/card_transactions.json"
@@ -130,17 +131,27 @@ def faker_rows(rows: int, out: Path) -> float:
 
 
 def entity_figures(rows: int, runs: int, tmp: Path) -> bool:
-    """Rows/s of the card schema with entities against the one before, run alternately; then
+    """Rows/s of the card schema with entities against the one before, run alternately in
+    this process (warm, so start-up costs do not blur the engine's); the verdict reads CPU
+    seconds, as wall time on a shared 2-core machine swings with the neighbours' load. Then
     the peak RSS of a 10M-row entity. True when both targets are met."""
     out = tmp / "bench.csv"
-    before, after = [], []
+    timings: dict[Path, list[tuple[float, float]]] = {INDEPENDENT: [], CARD: []}
     for _ in range(runs):
-        before.append(engine_run(rows, out, INDEPENDENT)[0])
-        after.append(engine_run(rows, out, CARD)[0])
-    ratio = statistics.median(after) / statistics.median(before)
-    print(f"card schema with entities, {rows:,} rows: median {statistics.median(after):,.0f} "
-          f"rows/s vs {statistics.median(before):,.0f} before entities = {ratio:.0%} "
-          "(target >= 80%)")
+        for schema, runs_of in timings.items():
+            dataset = load_schema(schema).with_overrides(entity_count=rows)
+            wall, cpu = time.perf_counter(), time.process_time()
+            write_dataset(dataset, out, seed=42)
+            runs_of.append((time.perf_counter() - wall, time.process_time() - cpu))
+
+    def rate(schema: Path, which: int) -> float:
+        return rows / statistics.median(t[which] for t in timings[schema])
+
+    wall_ratio, cpu_ratio = (rate(CARD, i) / rate(INDEPENDENT, i) for i in (0, 1))
+    print(f"card schema with entities, {rows:,} rows, {runs} alternate runs: "
+          f"{rate(CARD, 0):,.0f} rows/s ({rate(CARD, 1):,.0f} per CPU second) vs "
+          f"{rate(INDEPENDENT, 0):,.0f} ({rate(INDEPENDENT, 1):,.0f}) before entities = "
+          f"{cpu_ratio:.0%} by CPU time, {wall_ratio:.0%} by wall time (target >= 80%)")
     raw = json.loads(CARD.read_text())
     raw["entities"]["cards"]["count"] = BIG_ENTITY_ROWS
     big = tmp / "big_cards.json"
@@ -150,7 +161,7 @@ def entity_figures(rows: int, runs: int, tmp: Path) -> bool:
     print(f"a {BIG_ENTITY_ROWS:,}-row cards entity with {payments:,} payments: "
           f"{payments / speed:.1f} s in all, peak RSS {peak:,.0f} MB "
           f"(budget {BIG_ENTITY_BUDGET_MB:,} MB)")
-    return ratio >= 0.8 and peak <= BIG_ENTITY_BUDGET_MB
+    return cpu_ratio >= 0.8 and peak <= BIG_ENTITY_BUDGET_MB
 
 
 def main() -> None:
