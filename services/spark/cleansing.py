@@ -171,6 +171,7 @@ def normalise(df: DataFrame, dataset: Dataset) -> DataFrame:
                                  f"{', '.join(names)}")
     declared = {normalise_name(f.name): f for f in dataset.fields}
     ts_field = declared.get(roles.timestamp)
+    ts_field = ts_field.renders_as if ts_field is not None else None
     parsed_ts = parse_timestamp(F.col(roles.timestamp),
                                 ts_field if isinstance(ts_field, DatetimeField) else None)
     replaced: dict[str, Column] = {roles.timestamp: parsed_ts}
