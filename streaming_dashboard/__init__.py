@@ -9,21 +9,19 @@ from typing import Any
 
 from flask import Flask
 
-from services.outputs import StreamOutputs
+from services.outputs import RETAIL_GROUP, StreamOutputs
 from services.schema import load_schema
 from services.web.factory import make_app
 from services.web.labels import dataset_labels
 from streaming_dashboard import api, pages
 from streaming_dashboard.context import StreamContext
 from streaming_dashboard.data import StreamStore
-from streaming_dashboard.settings import OPTIONS, StreamSettings
-
-RETAIL_GROUP = "product"
+from streaming_dashboard.settings import OPTIONS, StreamDashboardSettings
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment (read here, once), then `test_config`."""
-    settings = StreamSettings.load(os.environ, test_config)
+    settings = StreamDashboardSettings.load(os.environ, test_config)
     dataset = load_schema(settings.labels_schema)
     labels = dataset_labels(dataset)
     # Schema mode groups by the first dimension; the retail mode (no schema set) by product.

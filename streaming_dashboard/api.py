@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 
+from services.outputs import REVENUE
 from services.web.cache import latest_mtime, version_of
 from services.web.envelope import OutputProblem, ok
 from services.web.freshness import Freshness, assess
@@ -47,9 +48,9 @@ def meta() -> Response:
         "currency": c.labels.currency,
         "group_field": group,
         "group_label": c.group_label(group),
-        "value_field": "revenue",
-        "value_label": c.labels.metric.label if c.labels.metric else "Value",
-        "money": bool(c.labels.metric and c.labels.metric.money),
+        "value_field": REVENUE,
+        "value_label": c.labels.windowed.label,
+        "money": c.labels.windowed.money,
         "top_n": c.settings.top_n,
         "refresh_seconds": c.settings.refresh_seconds,
         "stale_after": c.settings.stale_after,

@@ -10,7 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.common.cli import ArgumentParser, UsageError, configure_logging, run
+from services.common import settings
+from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging
 from services.common.progress import ProgressBar
 from services.generator.engine import BLOCK_SIZE, WriteResult, write_dataset
 from services.generator.parts import DEFAULT_PART_BLOCKS
@@ -24,18 +25,34 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "batch" / "schemas"
 DEFAULT_SCHEMA = SCHEMAS / "card_transactions.json"
 
 
+ENV_OPTIONS = (
+    settings.SCHEMA_CONFIG_PATH,
+    settings.Option("rows", "GENERATOR_ROWS", settings.integer(0, float("inf"))),
+    settings.Option("output_dir", "GENERATOR_OUTPUT_DIR", settings.path, Path("data/input")),
+    settings.LOG_LEVEL,
+    # --engine spark
+    settings.Option("spark_master", "SPARK_MASTER", settings.text),
+    settings.Option("use_hdfs", "USE_HDFS", settings.boolean, False),
+    settings.Option("namenode", "HDFS_NAMENODE_URI", settings.text, "hdfs://namenode:8020"),
+    settings.Option("webhdfs", "HDFS_WEBHDFS_URL", settings.text),
+    settings.Option("hadoop_user", "HADOOP_USER_NAME", settings.text),
+    settings.Option("executor_python", "PYSPARK_PYTHON", settings.text),
+)
+
+
 def parse_args(argv: Sequence[str] | None) -> object:
+    defaults = settings.resolve(ENV_OPTIONS, os.environ)
     parser = ArgumentParser(
         prog="generate_synthetic_data.py",
         description="Generate a synthetic dataset from a JSON schema file.",
     )
     parser.add_argument("--config",
-                        default=os.environ.get("SCHEMA_CONFIG_PATH", str(DEFAULT_SCHEMA)),
+                        default=str(defaults["schema_path"] or DEFAULT_SCHEMA),
                         help="schema file (default: $SCHEMA_CONFIG_PATH or the card schema)")
     parser.add_argument("--out", help="output file; the format and gzip follow its suffix")
     parser.add_argument("--output-dir", help="output folder (default: data/input)")
     parser.add_argument("--output-name", help="file name without suffix (default: schema name)")
-    parser.add_argument("--n", type=int, default=os.environ.get("GENERATOR_ROWS") or None,
+    parser.add_argument("--n", type=int, default=defaults["rows"],
                         help="rows to generate (overrides entity_count; env GENERATOR_ROWS)")
     parser.add_argument("--format", choices=OUTPUT_FORMATS,
                         help="output format (overrides the file)")
@@ -63,8 +80,8 @@ def parse_args(argv: Sequence[str] | None) -> object:
                              "(default: $HDFS_WEBHDFS_URL, else http://NAMENODE:9870)")
     parser.add_argument("--validate", action="store_true", help="check the schema and exit")
     parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper(),
-                        choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    parser.add_argument("--log-level", default=defaults["log_level"], choices=LOG_LEVELS)
+    parser.set_defaults(default_output_dir=defaults["output_dir"], env=defaults)
     args = parser.parse_args(argv)
     if args.out and (args.output_dir or args.output_name):
         raise UsageError("--out cannot be combined with --output-dir/--output-name")
@@ -139,7 +156,7 @@ def resolve_dataset_and_path(args, dataset: Dataset) -> tuple[Dataset, Path]:
                                      gzip=gz)
     if args.out:
         return dataset, Path(args.out)
-    folder = Path(args.output_dir or os.environ.get("GENERATOR_OUTPUT_DIR", "data/input"))
+    folder = Path(args.output_dir or args.default_output_dir)
     name = args.output_name or Path(dataset.source).stem
     suffix = dataset.output.suffix
     return dataset, folder / (name if name.endswith(suffix) else name + suffix)
@@ -186,10 +203,13 @@ def run_spark(args, dataset: Dataset) -> int:
     fmt, gz = output_choice(args, dataset)
     dataset = dataset.with_overrides(seed=args.seed, entity_count=args.n, output_format=fmt,
                                      gzip=gz)
-    target = resolve_target(args.out, os.environ, args.webhdfs)
-    master = args.spark_master or os.environ.get("SPARK_MASTER") or None
+    env = args.env
+    target = resolve_target(args.out, use_hdfs=env["use_hdfs"], namenode=env["namenode"],
+                            webhdfs=args.webhdfs or env["webhdfs"], user=env["hadoop_user"])
+    master = args.spark_master or env["spark_master"] or None
     plan = PartPlan(dataset, run_seed(dataset), args.part_blocks or DEFAULT_PART_BLOCKS)
-    result = spark_engine.run(plan, target, master, replace=args.replace)
+    result = spark_engine.run(plan, target, master, replace=args.replace,
+                              executor_python=env["executor_python"])
     rate = result.rows / result.seconds if result.seconds > 0 else float("inf")
     print(f"wrote {result.rows:,} rows in {result.parts} part(s) to {result.uri} in "
           f"{result.seconds:.2f} s ({rate:,.0f} rows/s), seed {plan.seed}")
@@ -204,7 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         a = dataset.analysis
         print(f"{args.config}: OK, {len(dataset.fields)} fields; analysis: timestamp "
               f"{a.timestamp_field}, dimensions {list(a.dimensions)}, numeric "
-              f"{list(a.numeric_fields)}, boolean {list(a.boolean_fields)}")
+              f"{list(a.numeric_fields)}, boolean {list(a.boolean_fields)}"
+              + "".join(f"; entity {e.name}: {e.count:,} rows, key {e.key}"
+                        for e in dataset.entities))
         return 0
     if args.engine == "spark":
         return run_spark(args, dataset)
@@ -221,8 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for old in clear_earlier_extracts(path.parent, dataset.output.format, path):
             log.info("removed earlier extract %s", old)
     print(summary(result, seed))
+    for entity in result.entities:
+        print(f"wrote entity table {entity.path} ({entity.rows:,} rows, "
+              f"{entity.bytes / 1e6:,.1f} MB)")
     return 0
-
-
-def entry(argv: Sequence[str] | None = None) -> int:
-    return run(main, argv)

@@ -6,12 +6,14 @@ part's header dropped but the first's) are that file byte for byte, and the Parq
 read in name order are its rows. Every CSV part keeps its header so it reads on its own
 (Spark, pandas); with gzip the header is a gzip member of its own.
 
-`write_part` is what a Spark task runs: it needs only the plan, the faker pools (drawn once
-by the driver and shipped, so every executor samples the very same values) and a store.
+`write_part` is what a Spark task runs: it needs only the plan, the faker pools and entity
+tables (made once by the driver and shipped, so every executor samples the very same
+values) and a store. Entity tables are written once, by the driver, under `_entities/`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -19,6 +21,7 @@ import pyarrow as pa
 from services.generator.block import block_count
 from services.generator.encoders import encoder_for
 from services.generator.engine import BackgroundWriter, make_block
+from services.generator.links import EntityTable
 from services.generator.stores import Store
 from services.schema import Dataset
 
@@ -57,7 +60,8 @@ class PartWritten:
     rows: int
 
 
-def write_part(plan: PartPlan, pools: dict[str, pa.Array], store: Store, folder: str,
+def write_part(plan: PartPlan, pools: dict[str, pa.Array],
+               entities: Mapping[str, EntityTable], store: Store, folder: str,
                part: int) -> PartWritten:
     """Make the part's blocks in order and write them to `folder`/name (complete or not at
     all: the store writes under a hidden name and renames). Encoding and the upload run in a
@@ -69,7 +73,7 @@ def write_part(plan: PartPlan, pools: dict[str, pa.Array], store: Store, folder:
         writer = BackgroundWriter(sink, encoder.encode)
         try:
             for index in plan.blocks_of(part):
-                block = make_block(plan.dataset, plan.seed, plan.total, index, pools)
+                block = make_block(plan.dataset, plan.seed, plan.total, index, pools, entities)
                 writer.write(block)
                 rows += block.size
         finally:

@@ -1,11 +1,12 @@
 """Generation as Spark tasks: the driver sends part numbers, executors make and write parts.
 
-The driver never sees a row. It checks the target, draws the faker pools once and
-broadcasts them, runs one task per part (an RDD of part numbers, one per partition), then
-commits: `_SUCCESS` is written last into the hidden temporary folder, which is renamed to
-the output folder in one step. A run killed at any point leaves at most a hidden
-temporary folder, never a folder that looks complete. Executors need only the project's
-package: shipped as a zip to a cluster, already importable in local mode.
+The driver never sees a row. It checks the target, draws the faker pools and makes the
+entity tables once and broadcasts them (and writes the entity tables itself), runs one task
+per part (an RDD of part numbers, one per partition), then commits: `_SUCCESS` is written
+last into the hidden temporary folder, which is renamed to the output folder in one step. A
+run killed at any point leaves at most a hidden temporary folder, never a folder that looks
+complete. Executors need only the project's package: shipped as a zip to a cluster, already
+importable in local mode.
 """
 
 from __future__ import annotations
@@ -18,11 +19,20 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from services.common.cli import UsageError
-from services.generator.engine import check_runnable, faker_pools
+from services.generator.encoders import encoder_for
+from services.generator.engine import (
+    ENTITY_FOLDER,
+    check_runnable,
+    entity_blocks,
+    entity_tables,
+    faker_pools,
+)
+from services.generator.links import EntityTable
 from services.generator.parts import SUCCESS, PartPlan, PartWritten, write_part
 from services.generator.stores import Target, hidden_sibling
 
@@ -102,14 +112,16 @@ def task_failure(exc: BaseException) -> TaskFailed:
     return TaskFailed(f"the Spark job failed: {spark_error_message(exc)}")
 
 
-def run_parts(spark, plan: PartPlan, target: Target, folder: str) -> list[PartWritten]:
+def run_parts(spark, plan: PartPlan, entities: Mapping[str, EntityTable], target: Target,
+              folder: str) -> list[PartWritten]:
     """One task per part; each task gets its part number and writes the part itself."""
     context = spark.sparkContext
-    pools = context.broadcast(faker_pools(plan.dataset, plan.seed))
+    shared = context.broadcast((faker_pools(plan.dataset, plan.seed), entities))
     store = target.store
 
     def task(parts):
-        return [write_part(plan, pools.value, store, folder, part) for part in parts]
+        pools, tables = shared.value
+        return [write_part(plan, pools, tables, store, folder, part) for part in parts]
 
     try:
         return (context.parallelize(range(plan.parts), plan.parts)
@@ -117,7 +129,25 @@ def run_parts(spark, plan: PartPlan, target: Target, folder: str) -> list[PartWr
     except Exception as exc:  # Py4JJavaError: the job failed after the task retries
         raise task_failure(exc) from None
     finally:
-        pools.destroy()
+        shared.destroy()
+
+
+def write_entities(plan: PartPlan, entities: Mapping[str, EntityTable], target: Target,
+                   folder: str) -> None:
+    """Each entity table in `_entities/` of the folder, named as the single process names
+    it beside a file (`<stem>.<entity><suffix>`; the batch job skips `_` folders)."""
+    if not entities:
+        return
+    suffix = plan.dataset.output.suffix
+    name = Path(target.path).name
+    stem = name[:-len(suffix)] if name.endswith(suffix) else name
+    target.store.makedirs(f"{folder}/{ENTITY_FOLDER}")
+    for entity_name, table in entities.items():
+        encoder = encoder_for(plan.dataset.entity_dataset(table.entity))
+        path = f"{folder}/{ENTITY_FOLDER}/{stem}.{entity_name}{suffix}"
+        with target.store.create(path) as out, encoder.stream(out) as sink:
+            for block in entity_blocks(plan.dataset, table):
+                sink.write(encoder.encode(block))
 
 
 def commit(target: Target, folder: str, written: list[PartWritten], plan: PartPlan,
@@ -139,7 +169,8 @@ def commit(target: Target, folder: str, written: list[PartWritten], plan: PartPl
         store.delete(old)
 
 
-def generate(spark, plan: PartPlan, target: Target, *, replace: bool = False) -> SparkResult:
+def generate(spark, plan: PartPlan, target: Target, *, replace: bool = False,
+             executor_python: str | None = None) -> SparkResult:
     """Write `plan` as a folder of parts at `target` with the session's executors (see the
     module doc). The caller owns the session."""
     started = time.perf_counter()
@@ -152,13 +183,15 @@ def generate(spark, plan: PartPlan, target: Target, *, replace: bool = False) ->
             if context.master.startswith("local"):
                 # Local executors run here: this Python has the packages (pyspark would
                 # start `python3` from PATH unless PYSPARK_PYTHON says otherwise).
-                context.pythonExec = os.environ.get("PYSPARK_PYTHON") or sys.executable
+                context.pythonExec = executor_python or sys.executable
             else:
                 context.addPyFile(str(package_zip(Path(scratch))))
             target.store.makedirs(folder)
             log.info("writing %d part(s) of up to %d blocks to %s", plan.parts,
                      plan.part_blocks, folder)
-            written = run_parts(spark, plan, target, folder)
+            entities = entity_tables(plan.dataset, plan.seed)
+            written = run_parts(spark, plan, entities, target, folder)
+            write_entities(plan, entities, target, folder)
         commit(target, folder, written, plan, replace)
     except BaseException:
         try:
@@ -169,8 +202,8 @@ def generate(spark, plan: PartPlan, target: Target, *, replace: bool = False) ->
     return SparkResult(plan.total, target.uri, plan.parts, time.perf_counter() - started)
 
 
-def run(plan: PartPlan, target: Target, master: str | None, *,
-        replace: bool = False) -> SparkResult:
+def run(plan: PartPlan, target: Target, master: str | None, *, replace: bool = False,
+        executor_python: str | None = None) -> SparkResult:
     """The command line's way in: check what can be checked without Spark, then start a
     session for this run only."""
     from services.spark.session import build_session
@@ -181,6 +214,7 @@ def run(plan: PartPlan, target: Target, master: str | None, *,
     check_target(target, replace)
     spark = build_session(APP_NAME, master)
     try:
-        return generate(spark, plan, target, replace=replace)
+        return generate(spark, plan, target, replace=replace,
+                        executor_python=executor_python)
     finally:
         spark.stop()

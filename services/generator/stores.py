@@ -13,7 +13,7 @@ import queue
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,19 +189,18 @@ class Target:
         return isinstance(self.store, WebHdfsStore)
 
 
-def resolve_target(out: str, env: Mapping[str, str], webhdfs: str | None = None) -> Target:
+def resolve_target(out: str, *, use_hdfs: bool = False,
+                   namenode: str = "hdfs://namenode:8020", webhdfs: str | None = None,
+                   user: str | None = None) -> Target:
     """`--out` as the batch job reads paths: hdfs:// URIs are HDFS; a path without a scheme
     is local, unless USE_HDFS is true (then it is on HDFS_NAMENODE_URI)."""
-    from services.spark.batch_job import parse_bool  # the batch job's reading of USE_HDFS
-
     parsed = urlparse(out)
     if parsed.scheme in ("", "file"):
-        if parsed.scheme == "" and parse_bool("USE_HDFS", env.get("USE_HDFS"), False):
+        if parsed.scheme == "" and use_hdfs:
             if not out.startswith("/"):
                 raise UsageError(f"--out {out}: with USE_HDFS=true the folder must be an "
                                  "absolute HDFS path such as /data/input/orders")
-            namenode = env.get("HDFS_NAMENODE_URI", "hdfs://namenode:8020").rstrip("/")
-            return resolve_target(namenode + out, env, webhdfs)
+            return resolve_target(namenode.rstrip("/") + out, webhdfs=webhdfs, user=user)
         local = os.path.abspath(parsed.path if parsed.scheme else out)
         return Target(LocalStore(), local, Path(local).as_uri())
     if parsed.scheme != "hdfs":
@@ -210,7 +209,6 @@ def resolve_target(out: str, env: Mapping[str, str], webhdfs: str | None = None)
     if not parsed.hostname or parsed.path.rstrip("/") in ("", "/"):
         raise UsageError(f"--out {out}: an HDFS folder needs a NameNode and a path, "
                          "as in hdfs://namenode:8020/data/input/orders")
-    url = webhdfs or env.get("HDFS_WEBHDFS_URL") or f"http://{parsed.hostname}:{WEBHDFS_PORT}"
-    user = env.get("HADOOP_USER_NAME") or None
+    url = webhdfs or f"http://{parsed.hostname}:{WEBHDFS_PORT}"
     return Target(WebHdfsStore(url.rstrip("/"), user), parsed.path.rstrip("/"),
                   out.rstrip("/"))

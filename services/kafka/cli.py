@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from services.common.cli import UsageError, configure_logging
+from services.common.cli import UsageError, configure_logging, quiet_kafka_client
 from services.kafka.delivery import ClientOptions, ConnectError, Delivery, connect
 from services.kafka.extracts import ExtractError, find_extracts
-from services.kafka.live import LiveSource
+from services.kafka.live import LiveSource, entity_seed_of
 from services.kafka.replay import Chunk, Stopped, load_replay
 from services.kafka.runner import Limits, Pacer, Totals, run
 from services.kafka.schedule import RatePacer, ScaledPacer
@@ -57,11 +57,14 @@ def live_source(settings: ProducerSettings, dataset: Dataset, key_field: str | N
                 seed: int) -> LiveSource:
     """The live source, checked against the schema before anything connects."""
     try:
-        source = LiveSource(dataset, seed, key_field, settings.time_scale)
+        source = LiveSource(dataset, seed, key_field, settings.time_scale,
+                            entity_seed_of(dataset, settings.seed, seed))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    log.info("streaming live %s records (seed %d)%s", dataset.analysis.name, seed,
-             f", time scale {settings.time_scale:g}" if settings.time_scale else "")
+    log.info("streaming live %s records (seed %d)%s%s", dataset.analysis.name, seed,
+             f", time scale {settings.time_scale:g}" if settings.time_scale else "",
+             f", entities of seed {entity_seed_of(dataset, settings.seed, seed)}"
+             if dataset.entities else "")
     return source
 
 
@@ -132,10 +135,7 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopRe
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     settings = parse_settings(argv, os.environ if env is None else env)
     configure_logging(settings.log_level)
-    # kafka-python logs every refused connection as an error; the producer says what matters
-    logging.getLogger("kafka").setLevel(
-        logging.DEBUG if settings.log_level == "DEBUG" else logging.CRITICAL)
     dataset = load_schema(settings.config) if settings.config else None
     request = StopRequest()
-    with stop_on_signals(request):
+    with stop_on_signals(request), quiet_kafka_client():
         return produce(settings, dataset, request)

@@ -49,8 +49,25 @@ class Analysis:
         return self.measures[0] if self.measures else None
 
     @property
+    def windowed(self) -> Measure | None:
+        """What the streaming windows total: the first summed measure. A window's sum adds up
+        across windows and groups (totals, shares); a mean does not, so none (events are
+        counted instead) when every measure is a mean."""
+        return next((m for m in self.measures if m.agg == "sum"), None)
+
+    @property
     def date_column(self) -> str:
         return f"{self.timestamp_field}_date"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A table of `count` rows made from the seed alone, which `ref` fields point into."""
+
+    name: str
+    count: int
+    key: str  # the field whose values a ref copies: unique by construction
+    fields: tuple[Field, ...]
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,7 @@ class Dataset:
     time_window: TimeWindow = TimeWindow()
     output: OutputSpec = OutputSpec()
     source: str = "schema"
+    entities: tuple[Entity, ...] = ()  # in dependency order: each refers only to earlier ones
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -72,6 +90,12 @@ class Dataset:
             if f.name == name:
                 return f
         raise KeyError(f"no field named {name!r}; fields: {', '.join(self.names)}")
+
+    def entity_dataset(self, entity: Entity) -> Dataset:
+        """The entity's rows as a dataset of their own: same window and output format."""
+        analysis = Analysis(entity.name, None, (), (), ())
+        return Dataset(entity.fields, analysis, self.seed, entity.count, self.time_window,
+                       self.output, f"{self.source} entities.{entity.name}", self.entities)
 
     def with_overrides(
         self, *, seed: int | None = None, entity_count: int | None = None,

@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.types import StringType, StructField, StructType
 
+from services.common import polling
 from services.schema import Dataset
 from services.spark.cleansing import normalise_name
 from services.spark.errors import spark_error_message
@@ -60,22 +61,16 @@ class Extract:
         return "parquet" if name.endswith(PARQUET_SUFFIXES) else "jsonl"
 
 
-def _is_extract(name: str) -> bool:
-    lower = name.lower()
-    return (not lower.startswith((".", "_"))) and lower.endswith(EXTRACT_SUFFIXES)
-
-
-def is_visible_extract(relative: str) -> bool:
-    """An extract at `relative` (to the input folder), not inside a hidden or temporary
-    folder: the generator's Spark engine writes parts into `.NAME.tmp-...` and renames it
-    when complete, so a run in progress or killed is never read."""
-    *folders, name = relative.split("/")
-    return _is_extract(name) and not any(f.startswith((".", "_")) for f in folders)
+def _is_extract(relative: str) -> bool:
+    """A data file, not inside a hidden or `_` folder (temporary files, the generator's
+    `_entities`, Spark's `_temporary`): Hadoop's convention for what is not input."""
+    parts = relative.lower().split("/")
+    return (not any(p.startswith((".", "_")) for p in parts)
+            and parts[-1].endswith(EXTRACT_SUFFIXES))
 
 
 def list_extracts(spark: SparkSession, folder: str) -> list[Extract]:
-    """Extracts under `folder`, recursively (a folder of part files too), skipping hidden
-    and temporary files and folders."""
+    """Extracts under `folder`, recursively, skipping hidden and temporary files."""
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     root = jvm.org.apache.hadoop.fs.Path(folder)
@@ -88,8 +83,7 @@ def list_extracts(spark: SparkSession, folder: str) -> list[Extract]:
     while files.hasNext():
         status = files.next()
         uri = status.getPath().toString()
-        if is_visible_extract(uri[len(prefix):] if uri.startswith(prefix) else
-                              status.getPath().getName()):
+        if _is_extract(uri[len(prefix):] if uri.startswith(prefix) else status.getPath().getName()):
             found.append(Extract(uri, status.getLen()))
     return sorted(found, key=lambda e: e.uri)
 
@@ -98,20 +92,15 @@ def wait_for_extracts(spark: SparkSession, folder: str, timeout: float,
                       poll: float = 2.0, clock: Callable[[], float] = time.monotonic,
                       ) -> list[Extract]:
     """Poll until extracts appear; fail after `timeout` seconds with what was looked for."""
-    deadline = clock() + timeout
-    announced = False
-    while True:
-        found = list_extracts(spark, folder)
-        if found:
-            return found
-        if clock() >= deadline:
-            raise InputError(
-                f"no input extracts ({ACCEPTED}) appeared in {folder} "
-                f"within {timeout:.0f} s; generate some first, or set INPUT_PATH")
-        if not announced:
-            log.info("waiting up to %.0f s for extracts in %s", timeout, folder)
-            announced = True
-        time.sleep(poll)
+    found = list_extracts(spark, folder)
+    if not found:
+        log.info("waiting up to %.0f s for extracts in %s", timeout, folder)
+        found = polling.poll(lambda: list_extracts(spark, folder) or None, timeout=timeout,
+                             interval=poll, clock=clock)
+    if not found:
+        raise InputError(f"no input extracts ({ACCEPTED}) appeared in {folder} "
+                         f"within {timeout:.0f} s; generate some first, or set INPUT_PATH")
+    return found
 
 
 def read_first_line(spark: SparkSession, uri: str) -> str | None:

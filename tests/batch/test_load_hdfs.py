@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.batch.load_hdfs import main
 from services.common.cli import run
+from services.hdfs_load import main
 
 
 def test_allow_empty_leaves_hdfs_alone_without_contacting_it(tmp_path, capsys):

@@ -58,13 +58,27 @@ def joined(parts: list[bytes], header: bytes) -> bytes:
     return parts[0] + b"".join(p[len(header):] for p in parts[1:])
 
 
+def same_entity_tables(single: Path, parts: Path, single_stem: str, parts_stem: str,
+                       count: int) -> bool:
+    """The entity tables the single process wrote beside its file, and the Spark engine in
+    its folder's _entities/, byte for byte."""
+    if count == 0:
+        return not parts.exists()
+    mine = sorted(p.name for p in parts.iterdir())
+    theirs = sorted(p.name.replace(single_stem, parts_stem, 1) for p in single.iterdir())
+    return len(mine) == count and mine == theirs and all(
+        (parts / name).read_bytes() == (single / name.replace(parts_stem, single_stem, 1))
+        .read_bytes() for name in mine)
+
+
 def part_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name.startswith("part-"))
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 300,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1",
-           "PYTHONPATH": str(REPO)}
+           "PYTHONPATH": str(REPO), **(env or {})}
     return subprocess.run([sys.executable, str(SCRIPT), "--config", str(CARD), "--seed",
                            str(SEED), "--no-progress", *args], env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)
@@ -86,14 +100,20 @@ def test_parts_are_block_aligned_and_named_in_block_order():
 
 
 def test_out_resolves_like_the_batch_job():
-    local = resolve_target("data/x", {})
+    local = resolve_target("data/x")
     assert isinstance(local.store, LocalStore) and local.path == os.path.abspath("data/x")
-    env = {"USE_HDFS": "true", "HDFS_NAMENODE_URI": "hdfs://nn:8020"}
-    on_hdfs = resolve_target("/data/input/card", env)
+    on_hdfs = resolve_target("/data/input/card", use_hdfs=True, namenode="hdfs://nn:8020")
     assert on_hdfs.uri == "hdfs://nn:8020/data/input/card" and on_hdfs.path == "/data/input/card"
     assert on_hdfs.store == WebHdfsStore("http://nn:9870")
-    given = resolve_target("hdfs://nn:8020/d/", {"HDFS_WEBHDFS_URL": "http://web:1"})
-    assert given.store == WebHdfsStore("http://web:1") and given.path == "/d"
+    given = resolve_target("hdfs://nn:8020/d/", webhdfs="http://web:1", user="sdp")
+    assert given.store == WebHdfsStore("http://web:1", "sdp") and given.path == "/d"
+
+
+def test_use_hdfs_from_the_environment_needs_an_absolute_folder(tmp_path):
+    done = run_cli("--engine", "spark", "--out", "relative/x", env={"USE_HDFS": "true"},
+                   timeout=60)
+    assert done.returncode == 2
+    assert "with USE_HDFS=true the folder must be an absolute HDFS path" in done.stderr
 
 
 # --- bad input: one line, exit 2, before any Spark starts ---
@@ -137,11 +157,13 @@ def test_text_parts_concatenate_to_the_single_process_file(spark, tmp_path, fmt,
     out = tmp_path / "parts"
     result = generate(spark, PartPlan(ds, SEED, part_blocks=1), local_target(out))
     assert result.rows == ROWS and result.parts == 4
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.is_file())
     assert names == [SUCCESS] + [f"part-0000{i}{ds.output.suffix}" for i in range(4)]
     header = encoder_for(ds).header_bytes()
-    assert joined([p.read_bytes() for p in part_files(out)], header) == \
-        single_file(tmp_path, ds).read_bytes()
+    single = single_file(tmp_path, ds)
+    assert joined([p.read_bytes() for p in part_files(out)], header) == single.read_bytes()
+    assert same_entity_tables(single.parent / "_entities", out / "_entities", "single",
+                              "parts", len(ds.entities))
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -164,7 +186,7 @@ def test_replace_swaps_a_folder_in_and_refuses_without(spark, tmp_path):
     with pytest.raises(ValueError, match="already exists"):
         generate(spark, PartPlan(ds, SEED), local_target(out))
     generate(spark, PartPlan(ds, SEED), local_target(out), replace=True)
-    assert sorted(p.name for p in out.iterdir()) == [SUCCESS, "part-00000.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [SUCCESS, "_entities", "part-00000.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["parts"]
 
 
@@ -250,9 +272,9 @@ def test_cluster_writes_parts_to_hdfs_identical_to_the_single_process_file(
     assert f"wrote {ROWS:,} rows in 4 part(s) to {hdfs_cluster.uri}{folder}" in done.stdout
     client = InsecureClient(hdfs_cluster.webhdfs_url, user="root")
     names = client.list(folder)
-    assert names == [SUCCESS] + [f"part-0000{i}.csv.gz" for i in range(4)]
+    assert names == [SUCCESS, "_entities"] + [f"part-0000{i}.csv.gz" for i in range(4)]
     parts = []
-    for name in names[1:]:
+    for name in names[2:]:
         with client.read(f"{folder}/{name}") as reader:
             parts.append(reader.read())
     ds = dataset("csv", gz=True)

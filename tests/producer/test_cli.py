@@ -3,30 +3,16 @@ one-line errors with exit code 2, and a script that runs from any folder."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from services.commands import produce
 from services.common.cli import UsageError
 from services.kafka.settings import parse_settings
 from tests.producer.conftest import CARD, SCRIPT, generate
-
-
-def load_script() -> ModuleType:
-    """The thin script itself, as a module (its directory name has a hyphen)."""
-    spec = importlib.util.spec_from_file_location("kafka_event_producer", SCRIPT)
-    if spec is None or spec.loader is None:
-        raise ImportError(SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = load_script()
 
 
 def test_defaults_are_the_earlier_demo_ones():
@@ -46,7 +32,9 @@ def test_environment_then_flags():
     assert (s.bootstrap_servers, s.topic, s.input_dir, s.rate, s.log_level, s.config,
             s.connect_timeout) == ("b1:9092,b2:9093", "orders", Path("/data"), 0.0, "DEBUG",
                                    CARD, 7.5)
-    assert s.unlimited
+    assert s.unlimited and not s.shuffle and not s.loop
+    assert parse_settings([], {**env, "EVENT_SHUFFLE": "yes", "EVENT_LOOP": "1"}).shuffle
+    assert parse_settings([], {**env, "EVENT_SHUFFLE": "no", "EVENT_LOOP": "true"}).loop
     s = parse_settings(["--bootstrap-servers", "x:1", "--topic", "t", "--input-dir", "in",
                         "--rate", "-1", "--shuffle", "--loop", "--log-level", "warning",
                         "--connect-timeout", "3", "--key-field", " store "], env)
@@ -58,9 +46,11 @@ def test_environment_then_flags():
 @pytest.mark.parametrize(("argv", "env", "message"), [
     (["--rate", "fast"], {}, "argument --rate: invalid float value: 'fast'"),
     (["--rate", "nan"], {}, "--rate must be a finite number"),
-    ([], {"EVENTS_PER_SECOND": "fast"}, "environment variable EVENTS_PER_SECOND='fast' is not"),
-    ([], {"KAFKA_CONNECT_TIMEOUT": "soon"}, "KAFKA_CONNECT_TIMEOUT='soon' is not a number"),
-    ([], {"LOG_LEVEL": "chatty"}, "environment variable LOG_LEVEL='chatty': accepted"),
+    ([], {"EVENTS_PER_SECOND": "fast"},
+     "EVENTS_PER_SECOND='fast' is not usable: expected a number"),
+    ([], {"KAFKA_CONNECT_TIMEOUT": "soon"},
+     "KAFKA_CONNECT_TIMEOUT='soon' is not usable: expected a number"),
+    ([], {"LOG_LEVEL": "chatty"}, "LOG_LEVEL='chatty' is not usable: expected one of DEBUG"),
     (["--topic", "no spaces"], {}, "--topic 'no spaces': a topic name is"),
     (["--bootstrap-servers", "kafka"], {}, "expected host:port[,host:port...]"),
     (["--generate"], {}, "--generate needs a schema: give --config FILE"),
@@ -80,14 +70,14 @@ def test_bad_settings_name_the_problem(argv, env, message):
 
 
 def test_every_problem_is_one_line(capsys):
-    assert script.main(["--max-events", "0", "--duration", "-2"]) == 2
+    assert produce(["--max-events", "0", "--duration", "-2"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == ["error: --max-events must be >= 1, got 0",
                    "error: --duration must be > 0 seconds, got -2.0"]
 
 
 def test_a_missing_input_folder_is_an_argument_error(tmp_path, capsys):
-    code = script.main(["--input-dir", str(tmp_path / "nope"), "--bootstrap-servers",
+    code = produce(["--input-dir", str(tmp_path / "nope"), "--bootstrap-servers",
                         "127.0.0.1:1"])
     err = capsys.readouterr().err
     assert code == 2
@@ -98,13 +88,13 @@ def test_a_missing_input_folder_is_an_argument_error(tmp_path, capsys):
 def test_a_bad_schema_is_an_argument_error(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('{"schema": {"fields": [{"name": "a", "type": "colour"}]}}')
-    assert script.main(["--config", str(bad), "--input-dir", str(tmp_path)]) == 2
+    assert produce(["--config", str(bad), "--input-dir", str(tmp_path)]) == 2
     assert "unknown type 'colour'" in capsys.readouterr().err
 
 
 def test_extracts_without_a_good_row_fail_the_run(tmp_path, capsys):
     (tmp_path / "a.csv").write_text("id,order_time\n1,never\n")
-    assert script.main(["--input-dir", str(tmp_path), "--bootstrap-servers",
+    assert produce(["--input-dir", str(tmp_path), "--bootstrap-servers",
                         "127.0.0.1:1"]) == 1
     err = capsys.readouterr().err
     assert f"{tmp_path / 'a.csv'}:2: its event time does not parse" in err
