@@ -26,7 +26,7 @@ from services.generator.stores import Store
 from services.schema import Dataset
 
 SUCCESS = "_SUCCESS"
-DEFAULT_PART_BLOCKS = 16  # 1,048,576 rows a part: ~80 MB of CSV, ~1,000 parts a billion rows
+DEFAULT_PART_BLOCKS = 16  # 1,048,576 rows a part: ~165 MB of card CSV, ~950 a billion rows
 
 
 @dataclass(frozen=True)
