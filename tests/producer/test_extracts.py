@@ -111,7 +111,7 @@ def test_generated_extracts_read_the_same_in_every_format(tmp_path):
     jsonl = read_extract(generate(CARD, tmp_path, 300, fmt="jsonl", gzip=True, name="j")).rows()
     assert len(csv_rows) == len(jsonl) == 300
     for text_row, typed_row in zip(csv_rows, jsonl, strict=True):
-        assert text_row == {k: (json.dumps(v) if isinstance(v, (bool, float)) else v)
+        assert text_row == {k: (json.dumps(v) if isinstance(v, (bool, int, float)) else v)
                             for k, v in typed_row.items()}
 
 
