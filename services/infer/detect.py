@@ -1,0 +1,151 @@
+"""One column's field, decided from its values alone, in a fixed order: bool, uuid, whole
+numbers (id_sequence, epoch datetime, category, int), decimals (category, float), datetime
+text, category, pattern, Faker, top values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from services.infer.numbers import decimals_of, fit_float, fit_int
+from services.infer.stats import significant
+from services.infer.strings import (
+    Counts,
+    faker_provider,
+    pattern_of,
+    top_values,
+    weighted,
+)
+from services.infer.times import Times, parse_times
+
+BOOL_PAIRS = (("true", "false"), ("yes", "no"), ("y", "n"), ("t", "f"), ("1", "0"))
+UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+INTEGER = r"^[+-]?(0|[1-9][0-9]{0,17})$"  # a leading zero makes a code, not a number
+DECIMAL = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+@dataclass
+class Column:
+    """What was inferred for one column. `labels` (text categories and bools) is each row's
+    value as the generator writes it, for finding dependencies between columns."""
+
+    name: str
+    field: dict[str, Any]
+    labels: pa.Array | None = None
+    times: Times | None = None
+    value_of: dict[str, Any] = field(default_factory=dict)  # a category's text -> value
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def type(self) -> str:
+        return self.field["type"]
+
+
+def detect(name: str, text: pa.Array) -> Column:
+    values = text.drop_null()
+    column = _detect_values(name, values, text)
+    null_prob = text.null_count / len(text) if len(text) else 0.0
+    if null_prob > 0:
+        column.field["null_prob"] = float(f"{null_prob:.4g}")
+    return column
+
+
+def _all_match(values: pa.Array, regex: str) -> bool:
+    return len(values) > 0 and pc.all(pc.match_substring_regex(values, regex)).as_py()
+
+
+def _detect_values(name: str, values: pa.Array, text: pa.Array) -> Column:
+    if len(values) == 0:
+        return Column(name, {"name": name, "type": "category", "choices": [""]},
+                      notes=["every value is empty"])
+    counts = Counts.of(values)
+    distinct = counts.values
+    if (col := _bool(name, counts, text)) is not None:
+        return col
+    if _all_match(distinct, UUID):
+        return Column(name, {"name": name, "type": "uuid"})
+    if _all_match(distinct, INTEGER):
+        return _whole_numbers(name, values, counts)
+    if _all_match(distinct, DECIMAL):
+        return _decimals(name, values, counts)
+    times = parse_times(values)
+    if times is not None:
+        return Column(name, {"name": name, "type": "datetime", "format": times.format},
+                      times=times)
+    if counts.is_category():
+        return Column(name, {"name": name, "type": "category",
+                             "choices": weighted(distinct.to_pylist(), counts.counts)},
+                      labels=text)
+    if (pattern := pattern_of(values)) is not None:
+        return Column(name, {"name": name, "type": "string", "pattern": pattern})
+    if (provider := faker_provider(distinct)) is not None:
+        return Column(name, {"name": name, "type": "faker", "provider": provider},
+                      notes=[f"values shaped like Faker's {provider}"])
+    if (choices := top_values(counts)) is not None:
+        return Column(name, {"name": name, "type": "category", "choices": choices},
+                      notes=[f"the {len(choices) - 1} most common of {len(counts)} values "
+                             "and the rest as one"])
+    width = int(pc.max(pc.utf8_length(values)).as_py())
+    return Column(name, {"name": name, "type": "faker", "provider": "pystr",
+                         "args": {"min_chars": 1, "max_chars": width}},
+                  notes=[f"{len(counts)} distinct values of no one shape"])
+
+
+def _bool(name: str, counts: Counts, text: pa.Array) -> Column | None:
+    if len(counts) > 2:
+        return None
+    lower = [str(v).lower() for v in counts.values.to_pylist()]
+    pair = next((p for p in BOOL_PAIRS if set(lower) <= set(p)), None)
+    if pair is None or (len(lower) == 1 and pair[0] == "1"):  # a lone 1 or 0 is a number
+        return None
+    truthy = pc.equal(pc.utf8_lower(text), pair[0])
+    p_true = significant(counts.counts[np.array(lower) == pair[0]].sum() / counts.counts.sum())
+    notes = [] if pair[0] == "true" else [f"{pair[0]}/{pair[1]} in the sample, written as "
+                                          "true/false"]
+    labels = pc.if_else(truthy, "true", "false")
+    return Column(name, {"name": name, "type": "bool", "p_true": p_true}, labels=labels,
+                  notes=notes)
+
+
+def _whole_numbers(name: str, values: pa.Array, counts: Counts) -> Column:
+    ints = values.cast(pa.int64()).to_numpy()
+    steps = np.diff(ints)
+    if len(ints) > 2 and len(values) == len(counts) and np.all(steps == steps[0]) and steps[0]:
+        return Column(name, {"name": name, "type": "id_sequence", "start": int(ints[0]),
+                             "step": int(steps[0])})
+    times = parse_times(values, ints)
+    if times is not None:
+        return Column(name, {"name": name, "type": "datetime", "format": times.format},
+                      times=times)
+    if counts.is_category():
+        numbers = counts.values.cast(pa.int64()).to_pylist()
+        return Column(name, {"name": name, "type": "category",
+                             "choices": weighted(numbers, counts.counts)},
+                      notes=[f"{len(counts)} distinct whole numbers"],
+                      value_of=dict(zip(counts.values.to_pylist(), numbers, strict=True)))
+    fit = fit_int(ints)
+    return Column(name, {"name": name, "type": "int", **_distribution(fit.family, "uniform"),
+                         **fit.params}, notes=[fit.note()])
+
+
+def _decimals(name: str, values: pa.Array, counts: Counts) -> Column:
+    if counts.is_category():
+        numbers = counts.values.cast(pa.float64()).to_pylist()
+        return Column(name, {"name": name, "type": "category",
+                             "choices": weighted(numbers, counts.counts)},
+                      notes=[f"{len(counts)} distinct numbers"],
+                      value_of=dict(zip(counts.values.to_pylist(), numbers, strict=True)))
+    decimals = decimals_of(counts.values)
+    fit = fit_float(values.cast(pa.float64()).to_numpy(), decimals)
+    spec = {"name": name, "type": "float", "distribution": fit.family, **fit.params}
+    if decimals is not None:
+        spec["decimals"] = decimals
+    return Column(name, spec, notes=[fit.note()])
+
+
+def _distribution(family: str, default: str) -> dict[str, str]:
+    return {} if family == default else {"distribution": family}
