@@ -59,7 +59,7 @@ def _column(name: str, real: pa.Array, synth: pa.Array | None, real_rows: int,
 
 def _distance(name: str, a: pa.Array, b: pa.Array, null_diff: float) -> ColumnReport:
     distinct = pc.unique(a)
-    if (pair := _bool_pair(distinct)) is not None:
+    if _bool_pair(distinct) is not None:
         return _labels(name, _canonical_bool(a), _canonical_bool(b), null_diff)
     numeric = len(distinct) and pc.all(pc.match_substring_regex(distinct, DECIMAL)).as_py()
     integers = numeric and pc.all(pc.match_substring_regex(distinct, INTEGER)).as_py()
@@ -187,8 +187,9 @@ def format_report(report: dict) -> str:
     """The report as a table a person reads, one column a line, then the summary."""
     lines = [f"{'column':<22} {'kind':<9} {'distance':<36} {'null diff':>9}  ok"]
     for c in report["columns"]:
+        verdict = "yes" if c["ok"] else "NO: " + "; ".join(c["problems"])
         lines.append(f"{c['name']:<22} {c['kind']:<9} {_distance_text(c):<36} "
-                     f"{c['null_diff']:>9.4f}  {'yes' if c['ok'] else 'NO: ' + '; '.join(c['problems'])}")
+                     f"{c['null_diff']:>9.4f}  {verdict}")
     s = report["summary"]
     lines.append(f"{s['within_targets']} of {s['columns']} columns within the targets "
                  f"(TV <= {TV_TARGET}, KS <= {KS_TARGET}, hour r >= {HOUR_R_TARGET}, "

@@ -34,7 +34,7 @@ def find_dependencies(columns: list[Column], text: dict[str, pa.Array]) -> None:
                 column.labels = None
                 column.notes = [f"always {sep!r}.join of {', '.join(names)}"]
                 continue
-        if column.type == "category" and column.labels is not None or _numeric_category(column):
+        if column.type == "category" and "choices" in column.field:
             _conditional(column, [c for c in earlier if _is_label(c)], text[column.name])
 
 
@@ -53,10 +53,6 @@ def _text_faithful(column: Column) -> bool:
         return not column.notes and column.labels is not None
     return column.type in ("uuid", "id_sequence", "int", "string", "faker", "derived_concat",
                            "derived_map")
-
-
-def _numeric_category(column: Column) -> bool:
-    return column.type == "category" and column.labels is None and "choices" in column.field
 
 
 def _keep(old: dict, new: dict) -> dict:
