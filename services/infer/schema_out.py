@@ -124,19 +124,20 @@ def _stem(path: Path) -> str:
     return name
 
 
-def render(value: Any, indent: int = 0) -> str:
-    """JSON with what fits in WIDTH on one line, longer objects a key a line, and long
+def render(value: Any, indent: int = 0, lead: int = 0) -> str:
+    """JSON with what fits in WIDTH on one line (after `lead` characters of its key), longer objects a key a line, and long
     lists of plain values wrapped."""
     flat = json.dumps(value, ensure_ascii=False, default=_plain)
-    if len(flat) + indent <= WIDTH or not isinstance(value, (dict, list)) or not value:
+    if len(flat) + indent + lead <= WIDTH or not isinstance(value, (dict, list)) or not value:
         return flat
     pad = " " * (indent + 2)
     if isinstance(value, dict) and all(not isinstance(v, (dict, list)) for v in value.values()):
         return "{\n" + _wrapped([f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v)}"
                                   for k, v in value.items()], pad) + "\n" + " " * indent + "}"
     if isinstance(value, dict):
-        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {render(v, indent + 2)}"
-                 for k, v in value.items()]
+        keys = [json.dumps(k, ensure_ascii=False) for k in value]
+        items = [f"{pad}{k}: {render(v, indent + 2, len(k) + 2)}"
+                 for k, v in zip(keys, value.values(), strict=True)]
         return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
     if all(not isinstance(v, (dict, list)) for v in value):
         items = [json.dumps(v, ensure_ascii=False, default=_plain) for v in value]
