@@ -138,8 +138,13 @@ def _conditional(column: Column, sources: list[Column], target_text: pa.Array) -
         order = np.argsort(-row, kind="stable")
         order = order[row[order] > 0]
         rows[key] = weighted([values[j] for j in order], row[order])
-    if "null_prob" in source.field:
-        rows["_default"] = column.field["choices"]
+    if "null_prob" in source.field:  # the rows where the source is empty
+        empty = target_codes[(source_codes < 0) & (target_codes >= 0)]
+        counts = np.bincount(empty, minlength=size)
+        order = np.argsort(-counts, kind="stable")
+        order = order[counts[order] > 0]
+        rows["_default"] = weighted([values[j] for j in order], counts[order]) \
+            if len(order) else column.field["choices"]
     column.field = _keep(column.field, {"type": "category", "conditional_on": source.name,
                                         "conditional_table": rows})
     column.notes = [f"depends on {source.name}: Cramér's V {best_v:.2f} "
