@@ -48,9 +48,10 @@ class Counts:
         return len(self) <= CATEGORY_MAX and self.counts.sum() >= CATEGORY_REPEATS * len(self)
 
 
-def weighted(values: list, counts: np.ndarray) -> list:
-    """`{value, weight}` choices, weights the shares rounded to 4 significant digits."""
-    total = counts.sum()
+def weighted(values: list, counts: np.ndarray, total: int | None = None) -> list:
+    """`{value, weight}` choices, weights the shares (of `total`, by default of the counts
+    given) rounded to 4 significant digits."""
+    total = counts.sum() if total is None else total
     return [{"value": v, "weight": significant(c / total)} for v, c in zip(values, counts,
                                                                             strict=True)]
 
@@ -60,7 +61,8 @@ def top_values(counts: Counts) -> list | None:
     top = counts.counts[:TOP_VALUES]
     if top.sum() < TOP_SHARE * counts.counts.sum():
         return None
-    choices = weighted(counts.values.slice(0, TOP_VALUES).to_pylist(), top)
+    choices = weighted(counts.values.slice(0, TOP_VALUES).to_pylist(), top,
+                       counts.counts.sum())
     rest = counts.counts[TOP_VALUES:].sum() / counts.counts.sum()
     return [*choices, {"value": OTHER, "weight": significant(rest)}]
 
