@@ -1,0 +1,105 @@
+"""infer_schema.py: the file it writes passes --validate; --compare prints and writes its
+report; bad input gets one line and exit 2."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+
+from services.batch.generate_synthetic_data import main as generate_main
+from services.batch.infer_schema import main
+from tests.infer.extracts import REPO, SCHEMAS, generate
+
+
+@pytest.fixture(scope="module")
+def card(tmp_path_factory):
+    return generate(SCHEMAS / "card_transactions.json",
+                    tmp_path_factory.mktemp("cli") / "card.csv", 20_000)
+
+
+def test_written_file_validates_and_reads_well(card, tmp_path, capsys):
+    out = tmp_path / "card.schema.json"
+    assert main([str(card), "--out", str(out), "--sample-rows", "5000", "--name", "Cards"]) == 0
+    assert f"wrote {out}: 12 fields from 5,000 rows" in capsys.readouterr().out
+    text = out.read_text()
+    doc = json.loads(text)
+    assert doc["analysis"]["name"] == "Cards" and doc["entity_count"] == 5000
+    assert max(len(line) for line in text.splitlines() if '"description"' not in line) <= 100
+    assert generate_main(["--config", str(out), "--validate"]) == 0
+
+
+def test_compare_prints_and_writes_json(card, tmp_path, capsys):
+    synthetic = generate(SCHEMAS / "card_transactions.json", tmp_path / "s.csv", 20_000, 9)
+    report = tmp_path / "report.json"
+    assert main(["--compare", str(card), str(synthetic), "--json", str(report)]) == 0
+    printed = capsys.readouterr().out
+    assert "12 of 12 columns within the targets" in printed
+    assert "merchant_cat" in printed and "TV " in printed and "hour r " in printed
+    written = json.loads(report.read_text())
+    assert written["summary"]["ok"] and written["summary"]["columns"] == 12
+    assert {c["kind"] for c in written["columns"]} == {"shape", "datetime", "label", "number"}
+
+
+def bad_inputs(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("a,b\n")
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(b"not gzip at all")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    bad_parquet = tmp_path / "x.parquet"
+    bad_parquet.write_bytes(b"PAR1 nope")
+    truncated = tmp_path / "t.jsonl.gz"
+    whole = gzip.compress(b"".join(b"{\"a\": %d}\n" % i for i in range(5000)))
+    truncated.write_bytes(whole[:len(whole) // 2])
+    return {
+        "missing": ([str(tmp_path / "nope.csv")], "nope.csv: file not found"),
+        "empty": ([str(empty)], "empty.csv: has no rows of data"),
+        "header only": ([str(header_only)], "header.csv: has no rows of data"),
+        "not gzip": ([str(broken)], "broken.csv.gz: cannot be read"),
+        "unknown format": ([str(text)], "notes.txt: unknown format; accepted: .csv"),
+        "bad parquet": ([str(bad_parquet)], "x.parquet: not readable as Parquet"),
+        "truncated gzip": ([str(truncated)], "t.jsonl.gz: cannot be read"),
+        "a folder": ([str(tmp_path)], "not a file"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "header only", "not gzip",
+                                  "unknown format", "bad parquet", "truncated gzip", "a folder"])
+def test_bad_input_one_line_exit_2(tmp_path, capsys, case):
+    samples, message = bad_inputs(tmp_path)[case]
+    assert main([*samples, "--out", str(tmp_path / "s.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+    assert not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ([], "give the SAMPLE files"),
+    (["x.csv"], "--out is required"),
+    (["x.csv", "--out", "o.json", "--sample-rows", "0"], "--sample-rows must be >= 1"),
+    (["--compare", "a.csv"], "expected 2 arguments"),
+    (["x.csv", "--out", "o.json", "--json", "r.json"], "--json goes with --compare"),
+])
+def test_bad_arguments(capsys, args, message):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_runs_as_a_script(card, tmp_path):
+    out = tmp_path / "s.json"
+    done = subprocess.run([sys.executable, str(REPO / "services/batch/infer_schema.py"),
+                           str(card), "--out", str(out)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    missing = subprocess.run([sys.executable, str(REPO / "services/batch/infer_schema.py"),
+                              "--compare", str(card), str(tmp_path / "none.csv")],
+                             capture_output=True, text=True, check=False)
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
