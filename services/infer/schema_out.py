@@ -125,8 +125,8 @@ def _stem(path: Path) -> str:
 
 
 def render(value: Any, indent: int = 0, lead: int = 0) -> str:
-    """JSON with what fits in WIDTH on one line (after `lead` characters of its key), longer objects a key a line, and long
-    lists of plain values wrapped."""
+    """JSON with what fits in WIDTH on one line (after `lead` characters of its key),
+    longer objects a key a line, and long lists of plain values wrapped."""
     flat = json.dumps(value, ensure_ascii=False, default=_plain)
     if len(flat) + indent + lead <= WIDTH or not isinstance(value, (dict, list)) or not value:
         return flat

@@ -43,7 +43,8 @@ def test_card_parameters_come_back(card):
     when = got["event_time"]
     assert when["format"] == "iso" and when["mode"] == "seasonality"
     for key, size in (("hour_of_day", 24), ("day_of_week", 7)):
-        error = scaled(when["profile"][key], size) - scaled(want["event_time"]["profile"][key], size)
+        expected = want["event_time"]["profile"][key]
+        error = scaled(when["profile"][key], size) - scaled(expected, size)
         assert np.max(np.abs(error)) < PROFILE_TOL, key
     for name in ("city", "channel"):
         assert got[name]["type"] == "category"
