@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.infer.detect import BOOL_PAIRS, DECIMAL, INTEGER
-from services.infer.samples import Sample
+from services.infer.samples import Sample, Text
 from services.infer.stats import ks_two_samples, total_variation
 from services.infer.times import DAY, EPOCH_WEEKDAY, HOUR, parse_times
 
@@ -45,7 +45,7 @@ def compare(real: Sample, synthetic: Sample) -> dict:
             "summary": _summary(reports)}
 
 
-def _column(name: str, real: pa.Array, synth: pa.Array | None, real_rows: int,
+def _column(name: str, real: Text, synth: Text | None, real_rows: int,
             synth_rows: int) -> ColumnReport:
     if synth is None:
         return ColumnReport(name, "missing", 1.0, problems=["not in the synthetic data"])
@@ -57,7 +57,7 @@ def _column(name: str, real: pa.Array, synth: pa.Array | None, real_rows: int,
     return report
 
 
-def _distance(name: str, a: pa.Array, b: pa.Array, null_diff: float) -> ColumnReport:
+def _distance(name: str, a: Text, b: Text, null_diff: float) -> ColumnReport:
     distinct = pc.unique(a)
     if _bool_pair(distinct) is not None:
         return _labels(name, _canonical_bool(a), _canonical_bool(b), null_diff)
@@ -82,14 +82,14 @@ def _distance(name: str, a: pa.Array, b: pa.Array, null_diff: float) -> ColumnRe
     return _labels(name, a, b, null_diff)
 
 
-def _labels(name: str, a: pa.Array, b: pa.Array, null_diff: float) -> ColumnReport:
+def _labels(name: str, a: Text, b: Text, null_diff: float) -> ColumnReport:
     report = ColumnReport(name, "label", null_diff, tv=total_variation(_shares(a), _shares(b)))
     if report.tv > TV_TARGET:
         report.problems.append(f"total variation {report.tv:.4f} (> {TV_TARGET})")
     return report
 
 
-def _times(name: str, real, b: pa.Array, null_diff: float) -> ColumnReport:
+def _times(name: str, real, b: Text, null_diff: float) -> ColumnReport:
     report = ColumnReport(name, "datetime", null_diff)
     ints = _ints(b) if real.format.startswith("epoch") else None
     synth = parse_times(b, ints) if ints is not None or not real.format.startswith("epoch") \
@@ -123,49 +123,49 @@ def _profile(seconds: np.ndarray, unit: int, size: int, shift: int = 0) -> np.nd
     return counts / max(counts.sum(), 1.0)
 
 
-def _shares(values: pa.Array) -> dict[str, float]:
+def _shares(values: Text) -> dict[str, float]:
     counts = pc.value_counts(values)
     total = max(len(values), 1)
     return {str(v): c / total for v, c in zip(counts.field("values").to_pylist(),
                                               counts.field("counts").to_pylist(), strict=True)}
 
 
-def _bool_pair(distinct: pa.Array) -> tuple[str, str] | None:
+def _bool_pair(distinct: Text) -> tuple[str, str] | None:
     if not 0 < len(distinct) <= 2:
         return None
     lower = {str(v).lower() for v in distinct.to_pylist()}
     return next((p for p in BOOL_PAIRS if lower <= set(p) and p[0] != "1"), None)
 
 
-def _canonical_bool(values: pa.Array) -> pa.Array:
+def _canonical_bool(values: Text) -> Text:
     """true/false for any spelling of the pair (the generator writes true/false)."""
     lower = pc.utf8_lower(values)
     truthy = pc.is_in(lower, value_set=pa.array(["true", "yes", "y", "t"]))
     return pc.if_else(truthy, "true", "false")
 
 
-def _floats(values: pa.Array) -> np.ndarray:
+def _floats(values: Text) -> np.ndarray:
     return values.cast(pa.float64()).to_numpy() if _all_numbers(values) else np.zeros(0)
 
 
-def _ints(values: pa.Array) -> np.ndarray | None:
+def _ints(values: Text) -> np.ndarray | None:
     if not len(values) or not pc.all(pc.match_substring_regex(values, INTEGER)).as_py():
         return None
     return values.cast(pa.int64()).to_numpy()
 
 
-def _all_numbers(values: pa.Array) -> bool:
+def _all_numbers(values: Text) -> bool:
     return bool(len(values)) and pc.all(pc.match_substring_regex(values, DECIMAL)).as_py()
 
 
-def _number_text(values: pa.Array) -> pa.Array:
+def _number_text(values: Text) -> Text:
     """Numbers as one text per value (2.50 and 2.5 alike)."""
     if not _all_numbers(values):
         return values
     return pc.cast(values.cast(pa.float64()), pa.string())
 
 
-def _shape(values: pa.Array) -> pa.Array:
+def _shape(values: Text) -> Text:
     """The punctuation skeleton of each value, letter and digit runs collapsed to 'w'."""
     return pc.replace_substring_regex(values, "[0-9A-Za-z]+", "w")
 

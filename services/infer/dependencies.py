@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.infer.detect import Column
+from services.infer.samples import Text
 from services.infer.stats import cramers_v
 from services.infer.strings import CATEGORY_MAX, weighted
 
@@ -20,7 +20,7 @@ MAX_PARTS = 6
 PROBE_ROWS = 5  # rows tried as the example a concatenation is read from
 
 
-def find_dependencies(columns: list[Column], text: dict[str, pa.Array]) -> None:
+def find_dependencies(columns: list[Column], text: dict[str, Text]) -> None:
     """Rewrite the fields of `columns` in place where a dependency explains a column."""
     for i, column in enumerate(columns):
         earlier = columns[:i]
@@ -61,7 +61,7 @@ def _keep(old: dict, new: dict) -> dict:
     return {"name": old["name"], **new, **kept}
 
 
-def concat_parts(target: pa.Array, names: Sequence[str], text: dict[str, pa.Array]
+def concat_parts(target: Text, names: Sequence[str], text: dict[str, Text]
                  ) -> tuple[list[str], str] | None:
     """Earlier columns and a separator whose join is the target in every row, or None.
     Candidates are read off a few example rows, then checked on every row."""
@@ -96,13 +96,14 @@ def _splits(rest: str, sep: str, names: Sequence[str], cells: dict[str, str],
             yield from _splits(rest[len(cell):], sep, names, cells, [*taken, name])
 
 
-def _codes(labels: pa.Array) -> tuple[np.ndarray, list]:
-    encoded = pc.dictionary_encode(labels)
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    return codes.astype(np.int64), encoded.dictionary.to_pylist()
+def _codes(labels: Text) -> tuple[np.ndarray, list]:
+    """Each row's index among the distinct labels (-1 when empty), and the labels."""
+    distinct = pc.unique(labels).drop_null()
+    codes = pc.fill_null(pc.index_in(labels, value_set=distinct), -1)
+    return codes.to_numpy().astype(np.int64), distinct.to_pylist()
 
 
-def _conditional(column: Column, sources: list[Column], target_text: pa.Array) -> None:
+def _conditional(column: Column, sources: list[Column], target_text: Text) -> None:
     """Draw the category per value of the earlier label it depends on most, if any."""
     if not sources:
         return

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.infer.numbers import decimals_of, fit_float, fit_int
+from services.infer.samples import Text
 from services.infer.stats import significant
 from services.infer.strings import (
     Counts,
@@ -35,7 +36,7 @@ class Column:
 
     name: str
     field: dict[str, Any]
-    labels: pa.Array | None = None
+    labels: Text | None = None
     times: Times | None = None
     value_of: dict[str, Any] = field(default_factory=dict)  # a category's text -> value
     notes: list[str] = field(default_factory=list)
@@ -45,7 +46,7 @@ class Column:
         return self.field["type"]
 
 
-def detect(name: str, text: pa.Array) -> Column:
+def detect(name: str, text: Text) -> Column:
     values = text.drop_null()
     column = _detect_values(name, values, text)
     null_prob = text.null_count / len(text) if len(text) else 0.0
@@ -54,11 +55,11 @@ def detect(name: str, text: pa.Array) -> Column:
     return column
 
 
-def _all_match(values: pa.Array, regex: str) -> bool:
+def _all_match(values: Text, regex: str) -> bool:
     return len(values) > 0 and pc.all(pc.match_substring_regex(values, regex)).as_py()
 
 
-def _detect_values(name: str, values: pa.Array, text: pa.Array) -> Column:
+def _detect_values(name: str, values: Text, text: Text) -> Column:
     if len(values) == 0:
         return Column(name, {"name": name, "type": "category", "choices": [""]},
                       notes=["every value is empty"])
@@ -95,7 +96,7 @@ def _detect_values(name: str, values: pa.Array, text: pa.Array) -> Column:
                   notes=[f"{len(counts)} distinct values of no one shape"])
 
 
-def _bool(name: str, counts: Counts, text: pa.Array) -> Column | None:
+def _bool(name: str, counts: Counts, text: Text) -> Column | None:
     if len(counts) > 2:
         return None
     lower = [str(v).lower() for v in counts.values.to_pylist()]
@@ -111,7 +112,7 @@ def _bool(name: str, counts: Counts, text: pa.Array) -> Column | None:
                   notes=notes)
 
 
-def _whole_numbers(name: str, values: pa.Array, counts: Counts) -> Column:
+def _whole_numbers(name: str, values: Text, counts: Counts) -> Column:
     ints = values.cast(pa.int64()).to_numpy()
     steps = np.diff(ints)
     if len(ints) > 2 and len(values) == len(counts) and np.all(steps == steps[0]) and steps[0]:
@@ -132,7 +133,7 @@ def _whole_numbers(name: str, values: pa.Array, counts: Counts) -> Column:
                          **fit.params}, notes=[fit.note()])
 
 
-def _decimals(name: str, values: pa.Array, counts: Counts) -> Column:
+def _decimals(name: str, values: Text, counts: Counts) -> Column:
     if counts.is_category():
         numbers = counts.values.cast(pa.float64()).to_pylist()
         return Column(name, {"name": name, "type": "category",

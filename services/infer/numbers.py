@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
+from services.infer.samples import Text
 from services.infer.stats import ks_to_cdf, normal_cdf, significant
 
 FIT_KS = 0.02  # a family is used when its KS distance to the sample is at most this
@@ -30,7 +30,7 @@ class Fit:
         return f"{self.family}: KS distance {self.ks:.4f}"
 
 
-def decimals_of(text: pa.Array) -> int | None:
+def decimals_of(text: Text) -> int | None:
     """Digits after the point at most (None when some value is in exponent notation)."""
     if len(text) == 0 or pc.any(pc.match_substring_regex(text, "[eE]")).as_py():
         return None

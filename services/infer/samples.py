@@ -15,6 +15,9 @@ from services.kafka.extracts import SUFFIXES, ExtractError, extract_batches
 log = logging.getLogger("infer.samples")
 
 
+Text = pa.ChunkedArray | pa.Array  # a column of text values, null where empty
+
+
 class SampleError(ValueError):
     """A sample cannot be used (missing, unreadable, empty); the message names the file."""
 
@@ -23,7 +26,7 @@ class SampleError(ValueError):
 class Sample:
     """Text columns in the order their keys first appear, all of `rows` values."""
 
-    columns: dict[str, pa.StringArray]
+    columns: dict[str, pa.ChunkedArray]
     rows: int
     files: tuple[Path, ...]
 
@@ -63,8 +66,7 @@ def read_samples(paths: Sequence[str | Path], limit: int | None = None) -> Sampl
             break
     if bad:
         log.warning("skipped %d bad rows (wrong number of fields or not UTF-8)", bad)
-    columns = {name: pa.chunked_array(parts, pa.string()).combine_chunks()
-               for name, parts in chunks.items()}
+    columns = {name: pa.chunked_array(parts, pa.string()) for name, parts in chunks.items()}
     return Sample(columns, rows, tuple(files))
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from services.infer.samples import Text
 from services.infer.stats import significant
 
 CATEGORY_MAX = 50  # at most this many distinct values make a category...
@@ -31,11 +32,11 @@ FAKER_SHAPES = (  # (provider, regex every value matches), the first that fits w
 
 @dataclass(frozen=True)
 class Counts:
-    values: pa.Array  # distinct values, most frequent first
+    values: Text  # distinct values, most frequent first
     counts: np.ndarray
 
     @classmethod
-    def of(cls, values: pa.Array) -> Counts:
+    def of(cls, values: Text) -> Counts:
         table = pc.value_counts(values)
         counts = table.field("counts").to_numpy()
         order = np.argsort(-counts, kind="stable")
@@ -67,20 +68,22 @@ def top_values(counts: Counts) -> list | None:
     return [*choices, {"value": OTHER, "weight": significant(rest)}]
 
 
-def faker_provider(values: pa.Array) -> str | None:
+def faker_provider(values: Text) -> str | None:
     for provider, regex in FAKER_SHAPES:
         if pc.all(pc.match_substring_regex(values, regex)).as_py():
             return provider
     return None
 
 
-def pattern_of(values: pa.Array) -> str | None:
+def pattern_of(values: Text) -> str | None:
     """A pattern every value has: positions that never change are literal, changing ones
     are letters ({A-Z}, {a-z}) or runs of digits ({LO-HI}); None when there is no one shape."""
     lengths = pc.binary_length(values).to_numpy(zero_copy_only=False)
     width = int(lengths[0]) if len(lengths) else 0
     if not 0 < width <= MAX_PATTERN_WIDTH or np.any(lengths != width):
         return None
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset]
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
     chars = data[offsets:offsets + width * len(values)].reshape(len(values), width)

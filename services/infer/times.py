@@ -11,6 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from services.infer.samples import Text
+
 HOUR, DAY = 3600, 86_400
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 EPOCH_S_RANGE = (946_684_800, 4_102_444_800)  # 2000-01-01 .. 2100-01-01 as epoch seconds
@@ -48,7 +50,7 @@ class Times:
         return "%H" in self.format or self.format in ("iso", "epoch_s", "epoch_ms")
 
 
-def parse_times(text: pa.Array, integers: np.ndarray | None = None) -> Times | None:
+def parse_times(text: Text, integers: np.ndarray | None = None) -> Times | None:
     """The values as epoch seconds with the one format all of them have, or None.
     `integers`: the values when they are all whole numbers (epoch seconds or ms)."""
     if integers is not None:
@@ -66,7 +68,7 @@ def parse_times(text: pa.Array, integers: np.ndarray | None = None) -> Times | N
     return None
 
 
-def _parses(text: pa.Array, parse_fmt: str) -> bool:
+def _parses(text: Text, parse_fmt: str) -> bool:
     return pc.strptime(text, format=parse_fmt, unit="s", error_is_null=True).null_count == 0
 
 
