@@ -15,6 +15,7 @@ from services.infer.numbers import decimals_of, fit_float, fit_int
 from services.infer.samples import Text
 from services.infer.stats import significant
 from services.infer.strings import (
+    CATEGORY_MAX,
     Counts,
     faker_provider,
     pattern_of,
@@ -26,6 +27,7 @@ from services.infer.times import Times, parse_times
 BOOL_PAIRS = (("true", "false"), ("yes", "no"), ("y", "n"), ("t", "f"), ("1", "0"))
 UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 INTEGER = r"^[+-]?(0|[1-9][0-9]{0,17})$"  # a leading zero makes a code, not a number
+PROBE_ROWS = 65_536  # values looked at to rule out a category
 DECIMAL = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
@@ -63,21 +65,24 @@ def _detect_values(name: str, values: Text, text: Text) -> Column:
     if len(values) == 0:
         return Column(name, {"name": name, "type": "category", "choices": [""]},
                       notes=["every value is empty"])
-    counts = Counts.of(values)
-    distinct = counts.values
-    if (col := _bool(name, counts, text)) is not None:
+    # Value counts are costly on a column of mostly distinct values and only matter when
+    # there are few: a probe with more than CATEGORY_MAX distinct values rules them out.
+    few = len(pc.unique(values.slice(0, PROBE_ROWS))) <= CATEGORY_MAX
+    counts = Counts.of(values) if few else None
+    distinct = counts.values if counts else values
+    if counts and (col := _bool(name, counts, text)) is not None:
         return col
     if _all_match(distinct, UUID):
         return Column(name, {"name": name, "type": "uuid"})
     if _all_match(distinct, INTEGER):
         return _whole_numbers(name, values, counts)
     if _all_match(distinct, DECIMAL):
-        return _decimals(name, values, counts)
+        return _decimals(name, values, distinct, counts)
     times = parse_times(values)
     if times is not None:
         return Column(name, {"name": name, "type": "datetime", "format": times.format},
                       times=times)
-    if counts.is_category():
+    if counts and counts.is_category():
         return Column(name, {"name": name, "type": "category",
                              "choices": weighted(distinct.to_pylist(), counts.counts)},
                       labels=text)
@@ -86,6 +91,7 @@ def _detect_values(name: str, values: Text, text: Text) -> Column:
     if (provider := faker_provider(distinct)) is not None:
         return Column(name, {"name": name, "type": "faker", "provider": provider},
                       notes=[f"values shaped like Faker's {provider}"])
+    counts = counts or Counts.of(values)
     if (choices := top_values(counts)) is not None:
         return Column(name, {"name": name, "type": "category", "choices": choices},
                       notes=[f"the {len(choices) - 1} most common of {len(counts)} values "
@@ -112,17 +118,17 @@ def _bool(name: str, counts: Counts, text: Text) -> Column | None:
                   notes=notes)
 
 
-def _whole_numbers(name: str, values: Text, counts: Counts) -> Column:
+def _whole_numbers(name: str, values: Text, counts: Counts | None) -> Column:
     ints = values.cast(pa.int64()).to_numpy()
     steps = np.diff(ints)
-    if len(ints) > 2 and len(values) == len(counts) and np.all(steps == steps[0]) and steps[0]:
+    if len(ints) > 2 and steps[0] and np.all(steps == steps[0]):
         return Column(name, {"name": name, "type": "id_sequence", "start": int(ints[0]),
                              "step": int(steps[0])})
     times = parse_times(values, ints)
     if times is not None:
         return Column(name, {"name": name, "type": "datetime", "format": times.format},
                       times=times)
-    if counts.is_category():
+    if counts and counts.is_category():
         numbers = counts.values.cast(pa.int64()).to_pylist()
         return Column(name, {"name": name, "type": "category",
                              "choices": weighted(numbers, counts.counts)},
@@ -133,14 +139,14 @@ def _whole_numbers(name: str, values: Text, counts: Counts) -> Column:
                          **fit.params}, notes=[fit.note()])
 
 
-def _decimals(name: str, values: Text, counts: Counts) -> Column:
-    if counts.is_category():
+def _decimals(name: str, values: Text, distinct: Text, counts: Counts | None) -> Column:
+    if counts and counts.is_category():
         numbers = counts.values.cast(pa.float64()).to_pylist()
         return Column(name, {"name": name, "type": "category",
                              "choices": weighted(numbers, counts.counts)},
                       notes=[f"{len(counts)} distinct numbers"],
                       value_of=dict(zip(counts.values.to_pylist(), numbers, strict=True)))
-    decimals = decimals_of(counts.values)
+    decimals = decimals_of(distinct)
     fit = fit_float(values.cast(pa.float64()).to_numpy(), decimals)
     spec = {"name": name, "type": "float", "distribution": fit.family, **fit.params}
     if decimals is not None:
