@@ -103,3 +103,22 @@ def test_runs_as_a_script(card, tmp_path):
                               "--compare", str(card), str(tmp_path / "none.csv")],
                              capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+
+
+def test_the_readme_commands_run(tmp_path):
+    """The README's "From your own data" commands, on a small extract of orders."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## From your own data"):]
+    block = section[section.index("```\n") + 4:section.index("\n```", section.index("```\n"))]
+    commands = [line.split("#")[0].split() for line in block.splitlines()
+                if line.startswith(".venv/bin/python")]
+    assert [c[1].rsplit("/", 1)[-1] for c in commands] == [
+        "infer_schema.py", "generate_synthetic_data.py", "infer_schema.py"]
+    generate(SCHEMAS / "retail_orders.json", tmp_path / "orders.csv", 5000)
+    (tmp_path / "data/input").mkdir(parents=True)
+    for command in commands:
+        args = [sys.executable, str(REPO / command[1]),
+                *["5000" if a == "1000000" else a for a in command[2:]]]
+        done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, (command, done.stderr)
+    assert "of 7 columns within the targets" in done.stdout  # 5,000 rows: noisy distances
