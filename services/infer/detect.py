@@ -63,7 +63,8 @@ def _all_match(values: Text, regex: str) -> bool:
 
 def _detect_values(name: str, values: Text, text: Text) -> Column:
     if len(values) == 0:
-        return Column(name, {"name": name, "type": "category", "choices": [""]},
+        return Column(name, {"name": name, "type": "category",
+                             "choices": [{"value": "", "weight": 1}]},
                       notes=["every value is empty"])
     # Value counts are costly on a column of mostly distinct values and only matter when
     # there are few: a probe with more than CATEGORY_MAX distinct values rules them out.

@@ -102,6 +102,8 @@ def analysis(columns: list[Column], name: str) -> dict:
     timestamp = next((c.name for c in columns if c.type == "datetime"), None)
     dims, numbers, bools = [], [], []
     for column in columns:
+        if column.field.get("null_prob") == 1:  # always empty: nothing to analyse
+            continue
         kind = _value_kind(_values(column.field)) if column.type in (
             "category", "derived_map") else None
         if column.type in ("int", "float") or kind == "number":

@@ -60,9 +60,8 @@ def cramers_v(codes_a: np.ndarray, size_a: int, codes_b: np.ndarray, size_b: int
         return 0.0
     table = np.bincount(codes_a * size_b + codes_b, minlength=size_a * size_b)
     table = table.reshape(size_a, size_b).astype(np.float64)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]  # values never seen
     rows, cols = table.sum(axis=1), table.sum(axis=0)
-    rows, cols = rows[rows > 0], cols[cols > 0]
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     k = min(len(rows), len(cols))
     if k < 2:
         return 0.0

@@ -155,3 +155,11 @@ def test_sample_rows_and_several_files(tmp_path):
     second = generate(MIXED, tmp_path / "b.csv", 3000, seed=2)
     assert infer(first, second)["entity_count"] == 6000
     assert infer(first, second, limit=4000)["entity_count"] == 4000
+
+
+def test_an_always_empty_column_stays_empty(tmp_path):
+    write_csv(tmp_path / "e.csv", {"id": [f"k{i % 7}" for i in range(100)],
+                                   "nothing": pa.nulls(100, pa.string())})
+    doc = infer(tmp_path / "e.csv")
+    assert fields(doc)["nothing"]["null_prob"] == 1.0
+    assert doc["analysis"]["dimensions"] == ["id"]
