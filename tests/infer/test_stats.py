@@ -17,7 +17,7 @@ from services.infer.stats import (
 
 def test_normal_cdf_matches_known_values():
     z = np.array([-1.959964, 0.0, 1.0, 3.0])
-    assert normal_cdf(z) == pytest.approx([0.025, 0.5, 0.841345, 0.998650], abs=2e-7)
+    assert normal_cdf(z) == pytest.approx([0.0250000, 0.5, 0.8413447, 0.9986501], abs=2e-7)
 
 
 def test_ks_distances():
