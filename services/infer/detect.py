@@ -27,8 +27,10 @@ from services.infer.times import Times, parse_times
 BOOL_PAIRS = (("true", "false"), ("yes", "no"), ("y", "n"), ("t", "f"), ("1", "0"))
 UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 INTEGER = r"^[+-]?(0|[1-9][0-9]{0,17})$"  # a leading zero makes a code, not a number
+GEO_OBJECT = r'^\{"lat": ?(?P<lat>-?[0-9.]+), ?"lon": ?(?P<lon>-?[0-9.]+)\}$'
+GEO_TEXT = r"^(?P<lat>-?[0-9]+\.[0-9]+),(?P<lon>-?[0-9]+\.[0-9]+)$"
 PROBE_ROWS = 65_536  # values looked at to rule out a category
-DECIMAL = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+DECIMAL = r"^[+-]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
 @dataclass
@@ -75,6 +77,8 @@ def _detect_values(name: str, values: Text, text: Text) -> Column:
         return col
     if _all_match(distinct, UUID):
         return Column(name, {"name": name, "type": "uuid"})
+    if (col := _geo(name, distinct)) is not None:
+        return col
     if _all_match(distinct, INTEGER):
         return _whole_numbers(name, values, counts)
     if _all_match(distinct, DECIMAL):
@@ -101,6 +105,28 @@ def _detect_values(name: str, values: Text, text: Text) -> Column:
     return Column(name, {"name": name, "type": "faker", "provider": "pystr",
                          "args": {"min_chars": 1, "max_chars": width}},
                   notes=[f"{len(counts)} distinct values of no one shape"])
+
+
+def _geo(name: str, distinct: Text) -> Column | None:
+    """Points as the generator writes them: {"lat": .., "lon": ..} or "lat,lon"."""
+    for regex, as_object in ((GEO_OBJECT, True), (GEO_TEXT, False)):
+        if not _all_match(distinct, regex):
+            continue
+        parts = pc.extract_regex(distinct, regex)
+        lat_text, lon_text = pc.struct_field(parts, "lat"), pc.struct_field(parts, "lon")
+        lat, lon = (t.cast(pa.float64()).to_numpy() for t in (lat_text, lon_text))
+        if not (np.all(np.abs(lat) <= 90) and np.all(np.abs(lon) <= 180)):
+            return None
+        bbox = [float(np.floor(lat.min())), float(np.floor(lon.min())),
+                float(np.ceil(lat.max())), float(np.ceil(lon.max()))]
+        if bbox[0] == bbox[2] or bbox[1] == bbox[3]:
+            return None
+        spec = {"name": name, "type": "geo", "bbox": [significant(b) for b in bbox],
+                "precision": max(decimals_of(lat_text) or 0, decimals_of(lon_text) or 0)}
+        if not as_object:
+            spec["as_object"] = False
+        return Column(name, spec, notes=["points spread evenly over their bounding box"])
+    return None
 
 
 def _bool(name: str, counts: Counts, text: Text) -> Column | None:

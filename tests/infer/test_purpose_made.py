@@ -163,3 +163,16 @@ def test_an_always_empty_column_stays_empty(tmp_path):
     doc = infer(tmp_path / "e.csv")
     assert fields(doc)["nothing"]["null_prob"] == 1.0
     assert doc["analysis"]["dimensions"] == ["id"]
+
+
+@pytest.mark.parametrize("as_object", [True, False])
+def test_points_and_codes_with_leading_zeros(tmp_path, as_object):
+    spec = {"seed": 1, "schema": {"fields": [
+        {"name": "where", "type": "geo", "bbox": [40, -5, 50, 10], "precision": 4,
+         "as_object": as_object},
+        {"name": "zip", "type": "string", "pattern": "{00000-99999}"}]}}
+    real = generate(spec, tmp_path / "points.jsonl", 5000)
+    got = fields(infer(real))
+    assert got["where"]["type"] == "geo" and got["where"]["bbox"] == [40, -5, 50, 10]
+    assert got["where"]["precision"] == 4 and got["where"].get("as_object", True) == as_object
+    assert got["zip"]["pattern"] == "{00000-99999}"
