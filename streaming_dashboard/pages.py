@@ -24,6 +24,6 @@ def index() -> str:
         "streaming_dashboard.html", page_config=page_config, title=c.labels.title,
         subtitle="Live stream", top_n=c.settings.top_n,
         group_label=c.group_label(c.default_group),
-        value_label=c.labels.metric.label if c.labels.metric else "Value",
+        value_label=c.labels.windowed.label,
         page_script=url_for("static", filename="streaming.js"),
     )

@@ -12,20 +12,26 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from services.infra import process
+from services.outputs import committed_parquet_files
 from tests.polling import poll
+from tests.streaming.conftest import compare, expected_windows, in_utc, sink_rows, topic_events
 
 pytestmark = [pytest.mark.slow, pytest.mark.kafka, pytest.mark.spark]
 READY = "The platform is running."
+RETAIL = Path(__file__).resolve().parents[1] / "services/batch/schemas/retail_orders.json"
 
 
-def start_demo(workdir: Path, out: Path) -> subprocess.Popen:
+def start_demo(workdir: Path, out: Path, *options: str) -> subprocess.Popen:
     handle = out.open("a")
     return subprocess.Popen(
         [sys.executable, "-m", "services.demo", "--workdir", str(workdir), "--rows", "3000",
-         "--rate", "50", "--trigger", "2 seconds", "--status-every", "0", "--any-ports"],
+         "--rate", "50", "--trigger", "2 seconds", "--status-every", "0", "--any-ports",
+         *options],
         stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
@@ -83,3 +89,42 @@ def test_demo_runs_survives_a_crash_and_stops_cleanly(tmp_path):
             os.killpg(second.pid, signal.SIGKILL)
     assert not any(process.is_alive(r) for r in recorded(tmp_path) + survivors)
     assert "demo: stopped" in out.read_text()
+
+
+def test_the_retail_demo_shows_revenue_as_quantity_times_unit_price(tmp_path):
+    """The documented retail path (make demo SCHEMA=.../retail_orders.json): the batch
+    headline and every closed streaming window total quantity x unit price, never units."""
+    out = tmp_path / "demo.out"
+    demo = start_demo(tmp_path, out, "--schema", str(RETAIL), "--time-scale", "600")
+    try:
+        poll("the retail demo to be ready", lambda: READY in out.read_text(), timeout=400)
+        text = out.read_text()
+        links = urls(text)
+        orders = pd.concat([pd.read_csv(f) for f in (tmp_path / "data/input").glob("*.csv*")])
+        assert len(orders) == 3000
+        metric = get(links["Batch dashboard"] + "/api/kpis")["data"]["metric"]
+        assert metric["name"] == "revenue" and metric["money"] is True
+        assert metric["sum"] == pytest.approx((orders["quantity"] * orders["unit_price"]).sum(),
+                                              abs=0.01)
+
+        meta = get(links["Streaming dashboard"] + "/api/meta")["data"]
+        assert (meta["value_label"], meta["money"]) == ("Revenue", True)
+        sink = tmp_path / "data/output/streaming_product_revenue"
+        poll("three closed windows of live orders", lambda: sink_rows(sink)["window_start"]
+             .nunique() >= 3 if committed_parquet_files(sink) else False, timeout=300)
+        got = in_utc(sink_rows(sink), "window_start")
+        bootstrap = re.search(r"^\s+Kafka\s+(\S+), topic", text, re.MULTILINE).group(1)
+        events = in_utc(topic_events(bootstrap, "sales"), "order_time")
+        events["line"] = events["quantity"].astype(float) * events["unit_price"].astype(float)
+        expected = expected_windows(events, "product", "order_time", "line")
+        keys = ["product", "window_start"]
+        compare(expected.merge(got[keys], on=keys), got, "product")
+        units = expected_windows(events.assign(line=events["quantity"].astype(float)),
+                                 "product", "order_time", "line")
+        assert not np.allclose(units.merge(got[keys], on=keys)["revenue"].sort_values(),
+                               got["revenue"].sort_values())
+    finally:
+        if demo.poll() is None:
+            os.kill(demo.pid, signal.SIGINT)
+            demo.wait(timeout=120)
+    assert not any(process.is_alive(r) for r in recorded(tmp_path))

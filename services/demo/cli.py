@@ -24,6 +24,7 @@ from services.demo.status import batch_summary, status_line
 from services.generator import cli as generator_cli
 from services.infra import net, process
 from services.infra.kafka import Kafka
+from services.kafka.offsets import starting_offsets
 from services.schema import load_schema
 from services.spark.trigger_interval import trigger_ms
 
@@ -155,10 +156,11 @@ def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
 
     ui_port, batch_port, stream_port = (port(p, options) for p in (4040, 5000, 5100))
     layout.reset_stream()
+    offsets = starting_offsets(bootstrap, layout.topic)  # before the producer's first event
     stream = children.start("stream", [PY, str(REPO / "services/streaming/"
                                                       "streaming_sales_aggregator.py")],
-                            layout.stream_env(options.schema, bootstrap, options.trigger,
-                                              ui_port), layout.log("stream"))
+                            layout.stream_env(options.schema, bootstrap, offsets,
+                                              options.trigger, ui_port), layout.log("stream"))
     pace = (["--time-scale", f"{options.time_scale:g}"] if options.time_scale
             else ["--rate", f"{options.rate:g}"])
     children.start("producer", [

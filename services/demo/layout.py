@@ -85,12 +85,12 @@ class Layout:
                         OUT_PARQUET=str(self.output / "analysis_parquet"),
                         OUT_LOCAL_CSV=str(self.batch_csv), INPUT_WAIT_SECONDS="30")
 
-    def stream_env(self, schema: Path, bootstrap: str, trigger: str,
+    def stream_env(self, schema: Path, bootstrap: str, offsets: str, trigger: str,
                    ui_port: int) -> dict[str, str]:
         return self.env(SCHEMA_CONFIG_PATH=str(schema), KAFKA_BOOTSTRAP_SERVERS=bootstrap,
                         KAFKA_TOPIC=self.topic, OUTPUT_PATH=str(self.stream_output),
                         CHECKPOINT_DIR=str(self.checkpoint), STREAM_TRIGGER_INTERVAL=trigger,
-                        STARTING_OFFSETS="latest",
+                        STARTING_OFFSETS=offsets,
                         PYSPARK_SUBMIT_ARGS=f"--conf spark.ui.port={ui_port} pyspark-shell")
 
     def dashboard_env(self, schema: Path) -> dict[str, str]:

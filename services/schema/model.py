@@ -49,6 +49,13 @@ class Analysis:
         return self.measures[0] if self.measures else None
 
     @property
+    def windowed(self) -> Measure | None:
+        """What the streaming windows total: the first summed measure. A window's sum adds up
+        across windows and groups (totals, shares); a mean does not, so none (events are
+        counted instead) when every measure is a mean."""
+        return next((m for m in self.measures if m.agg == "sum"), None)
+
+    @property
     def date_column(self) -> str:
         return f"{self.timestamp_field}_date"
 

@@ -39,6 +39,7 @@ class StreamShape:
     group: str
     time: str
     value: str
+    counts_events: bool = False  # no summed measure: each event adds 1
 
 
 def string_schema(names: list[str] | tuple[str, ...]) -> StructType:
@@ -70,6 +71,8 @@ def _number(column: Column) -> Column:
     return F.trim(column).try_cast("double")
 
 
+EVENTS = "events"  # the value column when no measure is summed: 1 per event
+
 RETAIL = StreamShape(group="product", time="order_ts", value="line_amount")
 
 
@@ -92,22 +95,33 @@ def transform_orders(events: DataFrame) -> DataFrame:
 
 def schema_shape(dataset: Dataset, group: str | None = None,
                  value: str | None = None) -> StreamShape:
-    """The analysis' first dimension and headline measure, unless overridden (the value
-    may name a measure or a field)."""
+    """The analysis' first dimension and the measure the windows total (the first summed
+    one), unless overridden (the value may name a summed measure or a field)."""
     roles = Roles.of(dataset.analysis)
     group = normalise_name(group) if group else (roles.dimensions[0] if roles.dimensions
                                                  else None)
-    value = normalise_name(value) if value else (roles.measures[0].name if roles.measures
-                                                 else None)
-    known = {normalise_name(f.name) for f in dataset.fields} | {m.name for m in roles.measures}
-    for what, name in (("group", group), ("value", value)):
-        if name is None:
-            raise MissingColumnError(f"the schema has no {what} column to use: set "
-                                     f"STREAM_{what.upper()}_FIELD")
-        if name not in known:
-            raise MissingColumnError(f"STREAM_{what.upper()}_FIELD={name!r} names no field of "
+    if group is None:
+        raise MissingColumnError("the schema has no group column to use: set "
+                                 "STREAM_GROUP_FIELD")
+    fields = {normalise_name(f.name) for f in dataset.fields}
+    measures = {m.name: m for m in roles.measures}
+    known = fields | set(measures)
+    for what, name in (("GROUP", group), ("VALUE", normalise_name(value) if value else None)):
+        if name is not None and name not in known:
+            raise MissingColumnError(f"STREAM_{what}_FIELD={name!r} names no field of "
                                      f"the schema; fields: {', '.join(sorted(known))}")
-    return StreamShape(group=group, time=roles.timestamp, value=value)
+    if value:
+        value = normalise_name(value)
+        chosen = measures.get(value)
+        if chosen is not None and chosen.agg != "sum":
+            raise MissingColumnError(f"STREAM_VALUE_FIELD={value!r} is a mean measure; the "
+                                     "streaming windows total their value, so name a summed "
+                                     "measure or a field")
+        return StreamShape(group=group, time=roles.timestamp, value=value)
+    windowed = dataset.analysis.windowed
+    if windowed is None:
+        return StreamShape(group=group, time=roles.timestamp, value=EVENTS, counts_events=True)
+    return StreamShape(group=group, time=roles.timestamp, value=normalise_name(windowed.name))
 
 
 def transform_schema_events(events: DataFrame, dataset: Dataset,
@@ -122,7 +136,9 @@ def transform_schema_events(events: DataFrame, dataset: Dataset,
     if shape.group not in roles.dimensions:
         group = _clean_text(group.cast("string"))
     measure = next((m for m in roles.measures if m.name == shape.value), None)
-    if measure is not None:
+    if shape.counts_events:
+        value = F.lit(1.0)
+    elif measure is not None:
         value = measure_value(measure)
     elif shape.value in roles.numeric:
         value = F.col(shape.value)

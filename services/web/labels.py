@@ -41,6 +41,9 @@ class Metric(Label):
         return {"name": self.name, "label": self.label, "money": self.money, "agg": self.agg}
 
 
+EVENTS = Metric("events", "Events", money=False)
+
+
 @dataclass(frozen=True)
 class DatasetLabels:
     title: str
@@ -48,6 +51,7 @@ class DatasetLabels:
     dimensions: tuple[Label, ...]
     measures: tuple[Metric, ...]  # the first is the headline
     flags: tuple[Label, ...]
+    windowed: Metric = EVENTS  # what the streaming windows total (Analysis.windowed)
 
     @property
     def metric(self) -> Metric | None:
@@ -68,10 +72,12 @@ def dataset_labels(dataset: Dataset) -> DatasetLabels:
     analysis = dataset.analysis
     measures = tuple(Metric(m.name, m.label or humanize(m.name), m.money, m.agg)
                      for m in analysis.measures)
+    windowed = analysis.windowed
     return DatasetLabels(
         title=analysis.name,
         currency=analysis.currency or None,
         dimensions=tuple(Label(d, humanize(d)) for d in analysis.dimensions),
         measures=measures,
         flags=tuple(Label(f, humanize(f)) for f in analysis.boolean_fields),
+        windowed=EVENTS if windowed is None else measures[analysis.measures.index(windowed)],
     )

@@ -13,7 +13,9 @@ import pytest
 
 from services.outputs import BatchOutputs
 from services.schema import load_schema, parse_schema
+from services.spark.cleansing import MissingColumnError
 from services.spark.stream_transforms import schema_shape, transform_schema_events
+from services.web.labels import dataset_labels
 from tests.batch.conftest import REPO, settings_for, write_extract
 from tests.batch.test_pipeline import read_part_csv, run_job
 
@@ -73,3 +75,35 @@ def test_streaming_schema_mode_sums_the_headline_measure(spark):
     rows = transform_schema_events(events, dataset, shape).toPandas()
     assert rows.groupby("product")["revenue"].sum().round(2).to_dict() == {
         "Latte": 11.7, "Mug": 24.0}
+
+
+def means_only() -> dict:
+    raw = json.loads(RETAIL.read_text())
+    raw["analysis"]["measures"] = [{"name": "unit_price", "field": "unit_price", "agg": "mean"}]
+    return raw
+
+
+def test_streaming_totals_the_first_summed_measure_never_a_mean(spark):
+    raw = json.loads(RETAIL.read_text())
+    raw["analysis"]["measures"].insert(0, raw["analysis"]["measures"].pop())  # mean first
+    dataset = parse_schema(raw, source="retail", default_name="retail")
+    assert dataset.analysis.headline.agg == "mean"
+    assert schema_shape(dataset).value == "revenue"
+    assert dataset_labels(dataset).windowed.label == "Revenue"
+    with pytest.raises(MissingColumnError, match="'unit_price' is a mean measure"):
+        schema_shape(dataset, value="unit_price")
+
+
+def test_streaming_counts_events_when_every_measure_is_a_mean(spark):
+    dataset = parse_schema(means_only(), source="retail", default_name="retail")
+    shape = schema_shape(dataset)
+    assert shape.counts_events
+    labels = dataset_labels(dataset)
+    assert (labels.windowed.label, labels.windowed.money) == ("Events", False)
+    events = spark.createDataFrame(
+        [("Latte", "Mall", "Coffee", "3", "", "2025-03-03T10:00:00"),
+         ("Latte", "Mall", "Coffee", "", "3.9", "2025-03-03T10:05:00")],
+        "product string, store string, category string, quantity string, unit_price string, "
+        "order_time string")
+    rows = transform_schema_events(events, dataset, shape).toPandas()
+    assert rows[shape.value].tolist() == [1.0, 1.0]

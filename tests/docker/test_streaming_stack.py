@@ -15,11 +15,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
 from tests.docker.stacks import Stack, running
 from tests.polling import poll
-from tests.streaming.conftest import compare, expected_windows, sink_rows
+from tests.streaming.conftest import compare, expected_windows, in_utc, sink_rows, topic_events
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(1500)]
 TOPIC = "sales"
@@ -30,29 +29,6 @@ TOTALS = re.compile(r"^totals: sent=(\d+) delivered=(\d+) failed=(\d+)", re.MULT
 def get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=30) as response:
         return json.loads(response.read().decode("utf-8"))
-
-
-def topic_events(bootstrap: str) -> pd.DataFrame:
-    """Every event in the topic, read from the host, with its partition and offset."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                             auto_offset_reset="earliest", consumer_timeout_ms=10000)
-    try:
-        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC)]
-        consumer.assign(partitions)
-        ends = consumer.end_offsets(partitions)
-        rows = []
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            for tp, messages in consumer.poll(timeout_ms=2000).items():
-                rows += [{**json.loads(m.value), "_partition": tp.partition,
-                          "_offset": m.offset} for m in messages]
-        return pd.DataFrame(rows)
-    finally:
-        consumer.close()
-
-
-def in_utc(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    times = pd.to_datetime(frame[column], utc=True, format="ISO8601").dt.tz_localize(None)
-    return frame.assign(**{column: times})
 
 
 def closed_windows(stack: Stack) -> pd.DataFrame:
@@ -111,7 +87,7 @@ def test_windows_survive_a_killed_job_and_a_restarted_broker(streaming: Stack) -
     assert failed == 0 and sent == delivered
 
     bootstrap = f"127.0.0.1:{streaming.port('KAFKA_PORT')}"
-    events = topic_events(bootstrap)
+    events = topic_events(bootstrap, TOPIC)
     assert len(events) == delivered
     assert not events["event_id"].duplicated().any()
     for _, part in events.groupby("_partition"):  # no gap in any partition

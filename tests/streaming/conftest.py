@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.outputs import committed_parquet_files
 
@@ -30,6 +30,30 @@ def send(bootstrap: str, topic: str, payloads: Iterable[dict | bytes]) -> int:
     producer.flush()
     producer.close()
     return count
+
+
+def topic_events(bootstrap: str, topic: str) -> pd.DataFrame:
+    """Every event in the topic up to its current end, with its partition and offset."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                             auto_offset_reset="earliest", consumer_timeout_ms=10000)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        consumer.assign(partitions)
+        ends = consumer.end_offsets(partitions)
+        rows = []
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for tp, messages in consumer.poll(timeout_ms=2000).items():
+                rows += [{**json.loads(m.value), "_partition": tp.partition,
+                          "_offset": m.offset} for m in messages]
+        return pd.DataFrame(rows)
+    finally:
+        consumer.close()
+
+
+def in_utc(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """`column` as naive UTC times, whatever offsets the text carried."""
+    times = pd.to_datetime(frame[column], utc=True, format="ISO8601").dt.tz_localize(None)
+    return frame.assign(**{column: times})
 
 
 def sink_rows(folder: Path) -> pd.DataFrame:
