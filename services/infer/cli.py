@@ -45,6 +45,9 @@ def parse_args(argv: Sequence[str] | None):
             raise UsageError("--out is required: the schema file to write")
         if args.json:
             raise UsageError("--json goes with --compare")
+    target = args.json if args.compare else args.out
+    if target and not Path(target).resolve().parent.is_dir():
+        raise UsageError(f"{target}: its folder does not exist")
     if args.sample_rows is not None and args.sample_rows < 1:
         raise UsageError(f"--sample-rows must be >= 1, got {args.sample_rows}")
     return args

@@ -86,6 +86,9 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys, case):
     (["x.csv", "--out", "o.json", "--sample-rows", "0"], "--sample-rows must be >= 1"),
     (["--compare", "a.csv"], "expected 2 arguments"),
     (["x.csv", "--out", "o.json", "--json", "r.json"], "--json goes with --compare"),
+    (["x.csv", "--out", "no/such/folder/o.json"], "no/such/folder/o.json: its folder does not "
+                                                  "exist"),
+    (["--compare", "a.csv", "b.csv", "--json", "nowhere/r.json"], "nowhere/r.json: its folder"),
 ])
 def test_bad_arguments(capsys, args, message):
     assert main(args) == 2
