@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from services.infer.detect import Column
 from services.infer.samples import Text
 from services.infer.stats import cramers_v
-from services.infer.strings import CATEGORY_MAX, weighted
+from services.infer.strings import CATEGORY_MAX, OTHER, weighted
 
 CONDITIONAL_V = 0.3  # Cramér's V at which a category is drawn per value of another
 SEPARATORS = ("|", "-", "_", ":", "/", ";", ",", " ", ".", "")
@@ -41,13 +41,14 @@ def find_dependencies(columns: list[Column], text: dict[str, Text]) -> None:
 def _is_label(column: Column) -> bool:
     """A source a table can be keyed by: its every value is a known label."""
     return column.labels is not None and column.type in ("bool", "category") and \
-        len(column.field.get("choices", [1, 2])) <= CATEGORY_MAX and \
-        all(c["value"] != "(other)" for c in column.field.get("choices", []))
+        len(column.field.get("choices", ())) <= CATEGORY_MAX
 
 
 def _text_faithful(column: Column) -> bool:
     """Whether the generator writes this column's values with the sample's very text."""
     if column.type == "category":
+        if any(c["value"] == OTHER for c in column.field.get("choices", ())):
+            return False  # the generator writes OTHER for what the sample spelt out
         return not column.value_of or all(isinstance(v, int) for v in column.value_of.values())
     if column.type == "bool":
         return not column.notes and column.labels is not None
@@ -56,7 +57,7 @@ def _text_faithful(column: Column) -> bool:
 
 
 def _keep(old: dict, new: dict) -> dict:
-    """A new field spec under the old name, null_prob and description."""
+    """A new field spec under the old name and null_prob."""
     kept = {k: old[k] for k in ("null_prob",) if k in old}
     return {"name": old["name"], **new, **kept}
 
