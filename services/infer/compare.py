@@ -16,7 +16,7 @@ from services.infer.stats import ks_two_samples, total_variation
 from services.infer.times import DAY, EPOCH_WEEKDAY, HOUR, parse_times
 
 TV_TARGET, KS_TARGET, HOUR_R_TARGET, NULL_TARGET = 0.02, 0.05, 0.95, 0.005
-FLAT_HOURS = 0.005  # hour shares this close are the same profile whatever their correlation
+FLAT_HOURS = 0.005  # real hour shares this close to 1/24 are a flat profile
 MANY_VALUES = 1000  # more distinct values than this: compared by shape, not by value
 
 
@@ -104,13 +104,18 @@ def _times(name: str, real, b: Text, null_diff: float) -> ColumnReport:
     if real.has_clock:
         hour_a, hour_b = _profile(real.seconds, HOUR, 24), _profile(synth.seconds, HOUR, 24)
         report.hour_error = float(np.max(np.abs(hour_a - hour_b)))
-        flat = np.std(hour_a) == 0 or np.std(hour_b) == 0
-        report.hour_r = float(np.corrcoef(hour_a, hour_b)[0, 1]) if not flat else \
-            float(report.hour_error <= FLAT_HOURS)
-        # Two flat profiles correlate by chance only: judged by their largest difference.
-        if report.hour_r < HOUR_R_TARGET and report.hour_error > FLAT_HOURS:
-            report.problems.append(f"hour-of-day profile correlation {report.hour_r:.3f} "
-                                   f"(< {HOUR_R_TARGET})")
+        # A flat profile correlates by chance only: it is judged by the largest difference.
+        if np.max(np.abs(hour_a - 1 / 24)) <= FLAT_HOURS:
+            if report.hour_error > FLAT_HOURS:
+                report.problems.append(f"hour-of-day shares differ by up to "
+                                       f"{report.hour_error:.4f} from the real, flat ones "
+                                       f"(> {FLAT_HOURS})")
+        else:
+            report.hour_r = float(np.corrcoef(hour_a, hour_b)[0, 1]) \
+                if np.std(hour_b) > 0 else 0.0
+            if report.hour_r < HOUR_R_TARGET:
+                report.problems.append(f"hour-of-day profile correlation "
+                                       f"{report.hour_r:.3f} (< {HOUR_R_TARGET})")
     if report.ks > KS_TARGET:
         report.problems.append(f"KS {report.ks:.4f} over the window (> {KS_TARGET})")
     return report
@@ -200,7 +205,8 @@ def format_report(report: dict) -> str:
 
 def _distance_text(c: dict) -> str:
     if c["kind"] == "datetime" and c["ks"] is not None:
-        hour = f"hour r {c['hour_r']:.3f}, " if c["hour_r"] is not None else ""
+        hour = f"hour r {c['hour_r']:.3f}, " if c["hour_r"] is not None else \
+            f"hour err {c['hour_error']:.4f}, " if c["hour_error"] is not None else ""
         return f"{hour}weekday err {c['weekday_error']:.4f}, KS {c['ks']:.4f}"
     if c["tv"] is not None:
         return f"TV {c['tv']:.4f}" + (" (of shapes)" if c["kind"] == "shape" else "")

@@ -17,6 +17,7 @@ from services.infer.stats import significant
 from services.infer.strings import (
     CATEGORY_MAX,
     Counts,
+    all_match,
     faker_provider,
     pattern_of,
     top_values,
@@ -59,14 +60,6 @@ def detect(name: str, text: Text) -> Column:
     return column
 
 
-def _all_match(values: Text, regex: str) -> bool:
-    """Every value matches; a few values are tried first, as most columns fail at once."""
-    def matches(part: Text) -> bool:
-        return pc.all(pc.match_substring_regex(part, regex)).as_py()
-
-    return len(values) > 0 and matches(values.slice(0, 1000)) and matches(values)
-
-
 def _detect_values(name: str, values: Text, text: Text) -> Column:
     if len(values) == 0:
         return Column(name, {"name": name, "type": "category",
@@ -79,13 +72,13 @@ def _detect_values(name: str, values: Text, text: Text) -> Column:
     distinct = counts.values if counts else values
     if counts and (col := _bool(name, counts, text)) is not None:
         return col
-    if _all_match(distinct, UUID):
+    if all_match(distinct, UUID):
         return Column(name, {"name": name, "type": "uuid"})
     if (col := _geo(name, distinct)) is not None:
         return col
-    if _all_match(distinct, INTEGER):
+    if all_match(distinct, INTEGER):
         return _whole_numbers(name, values, counts)
-    if _all_match(distinct, DECIMAL):
+    if all_match(distinct, DECIMAL):
         return _decimals(name, values, distinct, counts)
     times = parse_times(values)
     if times is not None:
@@ -100,21 +93,21 @@ def _detect_values(name: str, values: Text, text: Text) -> Column:
     if (provider := faker_provider(distinct)) is not None:
         return Column(name, {"name": name, "type": "faker", "provider": provider},
                       notes=[f"values shaped like Faker's {provider}"])
-    counts = counts or Counts.of(values)
-    if (choices := top_values(counts)) is not None:
+    if (top := top_values(values, PROBE_ROWS)) is not None:
+        choices, distinct_count = top
         return Column(name, {"name": name, "type": "category", "choices": choices},
-                      notes=[f"the {len(choices) - 1} most common of {len(counts)} values "
-                             "and the rest as one"])
+                      notes=[f"the {len(choices) - 1} most common of {distinct_count} "
+                             "values and the rest as one"])
     width = int(pc.max(pc.utf8_length(values)).as_py())
     return Column(name, {"name": name, "type": "faker", "provider": "pystr",
                          "args": {"min_chars": 1, "max_chars": width}},
-                  notes=[f"{len(counts)} distinct values of no one shape"])
+                  notes=["many values of no one shape"])
 
 
 def _geo(name: str, distinct: Text) -> Column | None:
     """Points as the generator writes them: {"lat": .., "lon": ..} or "lat,lon"."""
     for regex, as_object in ((GEO_OBJECT, True), (GEO_TEXT, False)):
-        if not _all_match(distinct, regex):
+        if not all_match(distinct, regex):
             continue
         parts = pc.extract_regex(distinct, regex)
         lat_text, lon_text = pc.struct_field(parts, "lat"), pc.struct_field(parts, "lon")

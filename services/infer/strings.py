@@ -57,22 +57,34 @@ def weighted(values: list, counts: np.ndarray, total: int | None = None) -> list
                                                                             strict=True)]
 
 
-def top_values(counts: Counts) -> list | None:
-    """The most common values and an OTHER bucket for the rest, when they cover enough."""
+def top_values(values: Text, probe_rows: int) -> tuple[list, int] | None:
+    """The most common values and an OTHER bucket for the rest, when they cover enough, and
+    the number of distinct values. Counted on the first rows, then, unless those are far
+    from enough, on all of them."""
+    probe = Counts.of(values.slice(0, probe_rows))
+    if probe.counts[:TOP_VALUES].sum() < (TOP_SHARE - 0.1) * probe.counts.sum():
+        return None
+    counts = Counts.of(values)
     top = counts.counts[:TOP_VALUES]
     if top.sum() < TOP_SHARE * counts.counts.sum():
         return None
     choices = weighted(counts.values.slice(0, TOP_VALUES).to_pylist(), top,
                        counts.counts.sum())
     rest = counts.counts[TOP_VALUES:].sum() / counts.counts.sum()
-    return [*choices, {"value": OTHER, "weight": significant(rest)}]
+    return [*choices, {"value": OTHER, "weight": significant(rest)}], len(counts)
+
+
+def all_match(values: Text, regex: str) -> bool:
+    """Every value matches; a few values are tried first, as most columns fail at once."""
+    def matches(part: Text) -> bool:
+        return pc.all(pc.match_substring_regex(part, regex)).as_py()
+
+    return len(values) > 0 and matches(values.slice(0, 1000)) and matches(values)
 
 
 def faker_provider(values: Text) -> str | None:
-    for provider, regex in FAKER_SHAPES:
-        if pc.all(pc.match_substring_regex(values, regex)).as_py():
-            return provider
-    return None
+    return next((provider for provider, regex in FAKER_SHAPES if all_match(values, regex)),
+                None)
 
 
 def pattern_of(values: Text) -> str | None:
