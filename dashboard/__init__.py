@@ -12,7 +12,7 @@ from flask import Flask
 from dashboard import api, pages
 from dashboard.context import BatchContext
 from dashboard.data import BatchStore
-from dashboard.settings import OPTIONS, BatchSettings
+from dashboard.settings import OPTIONS, BatchDashboardSettings
 from services.outputs import BatchColumns, BatchOutputs
 from services.schema import load_schema
 from services.web.factory import make_app
@@ -21,7 +21,7 @@ from services.web.labels import dataset_labels
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment (read here, once), then `test_config`."""
-    settings = BatchSettings.load(os.environ, test_config)
+    settings = BatchDashboardSettings.load(os.environ, test_config)
     dataset = load_schema(settings.schema_path)
     columns = BatchColumns.of(dataset.analysis)
     app = make_app(__name__, settings, OPTIONS, test_config, pages.bp, api.bp)

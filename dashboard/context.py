@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard.data import BatchStore
-from dashboard.settings import BatchSettings
+from dashboard.settings import BatchDashboardSettings
 from services.outputs import BatchColumns
 from services.schema import Dataset
 from services.web.labels import DatasetLabels
@@ -13,7 +13,7 @@ from services.web.labels import DatasetLabels
 
 @dataclass(frozen=True)
 class BatchContext:
-    settings: BatchSettings
+    settings: BatchDashboardSettings
     dataset: Dataset
     labels: DatasetLabels
     columns: BatchColumns

@@ -16,14 +16,14 @@ from services.web.labels import dataset_labels
 from streaming_dashboard import api, pages
 from streaming_dashboard.context import StreamContext
 from streaming_dashboard.data import StreamStore
-from streaming_dashboard.settings import OPTIONS, StreamSettings
+from streaming_dashboard.settings import OPTIONS, StreamDashboardSettings
 
 RETAIL_GROUP = "product"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment (read here, once), then `test_config`."""
-    settings = StreamSettings.load(os.environ, test_config)
+    settings = StreamDashboardSettings.load(os.environ, test_config)
     dataset = load_schema(settings.labels_schema)
     labels = dataset_labels(dataset)
     # Schema mode groups by the first dimension; the retail mode (no schema set) by product.

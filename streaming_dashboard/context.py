@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from services.web.labels import DatasetLabels, humanize
 from streaming_dashboard.data import StreamStore
-from streaming_dashboard.settings import StreamSettings
+from streaming_dashboard.settings import StreamDashboardSettings
 
 
 @dataclass(frozen=True)
 class StreamContext:
-    settings: StreamSettings
+    settings: StreamDashboardSettings
     labels: DatasetLabels
     default_group: str
     store: StreamStore

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from services.common.variables import CATALOGUE
 from services.infra import jars, process
 from services.infra.engine import Engine
 from services.infra.errors import EngineError, JarsMissingError
@@ -24,27 +25,11 @@ from services.infra.spark import Spark, SparkDetails
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-# Settings the project's services read; a developer's shell must not leak them into tests.
-PROJECT_SETTINGS = (
-    "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPIC", "EVENT_INPUT_DIR", "EVENTS_PER_SECOND",
-    "KAFKA_CONNECT_TIMEOUT", "LOG_LEVEL", "SCHEMA_CONFIG_PATH", "GENERATOR_OUTPUT_DIR",
-    "USE_HDFS", "HDFS_NAMENODE_URI", "INPUT_PATH", "OUT_PARQUET", "OUT_LOCAL_CSV",
-    "SPARK_MASTER", "INPUT_WAIT_SECONDS", "CSV_MULTILINE", "OUTPUT_PATH", "CHECKPOINT_DIR",
-    "STREAM_TRIGGER_INTERVAL", "STARTING_OFFSETS", "STREAM_MODE", "STREAM_GROUP_FIELD",
-    "STREAM_VALUE_FIELD", "STREAM_MAX_OFFSETS_PER_TRIGGER", "STREAM_LIVE_VIEW",
-    "STREAM_MONITOR_DIR", "SPARK_KAFKA_PACKAGE", "SPARK_SHUFFLE_PARTITIONS",
-    "DASHBOARD_HOST", "DASHBOARD_PORT", "DASHBOARD_REFRESH_SECONDS", "DASHBOARD_STALE_AFTER",
-    "STREAMING_DASHBOARD_HOST", "STREAMING_DASHBOARD_PORT",
-    "STREAMING_DASHBOARD_REFRESH_SECONDS", "STREAMING_DASHBOARD_STALE_AFTER", "STREAM_TOP_N",
-    "CHARTJS_PATH",
-)
-
-
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test starts without the project's settings and cannot leak env changes."""
     snapshot = dict(os.environ)
-    for name in PROJECT_SETTINGS:
+    for name in CATALOGUE:
         monkeypatch.delenv(name, raising=False)
     yield
     os.environ.clear()

@@ -22,6 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo's `services` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from services.common import settings as s
 from services.common.cli import ArgumentParser, UsageError, configure_logging, run
 from services.spark.extracts import ACCEPTED, EXTRACT_SUFFIXES
 
@@ -76,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the NameNode's HTTP address (default: http://namenode:9870)")
     parser.add_argument("--wait", type=float, default=180.0,
                         help="seconds to wait for HDFS to take writes (default: 180)")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper())
+    parser.add_argument("--log-level", default=s.value(s.LOG_LEVEL, os.environ))
     args = parser.parse_args(argv)
     configure_logging(args.log_level)
     if not args.dest.startswith("/") or args.dest.rstrip("/") == "":

@@ -17,11 +17,11 @@ from services.spark.session import StopSignal
 
 def job(argv: Sequence[str] | None) -> int:
     return job_main(argv, prog="pipeline_batch.py", title="batch job", description=__doc__,
-                    log_name="batch", settings=batch_job.BatchSettings.from_env,
+                    log_name="batch", settings=batch_job.BatchJobSettings.from_env,
                     run_job=run_batch, stop_spark_on_signal=True)
 
 
-def run_batch(settings: batch_job.BatchSettings, stop: StopSignal) -> int:
+def run_batch(settings: batch_job.BatchJobSettings, stop: StopSignal) -> int:
     """The batch job runs to its end; a signal stops its session (see StopSignal), which
     the job's session picks up from the installed handler."""
     return batch_job.run(settings)

@@ -42,6 +42,11 @@ class Layout:
         return self.root / "checkpoints" / STREAM_NAME
 
     @property
+    def event_logs(self) -> Path:
+        """The Spark jobs' event logs (what `python -m services.infra spark start` serves)."""
+        return self.root / "spark-events"
+
+    @property
     def run_dir(self) -> Path:
         return self.data / ".demo" / "run"
 
@@ -81,6 +86,7 @@ class Layout:
 
     def batch_env(self, schema: Path) -> dict[str, str]:
         return self.env(SCHEMA_CONFIG_PATH=str(schema), USE_HDFS="false",
+                        SPARK_EVENT_LOG_DIR=str(self.event_logs),
                         INPUT_PATH=str(self.input),
                         OUT_PARQUET=str(self.output / "analysis_parquet"),
                         OUT_LOCAL_CSV=str(self.batch_csv), INPUT_WAIT_SECONDS="30")
@@ -88,6 +94,7 @@ class Layout:
     def stream_env(self, schema: Path, bootstrap: str, offsets: str, trigger: str,
                    ui_port: int) -> dict[str, str]:
         return self.env(SCHEMA_CONFIG_PATH=str(schema), KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+                        SPARK_EVENT_LOG_DIR=str(self.event_logs),
                         KAFKA_TOPIC=self.topic, OUTPUT_PATH=str(self.stream_output),
                         CHECKPOINT_DIR=str(self.checkpoint), STREAM_TRIGGER_INTERVAL=trigger,
                         STARTING_OFFSETS=offsets,

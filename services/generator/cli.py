@@ -10,7 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.common.cli import ArgumentParser, UsageError, configure_logging, run
+from services.common import settings
+from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging, run
 from services.common.progress import ProgressBar
 from services.generator.engine import BLOCK_SIZE, WriteResult, write_dataset
 from services.schema import Dataset, load_schema
@@ -22,18 +23,27 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "batch" / "schemas"
 DEFAULT_SCHEMA = SCHEMAS / "card_transactions.json"
 
 
+ENV_OPTIONS = (
+    settings.SCHEMA_CONFIG_PATH,
+    settings.Option("rows", "GENERATOR_ROWS", settings.integer(0, float("inf"))),
+    settings.Option("output_dir", "GENERATOR_OUTPUT_DIR", settings.path, Path("data/input")),
+    settings.LOG_LEVEL,
+)
+
+
 def parse_args(argv: Sequence[str] | None) -> object:
+    defaults = settings.resolve(ENV_OPTIONS, os.environ)
     parser = ArgumentParser(
         prog="generate_synthetic_data.py",
         description="Generate a synthetic dataset from a JSON schema file.",
     )
     parser.add_argument("--config",
-                        default=os.environ.get("SCHEMA_CONFIG_PATH", str(DEFAULT_SCHEMA)),
+                        default=str(defaults["schema_path"] or DEFAULT_SCHEMA),
                         help="schema file (default: $SCHEMA_CONFIG_PATH or the card schema)")
     parser.add_argument("--out", help="output file; the format and gzip follow its suffix")
     parser.add_argument("--output-dir", help="output folder (default: data/input)")
     parser.add_argument("--output-name", help="file name without suffix (default: schema name)")
-    parser.add_argument("--n", type=int, default=os.environ.get("GENERATOR_ROWS") or None,
+    parser.add_argument("--n", type=int, default=defaults["rows"],
                         help="rows to generate (overrides entity_count; env GENERATOR_ROWS)")
     parser.add_argument("--format", choices=OUTPUT_FORMATS,
                         help="output format (overrides the file)")
@@ -47,8 +57,8 @@ def parse_args(argv: Sequence[str] | None) -> object:
                              "for any count")
     parser.add_argument("--validate", action="store_true", help="check the schema and exit")
     parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper(),
-                        choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    parser.add_argument("--log-level", default=defaults["log_level"], choices=LOG_LEVELS)
+    parser.set_defaults(default_output_dir=defaults["output_dir"])
     args = parser.parse_args(argv)
     if args.out and (args.output_dir or args.output_name):
         raise UsageError("--out cannot be combined with --output-dir/--output-name")
@@ -99,7 +109,7 @@ def resolve_dataset_and_path(args, dataset: Dataset) -> tuple[Dataset, Path]:
                                      gzip=gz)
     if args.out:
         return dataset, Path(args.out)
-    folder = Path(args.output_dir or os.environ.get("GENERATOR_OUTPUT_DIR", "data/input"))
+    folder = Path(args.output_dir or args.default_output_dir)
     name = args.output_name or Path(dataset.source).stem
     suffix = dataset.output.suffix
     return dataset, folder / (name if name.endswith(suffix) else name + suffix)

@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from services.common import settings
 from services.infra.errors import JarsMissingError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,8 +25,18 @@ SETUP_HINT = "run `make setup` (or `scripts/setup.sh jvm`)"
 QUICK_START = "-XX:TieredStopAtLevel=1"
 
 
-def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
-    return os.environ if env is None else env
+INSTALLS = {o.env: o for o in (
+    settings.Option("kafka_home", "KAFKA_HOME", settings.text),
+    settings.Option("hadoop_home", "HADOOP_HOME", settings.text),
+    settings.Option("spark_kafka_jar_dir", "SPARK_KAFKA_JAR_DIR", settings.text),
+    settings.Option("spark_home", "SPARK_HOME", settings.text),
+    settings.Option("java_home", "JAVA_HOME", settings.text),
+)}
+
+
+def install(variable: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The user's own install that `variable` points at (None: unset)."""
+    return settings.value(INSTALLS[variable], os.environ if env is None else env)
 
 
 def _jar_dir(variable: str, value: str | None, sub: str, cache: str, marker: str) -> Path:
@@ -45,13 +56,13 @@ def _jar_dir(variable: str, value: str | None, sub: str, cache: str, marker: str
 
 def kafka_classpath(env: Mapping[str, str] | None = None) -> list[str]:
     """Classpath entries of the Kafka broker (KRaft) and its tools."""
-    home = _env(env).get("KAFKA_HOME")
+    home = install("KAFKA_HOME", env)
     return [str(_jar_dir("KAFKA_HOME", home, "libs", "kafka", "kafka_2.13-*.jar") / "*")]
 
 
 def hadoop_classpath(env: Mapping[str, str] | None = None) -> list[str]:
     """Classpath entries of the HDFS NameNode and DataNode, web UI files included."""
-    home = _env(env).get("HADOOP_HOME")
+    home = install("HADOOP_HOME", env)
     if not home:
         return [str(_jar_dir("HADOOP_HOME", None, "", "hadoop", "hadoop-hdfs-*.jar") / "*")]
     share = Path(home) / "share" / "hadoop"
@@ -64,14 +75,14 @@ def hadoop_classpath(env: Mapping[str, str] | None = None) -> list[str]:
 
 def spark_kafka_jars(env: Mapping[str, str] | None = None) -> list[Path]:
     """The Spark Kafka connector and the dependencies pyspark does not ship, for `spark.jars`."""
-    folder = _jar_dir("SPARK_KAFKA_JAR_DIR", _env(env).get("SPARK_KAFKA_JAR_DIR"), "",
+    folder = _jar_dir("SPARK_KAFKA_JAR_DIR", install("SPARK_KAFKA_JAR_DIR", env), "",
                       "spark-kafka", "spark-sql-kafka-0-10_*.jar")
     return sorted(folder.glob("*.jar"))
 
 
 def spark_home(env: Mapping[str, str] | None = None) -> Path:
     """SPARK_HOME, else the pyspark package (it ships bin/spark-class and jars/)."""
-    home = _env(env).get("SPARK_HOME")
+    home = install("SPARK_HOME", env)
     if home:
         folder, where = Path(home), f"{home} (from SPARK_HOME)"
     else:
@@ -87,7 +98,7 @@ def spark_home(env: Mapping[str, str] | None = None) -> Path:
 
 def java_executable(env: Mapping[str, str] | None = None) -> str:
     """$JAVA_HOME/bin/java, else `java` on PATH; engines need a JDK 17."""
-    java_home = _env(env).get("JAVA_HOME")
+    java_home = install("JAVA_HOME", env)
     if java_home:
         java = Path(java_home) / "bin" / "java"
         if not java.is_file():

@@ -14,7 +14,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from services.common import settings as s
 from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError
 
 DEFAULT_BOOTSTRAP = "kafka:9092"
@@ -77,39 +79,46 @@ producer stops reading, waits for the broker to confirm what it has sent (up to
 """
 
 
-def _env_float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise UsageError(f"environment variable {name}={raw!r} is not a number") from None
+ENV_OPTIONS = (
+    s.Option("bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS", s.text, DEFAULT_BOOTSTRAP),
+    s.Option("topic", "KAFKA_TOPIC", s.text, DEFAULT_TOPIC),
+    s.Option("input_dir", "EVENT_INPUT_DIR", s.text, DEFAULT_INPUT_DIR),
+    s.Option("rate", "EVENTS_PER_SECOND", s.number(), DEFAULT_RATE),
+    s.Option("shuffle", "EVENT_SHUFFLE", s.boolean, False),
+    s.Option("loop", "EVENT_LOOP", s.boolean, False),
+    s.Option("connect_timeout", "KAFKA_CONNECT_TIMEOUT", s.number(),
+             DEFAULT_CONNECT_TIMEOUT),
+    s.SCHEMA_CONFIG_PATH,
+    s.LOG_LEVEL,
+)
 
 
-def build_parser(env: Mapping[str, str]) -> ArgumentParser:
+def build_parser(defaults: Mapping[str, Any]) -> ArgumentParser:
+    """Flags whose defaults are the environment's values (ENV_OPTIONS); --rate and
+    --connect-timeout stay None unless given, so a conflict names only what was typed."""
     parser = ArgumentParser(prog="kafka_event_producer.py", description=DESCRIPTION,
                             epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
-    add("--bootstrap-servers", default=env.get("KAFKA_BOOTSTRAP_SERVERS") or DEFAULT_BOOTSTRAP,
+    add("--bootstrap-servers", default=defaults["bootstrap_servers"],
         help="host:port[,host:port...] (default: $KAFKA_BOOTSTRAP_SERVERS or %(default)s)")
-    add("--topic", default=env.get("KAFKA_TOPIC") or DEFAULT_TOPIC,
+    add("--topic", default=defaults["topic"],
         help="topic to publish to (default: $KAFKA_TOPIC or %(default)s)")
-    add("--input-dir", default=env.get("EVENT_INPUT_DIR") or DEFAULT_INPUT_DIR,
+    add("--input-dir", default=defaults["input_dir"],
         help="folder of extracts to replay, or one extract file (default: $EVENT_INPUT_DIR "
              "or %(default)s)")
     add("--rate", type=float, default=None,
         help="target events per second, held by a schedule without drift; <= 0 sends as fast "
              "as possible (default: $EVENTS_PER_SECOND or 5)")
-    add("--shuffle", action="store_true",
+    add("--shuffle", action="store_true", default=defaults["shuffle"],
         help="replay in random order instead of event-time order. Beware: with a watermark "
              "downstream (the streaming job's is 15 minutes) most events then arrive later "
-             "than the watermark and are silently dropped as late")
-    add("--loop", action="store_true",
+             "than the watermark and are silently dropped as late (default: $EVENT_SHUFFLE or "
+             "false)")
+    add("--loop", action="store_true", default=defaults["loop"],
         help="replay the extracts again and again until stopped; event times repeat on every "
              "pass, so a watermarked stream drops the repeats (use --generate for an endless "
-             "stream that moves)")
-    add("--config", default=env.get("SCHEMA_CONFIG_PATH") or None,
+             "stream that moves; default: $EVENT_LOOP or false)")
+    add("--config", default=defaults["schema_path"],
         help="schema file: its analysis.timestamp_field becomes event_time, its first "
              "dimension the message key, and its fields keep their JSON types (default: "
              "$SCHEMA_CONFIG_PATH)")
@@ -138,7 +147,7 @@ def build_parser(env: Mapping[str, str]) -> ArgumentParser:
         help="at most this many events sent but not yet confirmed by the broker; sending "
              "pauses beyond it (default: %(default)s)")
     add("--log-level", type=str.upper, choices=LOG_LEVELS,
-        default=(env.get("LOG_LEVEL") or "INFO").upper(), help="(default: $LOG_LEVEL or INFO)")
+        default=defaults["log_level"], help="(default: $LOG_LEVEL or INFO)")
     return parser
 
 
@@ -152,14 +161,11 @@ def _check_servers(servers: str) -> str:
 
 def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str]) -> ProducerSettings:
     """Parse flags over environment defaults; every problem is a UsageError naming it."""
-    if env.get("LOG_LEVEL") and env["LOG_LEVEL"].upper() not in LOG_LEVELS:
-        raise UsageError(f"environment variable LOG_LEVEL={env['LOG_LEVEL']!r}: accepted "
-                         f"{', '.join(LOG_LEVELS)}")
-    args = build_parser(env).parse_args(argv)
-    rate = (args.rate if args.rate is not None
-            else _env_float(env, "EVENTS_PER_SECOND", DEFAULT_RATE))
-    connect = (args.connect_timeout if args.connect_timeout is not None
-               else _env_float(env, "KAFKA_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT))
+    defaults = s.resolve(ENV_OPTIONS, env)
+    args = build_parser(defaults).parse_args(argv)
+    rate = defaults["rate"] if args.rate is None else args.rate
+    connect = defaults["connect_timeout"] if args.connect_timeout is None else \
+        args.connect_timeout
     checks = [
         (bool(TOPIC_NAME.match(args.topic)),
          f"--topic {args.topic!r}: a topic name is 1-249 of A-Z a-z 0-9 . _ -"),

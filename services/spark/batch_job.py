@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-from services.common.cli import UsageError
+from services.common import settings as s
 from services.outputs import BatchOutputs, local_path, write_json_atomic
 from services.schema import Dataset, load_schema
 from services.spark import aggregates
@@ -38,39 +38,22 @@ PACKAGED_SCHEMA = Path(__file__).resolve().parents[1] / "batch/schemas/card_tran
 log = logging.getLogger("batch")
 
 
-def parse_bool(name: str, raw: str | None, default: bool) -> bool:
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "y", "on"):
-        return True
-    if value in ("0", "false", "no", "n", "off"):
-        return False
-    raise UsageError(f"{name}={raw!r} is not a boolean; accepted: true/false, yes/no, 1/0")
-
-
-def parse_seconds(name: str, raw: str | None, default: float) -> float:
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"{name}={raw!r} is not a number of seconds") from None
-    if value < 0:
-        raise UsageError(f"{name}={raw!r} must be >= 0")
-    return value
-
-
-def parse_count(name: str, raw: str | None, default: int) -> int:
-    if raw is None or raw.strip() == "":
-        return default
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise UsageError(f"{name}={raw!r} must be a whole number >= 1")
-    return int(raw)
+OPTIONS = (
+    s.SCHEMA_CONFIG_PATH,
+    s.Option("use_hdfs", "USE_HDFS", s.boolean, False),
+    s.Option("namenode", "HDFS_NAMENODE_URI", s.text, "hdfs://namenode:8020"),
+    s.Option("input_path", "INPUT_PATH", s.text),
+    s.Option("out_parquet", "OUT_PARQUET", s.text),
+    s.Option("out_local_csv", "OUT_LOCAL_CSV", s.text, "/opt/spark-data/output/analysis_csv"),
+    s.Option("spark_master", "SPARK_MASTER", s.text),
+    s.Option("shuffle_partitions", "SPARK_SHUFFLE_PARTITIONS", s.count, 8),
+    s.Option("input_wait_seconds", "INPUT_WAIT_SECONDS", s.wait_seconds, 300.0),
+    s.Option("csv_multiline", "CSV_MULTILINE", s.boolean, False),
+)
 
 
 @dataclass(frozen=True)
-class BatchSettings:
+class BatchJobSettings:
     schema_path: str
     use_hdfs: bool
     input_path: str
@@ -82,25 +65,18 @@ class BatchSettings:
     csv_multiline: bool
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> BatchSettings:
-        use_hdfs = parse_bool("USE_HDFS", env.get("USE_HDFS"), False)
-        namenode = env.get("HDFS_NAMENODE_URI", "hdfs://namenode:8020").rstrip("/")
-        base = f"{namenode}/data" if use_hdfs else "/opt/spark-data"
+    def from_env(cls, env: Mapping[str, str]) -> BatchJobSettings:
+        values = s.resolve(OPTIONS, env)
+        namenode = values.pop("namenode").rstrip("/")
+        base = f"{namenode}/data" if values["use_hdfs"] else "/opt/spark-data"
         default_schema = CONTAINER_SCHEMA if Path(CONTAINER_SCHEMA).exists() else str(
             PACKAGED_SCHEMA)
-        return cls(
-            schema_path=env.get("SCHEMA_CONFIG_PATH") or default_schema,
-            use_hdfs=use_hdfs,
-            input_path=env.get("INPUT_PATH") or f"{base}/input",
-            out_parquet=env.get("OUT_PARQUET") or f"{base}/output/analysis_parquet",
-            out_local_csv=env.get("OUT_LOCAL_CSV") or "/opt/spark-data/output/analysis_csv",
-            spark_master=env.get("SPARK_MASTER") or None,
-            shuffle_partitions=parse_count("SPARK_SHUFFLE_PARTITIONS",
-                                           env.get("SPARK_SHUFFLE_PARTITIONS"), 8),
-            input_wait_seconds=parse_seconds("INPUT_WAIT_SECONDS",
-                                             env.get("INPUT_WAIT_SECONDS"), 300.0),
-            csv_multiline=parse_bool("CSV_MULTILINE", env.get("CSV_MULTILINE"), False),
-        )
+        return cls(**{
+            **values,
+            "schema_path": str(values["schema_path"] or default_schema),
+            "input_path": values["input_path"] or f"{base}/input",
+            "out_parquet": values["out_parquet"] or f"{base}/output/analysis_parquet",
+        })
 
     def resolve(self, uri: str) -> str:
         """Paths without a scheme are local unless USE_HDFS (then fs.defaultFS decides)."""
@@ -132,7 +108,7 @@ def write_csv(spark: SparkSession, frame: DataFrame, uri: str,
     replace_folder(spark, staged, uri)
 
 
-def run(settings: BatchSettings) -> int:
+def run(settings: BatchJobSettings) -> int:
     dataset = load_schema(settings.schema_path)
     roles = Roles.of(dataset.analysis)
     spark = build_session(APP_NAME, settings.spark_master, {
@@ -143,7 +119,7 @@ def run(settings: BatchSettings) -> int:
         spark.stop()
 
 
-def publish(spark: SparkSession, settings: BatchSettings, dataset: Dataset, roles: Roles) -> int:
+def publish(spark: SparkSession, settings: BatchJobSettings, dataset: Dataset, roles: Roles) -> int:
     watch, total = Stopwatch(), Stopwatch()
     extracts = wait_for_extracts(spark, settings.resolve(settings.input_path),
                                  settings.input_wait_seconds)

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from services.common import settings as s
 from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging
 from services.schema import SchemaError
 from services.spark.errors import spark_error_message
@@ -26,7 +27,7 @@ def job_main(argv: Sequence[str] | None, *, prog: str, title: str, description: 
     request itself (streaming) passes stop_spark_on_signal=False; one that spends its time
     inside Spark actions (batch) passes True, so a signal stops its session at once."""
     parser = ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    parser.add_argument("--log-level", default=s.value(s.LOG_LEVEL, os.environ),
                         choices=LOG_LEVELS)
     args = parser.parse_args(argv)
     configure_logging(args.log_level)

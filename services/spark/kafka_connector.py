@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pyspark
 
+from services.common import settings
 from services.infra import jars
 from services.infra.errors import JarsMissingError
 
 CONNECTOR = "spark-sql-kafka-0-10"
+PACKAGE = settings.Option("package", "SPARK_KAFKA_PACKAGE", settings.text)
 
 
 @dataclass(frozen=True)
@@ -48,19 +50,19 @@ def _discover_local_kafka_jars(env: Mapping[str, str]) -> tuple[list[Path], str]
     try:
         found = jars.spark_kafka_jars(env)
     except JarsMissingError:
-        if env.get("SPARK_KAFKA_JAR_DIR"):
+        if jars.install("SPARK_KAFKA_JAR_DIR", env):
             raise
         return None
-    where = env.get("SPARK_KAFKA_JAR_DIR") or str(jars.JVM_CACHE / "spark-kafka")
+    where = jars.install("SPARK_KAFKA_JAR_DIR", env) or str(jars.JVM_CACHE / "spark-kafka")
     return found, where
 
 
 def resolve_connector(env: Mapping[str, str]) -> Connector:
-    if env.get("SPARK_KAFKA_JAR_DIR"):
+    if jars.install("SPARK_KAFKA_JAR_DIR", env):
         found, where = _discover_local_kafka_jars(env)  # raises when the folder lacks it
         return Connector({"spark.jars": ",".join(map(str, found))}, f"jars in {where}")
-    if env.get("SPARK_KAFKA_PACKAGE"):
-        package = env["SPARK_KAFKA_PACKAGE"]
+    package = settings.value(PACKAGE, env)
+    if package:
         return Connector({"spark.jars.packages": package}, f"package {package}")
     home = jars.spark_home(env)
     if any((home / "jars").glob(f"{CONNECTOR}_*.jar")):

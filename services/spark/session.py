@@ -25,6 +25,11 @@ from pyspark import SparkConf, SparkContext
 from pyspark.java_gateway import launch_gateway
 from pyspark.sql import SparkSession
 
+from services.common import settings
+from services.infra.spark import DEMO_EVENT_LOG_DIR
+from services.outputs import local_path
+from services.spark.storage import as_local_uri, is_local
+
 BASE_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
@@ -33,6 +38,9 @@ BASE_CONF = {
     "spark.sql.adaptive.enabled": "true",
     "spark.ui.showConsoleProgress": "false",
 }
+NO_EVENT_LOG = "none"
+EVENT_LOG_DIR = settings.Option("event_log_dir", "SPARK_EVENT_LOG_DIR", settings.text,
+                                str(DEMO_EVENT_LOG_DIR))
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # `timeout` signals its child, then the whole group: one stop can arrive twice at once. A
 # signal this long after the first is a person insisting, and ends the process at once.
@@ -117,11 +125,28 @@ class StopSignal:
             log.debug("while stopping the session on a signal: %s", exc)
 
 
+def event_log_conf(env: Mapping[str, str]) -> dict[str, str]:
+    """Event logs where a history server reads them (SPARK_EVENT_LOG_DIR, by default the
+    repo's spark-events/, which `python -m services.infra spark start` serves), in rolling
+    files so a streaming job's log stays bounded; `none` writes none."""
+    where = settings.value(EVENT_LOG_DIR, env)
+    if where.lower() == NO_EVENT_LOG:
+        return {}
+    if is_local(where):
+        folder = local_path(as_local_uri(where))
+        folder.mkdir(parents=True, exist_ok=True)  # Spark refuses a missing folder
+        where = folder.resolve().as_uri()
+    return {"spark.eventLog.enabled": "true", "spark.eventLog.dir": where,
+            "spark.eventLog.rolling.enabled": "true",
+            "spark.eventLog.rolling.maxFileSize": "64m"}
+
+
 def spark_conf(app_name: str, master: str | None,
                conf: Mapping[str, str] | None) -> SparkConf:
     """The settings a session is built with. Without a master, local mode on every core,
     unless spark-submit started this driver (it passes its own --master)."""
-    values = {**BASE_CONF, **(conf or {}), "spark.app.name": app_name}
+    values = {**BASE_CONF, **event_log_conf(os.environ), **(conf or {}),
+              "spark.app.name": app_name}
     if master:
         values["spark.master"] = master
     elif "PYSPARK_GATEWAY_PORT" not in os.environ:

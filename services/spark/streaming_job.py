@@ -18,10 +18,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
+from services.common import settings as s
 from services.common.cli import UsageError
 from services.outputs import StreamOutputs, local_path
 from services.schema import Dataset, load_schema
-from services.spark.batch_job import parse_bool, parse_count
 from services.spark.errors import spark_error_message
 from services.spark.kafka_connector import resolve_connector
 from services.spark.session import StopSignal, build_session
@@ -47,8 +47,29 @@ DEFAULT_TRIGGER = "30 seconds"
 log = logging.getLogger("stream")
 
 
+OPTIONS = (
+    s.Option("mode", "STREAM_MODE", s.choice(*MODES), "auto"),
+    s.SCHEMA_CONFIG_PATH,
+    s.Option("bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS", s.text, "kafka:9092"),
+    s.Option("topic", "KAFKA_TOPIC", s.text, "sales"),
+    s.Option("output_path", "OUTPUT_PATH", s.text,
+             "hdfs://namenode:8020/data/output/streaming_product_revenue"),
+    s.Option("checkpoint_dir", "CHECKPOINT_DIR", s.text,
+             "/opt/spark-checkpoints/streaming_product_revenue"),
+    s.Option("trigger", "STREAM_TRIGGER_INTERVAL", s.text, DEFAULT_TRIGGER),
+    s.Option("starting_offsets", "STARTING_OFFSETS", s.text, "latest"),
+    s.Option("shuffle_partitions", "SPARK_SHUFFLE_PARTITIONS", s.count, 4),
+    s.Option("spark_master", "SPARK_MASTER", s.text),
+    s.Option("group_field", "STREAM_GROUP_FIELD", s.text),
+    s.Option("value_field", "STREAM_VALUE_FIELD", s.text),
+    s.Option("max_offsets_per_trigger", "STREAM_MAX_OFFSETS_PER_TRIGGER", s.count),
+    s.Option("live_view", "STREAM_LIVE_VIEW", s.boolean, True),
+    s.Option("monitor_dir", "STREAM_MONITOR_DIR", s.text),
+)
+
+
 @dataclass(frozen=True)
-class StreamSettings:
+class StreamJobSettings:
     bootstrap_servers: str
     topic: str
     output_path: str
@@ -66,38 +87,17 @@ class StreamSettings:
     monitor_dir: str | None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> StreamSettings:
-        mode = (env.get("STREAM_MODE") or "auto").strip().lower()
-        if mode not in MODES:
-            raise UsageError(f"STREAM_MODE={mode!r}; accepted: {', '.join(MODES)}")
-        schema_path = env.get("SCHEMA_CONFIG_PATH") or None
+    def from_env(cls, env: Mapping[str, str]) -> StreamJobSettings:
+        values = s.resolve(OPTIONS, env)
+        schema_path = values.pop("schema_path")
+        mode = values.pop("mode")
         if mode == "auto":
             mode = "schema" if schema_path else "retail"
         if mode == "schema" and not schema_path:
             raise UsageError("STREAM_MODE=schema needs SCHEMA_CONFIG_PATH (the schema file)")
-        max_offsets = env.get("STREAM_MAX_OFFSETS_PER_TRIGGER")
-        return cls(
-            bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or "kafka:9092",
-            topic=env.get("KAFKA_TOPIC") or "sales",
-            output_path=env.get("OUTPUT_PATH")
-            or "hdfs://namenode:8020/data/output/streaming_product_revenue",
-            checkpoint_dir=env.get("CHECKPOINT_DIR")
-            or "/opt/spark-checkpoints/streaming_product_revenue",
-            trigger_ms=trigger_ms("STREAM_TRIGGER_INTERVAL",
-                                  env.get("STREAM_TRIGGER_INTERVAL") or DEFAULT_TRIGGER),
-            starting_offsets=env.get("STARTING_OFFSETS") or "latest",
-            shuffle_partitions=parse_count("SPARK_SHUFFLE_PARTITIONS",
-                                           env.get("SPARK_SHUFFLE_PARTITIONS"), 4),
-            spark_master=env.get("SPARK_MASTER") or None,
-            mode=mode,
-            schema_path=schema_path,
-            group_field=env.get("STREAM_GROUP_FIELD") or None,
-            value_field=env.get("STREAM_VALUE_FIELD") or None,
-            max_offsets_per_trigger=(parse_count("STREAM_MAX_OFFSETS_PER_TRIGGER", max_offsets,
-                                                 1) if max_offsets else None),
-            live_view=parse_bool("STREAM_LIVE_VIEW", env.get("STREAM_LIVE_VIEW"), True),
-            monitor_dir=env.get("STREAM_MONITOR_DIR") or None,
-        )
+        interval = trigger_ms("STREAM_TRIGGER_INTERVAL", values.pop("trigger"))
+        return cls(**values, mode=mode, schema_path=str(schema_path) if schema_path else None,
+                   trigger_ms=interval)
 
     @property
     def trigger(self) -> str:
@@ -142,7 +142,7 @@ class Pipeline:
         self.spark.streams.removeListener(self.monitor)
 
 
-def stream_rows(spark: SparkSession, settings: StreamSettings,
+def stream_rows(spark: SparkSession, settings: StreamJobSettings,
                 dataset: Dataset | None) -> tuple[DataFrame, StreamShape]:
     """Kafka source -> parsed, transformed (group, time, value) rows, with the counts of
     events seen and kept observed for the status file."""
@@ -163,7 +163,7 @@ def stream_rows(spark: SparkSession, settings: StreamSettings,
     return rows.observe(VALID_METRIC, F.count(F.lit(1)).alias("rows")), shape
 
 
-def start(spark: SparkSession, settings: StreamSettings, dataset: Dataset | None,
+def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | None,
           checkpoint_suffix: str = "_live") -> Pipeline:
     """Start the main query (and the live view); returns once both run."""
     rows, shape = stream_rows(spark, settings, dataset)
@@ -194,7 +194,7 @@ def start(spark: SparkSession, settings: StreamSettings, dataset: Dataset | None
     return Pipeline(spark, main, live, monitor)
 
 
-def run(settings: StreamSettings, stop: StopSignal) -> int:
+def run(settings: StreamJobSettings, stop: StopSignal) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or until a query fails (raises).
 
     On a signal the queries are stopped, then the session (the JVM does not get the signal:

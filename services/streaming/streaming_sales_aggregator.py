@@ -18,7 +18,7 @@ from services.spark.job_shell import job_main
 def job(argv: Sequence[str] | None) -> int:
     return job_main(argv, prog="streaming_sales_aggregator.py",
                     title="streaming job", description=__doc__, log_name="stream",
-                    settings=streaming_job.StreamSettings.from_env,
+                    settings=streaming_job.StreamJobSettings.from_env,
                     run_job=streaming_job.run, stop_spark_on_signal=False)
 
 

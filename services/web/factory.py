@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
+from services.common.settings import Option
 from services.web.assets import install_web
 from services.web.envelope import install_api_errors
 from services.web.params import install_query_check
-from services.web.settings import Option
 
 
 def make_app(import_name: str, settings: Any, options: tuple[Option, ...],

@@ -9,16 +9,16 @@ from collections.abc import Callable, Sequence
 from flask import Flask
 from werkzeug.serving import run_simple
 
+from services.common import settings as s
 from services.common.cli import LOG_LEVELS, ArgumentParser, configure_logging
-from services.web.settings import parse_host, parse_port
 
 
 def serve_main(argv: Sequence[str] | None, *, prog: str, description: str,
                create_app: Callable[[], Flask]) -> int:
     parser = ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--host", type=parse_host, help="interface to listen on "
+    parser.add_argument("--host", type=s.host, help="interface to listen on "
                         "(default: the *_HOST setting, 127.0.0.1; 0.0.0.0 in containers)")
-    parser.add_argument("--port", type=parse_port, help="port (default: the *_PORT setting)")
+    parser.add_argument("--port", type=s.port, help="port (default: the *_PORT setting)")
     parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS,
                         help="DEBUG also logs every request")
     args = parser.parse_args(argv)

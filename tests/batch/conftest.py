@@ -11,7 +11,7 @@ import pytest
 
 from services.generator import write_dataset
 from services.schema import Dataset, parse_schema
-from services.spark.batch_job import BatchSettings
+from services.spark.batch_job import BatchJobSettings
 
 REPO = Path(__file__).resolve().parents[2]
 CARD = REPO / "services/batch/schemas/card_transactions.json"
@@ -37,7 +37,7 @@ def write_extract(dataset: Dataset, folder: Path, name: str, seed: int, rows: in
     return path
 
 
-def settings_for(tmp: Path, input_dir: Path, **extra) -> BatchSettings:
+def settings_for(tmp: Path, input_dir: Path, **extra) -> BatchJobSettings:
     env = {
         "SCHEMA_CONFIG_PATH": str(CARD),
         "INPUT_PATH": str(input_dir),
@@ -46,7 +46,7 @@ def settings_for(tmp: Path, input_dir: Path, **extra) -> BatchSettings:
         "INPUT_WAIT_SECONDS": "5",
         **extra,
     }
-    return BatchSettings.from_env(env)
+    return BatchJobSettings.from_env(env)
 
 
 def read_inputs(paths: list[Path]) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from services.outputs import BatchOutputs
 from services.schema import load_schema
 from tests.batch.conftest import CARD, REPO, expected_aggregates, settings_for, write_extract
 from tests.batch.test_pipeline import KEYS, read_part_csv, run_job
+from tests.polling import poll
 
 SCRIPT = REPO / "services/batch/pipeline_batch.py"
 
@@ -68,7 +69,8 @@ def settings_env(tmp: Path, inputs: Path) -> dict[str, str]:
 def test_script_submitted_to_the_standalone_cluster(spark_cluster, folders):
     tmp, inputs = folders
     paths = [write_extract(load_schema(CARD), inputs, "card", 8, 4_000)]
-    done = run_script({**settings_env(tmp, inputs), "SPARK_MASTER": spark_cluster.master_url})
+    done = run_script({**settings_env(tmp, inputs), "SPARK_MASTER": spark_cluster.master_url,
+                       "SPARK_EVENT_LOG_DIR": spark_cluster.event_log_dir})
     assert done.returncode == 0, done.stderr[-3000:]
     assert "batch job done" in done.stderr
     expected, _, _ = expected_aggregates(paths)
@@ -76,6 +78,10 @@ def test_script_submitted_to_the_standalone_cluster(spark_cluster, folders):
     assert got["record_count"].sum() == 4_000 and len(got) == len(expected)
     apps = get_json(f"{spark_cluster.master_ui_url}/json/")["completedapps"]
     assert "batch.schema_driven_pipeline" in {app["name"] for app in apps}
+    # The job's own session settings wrote the event log the history server lists.
+    history = f"{spark_cluster.history_ui_url}/api/v1/applications"
+    poll("the batch job in the history server", lambda: any(
+        a["name"] == "batch.schema_driven_pipeline" for a in get_json(history) or []))
 
 
 @pytest.mark.slow
@@ -91,4 +97,4 @@ def test_bad_setting_exits_2_naming_the_variable(folders):
     tmp, inputs = folders
     done = run_script({**settings_env(tmp, inputs), "USE_HDFS": "sometimes"}, timeout=60)
     assert done.returncode == 2
-    assert "USE_HDFS='sometimes' is not a boolean" in done.stderr
+    assert "USE_HDFS='sometimes' is not usable: expected a boolean" in done.stderr

@@ -13,15 +13,16 @@ import pytest
 import dashboard
 import streaming_dashboard
 from dashboard import create_app as create_batch_app
-from dashboard.settings import BatchSettings
+from dashboard.settings import BatchDashboardSettings
+from services.common.settings import SettingsError
 from services.web import serve
-from services.web.settings import REPO_ROOT, SettingsError
+from services.web.settings import REPO_ROOT
 from streaming_dashboard import create_app as create_stream_app
-from streaming_dashboard.settings import StreamSettings
+from streaming_dashboard.settings import StreamDashboardSettings
 
 
 def test_batch_defaults_are_for_make_demo() -> None:
-    settings = BatchSettings.load({})
+    settings = BatchDashboardSettings.load({})
     assert settings.out_local_csv == REPO_ROOT / "data/output/analysis_csv"
     assert settings.schema_path.name == "card_transactions.json"
     assert (settings.host, settings.port) == ("127.0.0.1", 5000)
@@ -30,7 +31,7 @@ def test_batch_defaults_are_for_make_demo() -> None:
 
 
 def test_stream_defaults_are_for_make_demo() -> None:
-    settings = StreamSettings.load({})
+    settings = StreamDashboardSettings.load({})
     assert settings.output_path == REPO_ROOT / "data/output/streaming_product_revenue"
     assert settings.schema_path is None and settings.labels_schema.name == "retail_orders.json"
     assert (settings.host, settings.port, settings.top_n) == ("127.0.0.1", 5100, 8)
@@ -66,7 +67,7 @@ def test_environment_is_read_by_the_factory_not_at_import(monkeypatch: pytest.Mo
     (create_batch_app, "OUT_LOCAL_CSV", "hdfs://namenode:8020/data/output/x", "local folder"),
     (create_stream_app, "STREAMING_DASHBOARD_PORT", "abc", "port number"),
     (create_stream_app, "STREAM_TOP_N", "many", "whole number"),
-    (create_stream_app, "OUTPUT_PATH", "", "path"),
+    (create_stream_app, "STREAMING_DASHBOARD_REFRESH_SECONDS", "0", "seconds"),
     (create_stream_app, "STREAMING_DASHBOARD_HOST", "local host", "host"),
 ])
 def test_a_bad_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, factory: Any,

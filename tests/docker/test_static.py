@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from services.common.variables import CATALOGUE
 from services.infra import cli as infra_cli
 from tests.docker.stacks import FILES, IMAGE, REPO, dotenv
 
@@ -64,6 +65,13 @@ def test_bind_mounts_are_the_data_folders(stack: dict[str, Any]) -> None:
             assert volume["type"] == "bind", (name, volume)
             source = Path(volume["source"]).resolve()
             assert any(source == a or a in source.parents for a in allowed), (name, source)
+
+
+def test_services_are_configured_only_through_catalogued_settings(
+        stack: dict[str, Any]) -> None:
+    for name, svc in stack["services"].items():
+        unknown = set(svc.get("environment") or {}) - set(CATALOGUE)
+        assert unknown == set(), f"{name} sets variables no code reads: {unknown}"
 
 
 def test_long_running_services_have_a_healthcheck(stack: dict[str, Any]) -> None:

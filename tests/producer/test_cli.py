@@ -46,7 +46,9 @@ def test_environment_then_flags():
     assert (s.bootstrap_servers, s.topic, s.input_dir, s.rate, s.log_level, s.config,
             s.connect_timeout) == ("b1:9092,b2:9093", "orders", Path("/data"), 0.0, "DEBUG",
                                    CARD, 7.5)
-    assert s.unlimited
+    assert s.unlimited and not s.shuffle and not s.loop
+    assert parse_settings([], {**env, "EVENT_SHUFFLE": "yes", "EVENT_LOOP": "1"}).shuffle
+    assert parse_settings([], {**env, "EVENT_SHUFFLE": "no", "EVENT_LOOP": "true"}).loop
     s = parse_settings(["--bootstrap-servers", "x:1", "--topic", "t", "--input-dir", "in",
                         "--rate", "-1", "--shuffle", "--loop", "--log-level", "warning",
                         "--connect-timeout", "3", "--key-field", " store "], env)
@@ -58,9 +60,11 @@ def test_environment_then_flags():
 @pytest.mark.parametrize(("argv", "env", "message"), [
     (["--rate", "fast"], {}, "argument --rate: invalid float value: 'fast'"),
     (["--rate", "nan"], {}, "--rate must be a finite number"),
-    ([], {"EVENTS_PER_SECOND": "fast"}, "environment variable EVENTS_PER_SECOND='fast' is not"),
-    ([], {"KAFKA_CONNECT_TIMEOUT": "soon"}, "KAFKA_CONNECT_TIMEOUT='soon' is not a number"),
-    ([], {"LOG_LEVEL": "chatty"}, "environment variable LOG_LEVEL='chatty': accepted"),
+    ([], {"EVENTS_PER_SECOND": "fast"},
+     "EVENTS_PER_SECOND='fast' is not usable: expected a number"),
+    ([], {"KAFKA_CONNECT_TIMEOUT": "soon"},
+     "KAFKA_CONNECT_TIMEOUT='soon' is not usable: expected a number"),
+    ([], {"LOG_LEVEL": "chatty"}, "LOG_LEVEL='chatty' is not usable: expected one of DEBUG"),
     (["--topic", "no spaces"], {}, "--topic 'no spaces': a topic name is"),
     (["--bootstrap-servers", "kafka"], {}, "expected host:port[,host:port...]"),
     (["--generate"], {}, "--generate needs a schema: give --config FILE"),

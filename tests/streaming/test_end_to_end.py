@@ -19,7 +19,7 @@ from services.generator import generate_table
 from services.infra import process
 from services.outputs import StreamOutputs
 from services.schema import load_schema
-from services.spark.streaming_job import StreamSettings, start
+from services.spark.streaming_job import StreamJobSettings, start
 from tests.polling import poll
 from tests.streaming.conftest import (
     compare,
@@ -60,8 +60,8 @@ def read_status(path: Path) -> dict:
         return {}
 
 
-def settings(tmp: Path, bootstrap: str, topic: str, **extra: str) -> StreamSettings:
-    return StreamSettings.from_env({
+def settings(tmp: Path, bootstrap: str, topic: str, **extra: str) -> StreamJobSettings:
+    return StreamJobSettings.from_env({
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC": topic,
         "OUTPUT_PATH": str(tmp / "out" / "stream"), "CHECKPOINT_DIR": str(tmp / "ckpt"),
         "STREAM_TRIGGER_INTERVAL": "1 second", "STARTING_OFFSETS": "earliest", **extra})
@@ -71,7 +71,7 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records"))
 
 
-def run_until_closed(spark, conf: StreamSettings, dataset, expected: pd.DataFrame,
+def run_until_closed(spark, conf: StreamJobSettings, dataset, expected: pd.DataFrame,
                      group: str) -> pd.DataFrame:
     pipeline = start(spark, conf, dataset)
     try:

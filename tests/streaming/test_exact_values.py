@@ -18,7 +18,7 @@ from services.generator import write_dataset
 from services.kafka.cli import main as producer_main
 from services.outputs import StreamOutputs
 from services.schema import load_schema
-from services.spark.streaming_job import StreamSettings, start
+from services.spark.streaming_job import StreamJobSettings, start
 from streaming_dashboard import create_app
 from tests.hostile_values import ALL, DIMENSION, cleansed, write_schema
 from tests.polling import poll
@@ -75,7 +75,7 @@ def test_every_value_is_exact_through_the_stream(spark, kafka_broker, tmp_path):
     still_open = expected[expected["window_end"] > watermark]
     assert set(closed[DIMENSION]) == set(still_open[DIMENSION]) == published
 
-    conf = StreamSettings.from_env({
+    conf = StreamJobSettings.from_env({
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC": topic,
         "OUTPUT_PATH": str(tmp_path / "out" / "stream"), "CHECKPOINT_DIR": str(tmp_path / "ckpt"),
         "STREAM_TRIGGER_INTERVAL": "1 second", "STARTING_OFFSETS": "earliest",

@@ -12,14 +12,14 @@ from services.common.cli import UsageError
 from services.demo import cli as demo
 from services.infra.errors import JarsMissingError
 from services.spark.kafka_connector import derived_package, resolve_connector
-from services.spark.streaming_job import StreamSettings
+from services.spark.streaming_job import StreamJobSettings
 from services.spark.trigger_interval import IntervalError, interval_ms
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_follow_the_spec():
-    s = StreamSettings.from_env({})
+    s = StreamJobSettings.from_env({})
     assert (s.bootstrap_servers, s.topic) == ("kafka:9092", "sales")
     assert s.trigger_seconds == 30 and s.starting_offsets == "latest"
     assert s.mode == "retail" and s.output_path.startswith("hdfs://namenode:8020/")
@@ -32,20 +32,22 @@ def test_defaults_follow_the_spec():
     ({"STREAM_MODE": "RETAIL"}, "retail"),
 ])
 def test_mode_follows_the_schema_and_can_be_forced(env, mode):
-    assert StreamSettings.from_env(env).mode == mode
+    assert StreamJobSettings.from_env(env).mode == mode
 
 
 @pytest.mark.parametrize(("env", "message"), [
     ({"STREAM_MODE": "schema"}, "STREAM_MODE=schema needs SCHEMA_CONFIG_PATH"),
-    ({"STREAM_MODE": "fast"}, "STREAM_MODE='fast'; accepted: auto, schema, retail"),
+    ({"STREAM_MODE": "fast"},
+     "STREAM_MODE='fast' is not usable: expected one of auto, schema, retail"),
     ({"STREAM_TRIGGER_INTERVAL": "10 secs"},
      "STREAM_TRIGGER_INTERVAL='10 secs' is not a trigger interval Spark accepts"),
-    ({"SPARK_SHUFFLE_PARTITIONS": "0"}, "SPARK_SHUFFLE_PARTITIONS='0' must be a whole number"),
-    ({"STREAM_LIVE_VIEW": "maybe"}, "STREAM_LIVE_VIEW='maybe' is not a boolean"),
+    ({"SPARK_SHUFFLE_PARTITIONS": "0"},
+     "SPARK_SHUFFLE_PARTITIONS='0' is not usable: expected a whole number >= 1"),
+    ({"STREAM_LIVE_VIEW": "maybe"}, "STREAM_LIVE_VIEW='maybe' is not usable: expected a boolean"),
 ])
 def test_bad_settings_name_the_variable(env, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(")):
-        StreamSettings.from_env(env)
+        StreamJobSettings.from_env(env)
 
 
 # What Trigger.ProcessingTime takes (Spark 4.1 SparkIntervalUtils.stringToInterval, then no
@@ -84,7 +86,7 @@ REFUSED = {
 @pytest.mark.parametrize(("raw", "ms"), ACCEPTED.items())
 def test_trigger_intervals_spark_accepts_are_accepted(raw, ms):
     assert interval_ms(raw) == ms
-    settings = StreamSettings.from_env({"STREAM_TRIGGER_INTERVAL": raw})
+    settings = StreamJobSettings.from_env({"STREAM_TRIGGER_INTERVAL": raw})
     assert (settings.trigger_ms, settings.trigger) == (ms, f"{ms} milliseconds")
 
 
@@ -94,7 +96,7 @@ def test_trigger_intervals_spark_refuses_are_refused_with_the_reason(raw, reason
         interval_ms(raw)
     if raw.strip():  # an empty setting means the default
         with pytest.raises(UsageError) as refused:
-            StreamSettings.from_env({"STREAM_TRIGGER_INTERVAL": raw})
+            StreamJobSettings.from_env({"STREAM_TRIGGER_INTERVAL": raw})
         message = str(refused.value)
         assert message.startswith(f"STREAM_TRIGGER_INTERVAL={raw!r} is not a trigger interval")
         assert reason in message and "\n" not in message and "e.g. '10 seconds'" in message
@@ -108,7 +110,7 @@ def test_the_demo_and_compose_defaults_are_accepted():
     assert makefile and compose
     assert interval_ms(makefile[1]) == interval_ms(compose[1]) == 10_000
     assert interval_ms(demo.parse([]).trigger) == 10_000
-    assert StreamSettings.from_env({}).trigger_seconds == 30
+    assert StreamJobSettings.from_env({}).trigger_seconds == 30
 
 
 def test_the_demo_refuses_a_bad_trigger_before_starting_anything():
@@ -128,12 +130,12 @@ def test_the_table_is_sparks_own(spark):
 
 
 def test_monitor_files_sit_beside_a_local_sink_or_in_the_monitor_dir(tmp_path):
-    local = StreamSettings.from_env({"OUTPUT_PATH": str(tmp_path / "out")})
+    local = StreamJobSettings.from_env({"OUTPUT_PATH": str(tmp_path / "out")})
     assert local.monitor_files().status_file == tmp_path / "out_status.json"
-    remote = StreamSettings.from_env({"OUTPUT_PATH": "hdfs://nn:8020/x/stream",
+    remote = StreamJobSettings.from_env({"OUTPUT_PATH": "hdfs://nn:8020/x/stream",
                                       "STREAM_MONITOR_DIR": str(tmp_path)})
     assert remote.monitor_files().live_file == tmp_path / "stream_live.json"
-    assert StreamSettings.from_env({"OUTPUT_PATH": "hdfs://nn:8020/x"}).monitor_files() is None
+    assert StreamJobSettings.from_env({"OUTPUT_PATH": "hdfs://nn:8020/x"}).monitor_files() is None
 
 
 def fake_spark_home(root: Path, with_connector: bool) -> Path:

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from services.outputs import StreamOutputs
-from services.spark.streaming_job import StreamSettings, start
+from services.spark.streaming_job import StreamJobSettings, start
 from tests.polling import poll
 from tests.streaming.conftest import compare, expected_windows, send, sink_rows, topic_name
 
@@ -50,7 +50,7 @@ def test_events_up_to_15_minutes_behind_the_newest_still_count(spark, kafka_brok
     late = [order(NEWEST - pd.Timedelta(minutes=m), 10.0 ** i)
             for i, m in enumerate(MINUTES_BEHIND)]
     send(bootstrap, topic, on_time)
-    conf = StreamSettings.from_env({
+    conf = StreamJobSettings.from_env({
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC": topic,
         "OUTPUT_PATH": str(tmp_path / "out"), "CHECKPOINT_DIR": str(tmp_path / "ckpt"),
         "STREAM_TRIGGER_INTERVAL": "1 second", "STARTING_OFFSETS": "earliest",

@@ -1,0 +1,116 @@
+"""Every environment variable the project reads: who reads it, its default as users see it,
+and what it means. The README's configuration table is `markdown_table()` (a test keeps the
+two equal), tests clear these variables before each test, and the Compose files may set
+only these (besides the images' own).
+
+Print the table with `python -m services.common.variables`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    read_by: str
+    default: str
+    meaning: str
+
+
+CATALOGUE: dict[str, Variable] = {v.name: v for v in (
+    Variable("SCHEMA_CONFIG_PATH", "all", "card schema", "the schema file"),
+    Variable("LOG_LEVEL", "generator, producer, jobs, loader", "`INFO`",
+             "DEBUG also shows tracebacks"),
+    Variable("GENERATOR_OUTPUT_DIR", "generator", "`data/input`",
+             "folder for `--output-dir`'s default"),
+    Variable("GENERATOR_ROWS", "generator", "the schema's `entity_count`", "`--n`'s default"),
+    Variable("KAFKA_BOOTSTRAP_SERVERS", "producer, streaming job", "`kafka:9092`",
+             "Kafka brokers"),
+    Variable("KAFKA_TOPIC", "producer, streaming job", "`sales`", "topic"),
+    Variable("EVENT_INPUT_DIR", "producer", "`/opt/spark-data/input`", "extracts to replay"),
+    Variable("EVENTS_PER_SECOND", "producer", "`5`",
+             "target rate; <= 0 as fast as possible"),
+    Variable("EVENT_SHUFFLE", "producer", "`false`",
+             "replay in random order (`--shuffle`)"),
+    Variable("EVENT_LOOP", "producer", "`false`", "replay again and again (`--loop`)"),
+    Variable("KAFKA_CONNECT_TIMEOUT", "producer", "`60`",
+             "seconds to retry a broker that is down at start"),
+    Variable("USE_HDFS", "batch job", "`false`", "read and write `hdfs://` paths"),
+    Variable("HDFS_NAMENODE_URI", "batch job", "`hdfs://namenode:8020`",
+             "NameNode for the HDFS defaults"),
+    Variable("INPUT_PATH", "batch job", "`/opt/spark-data/input` (HDFS: `/data/input`)",
+             "extracts: CSV, JSONL (optionally gzip), Parquet"),
+    Variable("INPUT_WAIT_SECONDS", "batch job", "`300`", "how long to wait for extracts"),
+    Variable("OUT_PARQUET", "batch job",
+             "`/opt/spark-data/output/analysis_parquet` (HDFS: `/data/output/...`)",
+             "Parquet by date"),
+    Variable("OUT_LOCAL_CSV", "batch job, batch dashboard",
+             "`/opt/spark-data/output/analysis_csv`",
+             "CSV folder; KPIs in `<it>_kpis`, report in `<it>_quality.json`"),
+    Variable("CSV_MULTILINE", "batch job", "`false`",
+             "allow quoted line breaks in CSV (slower: files are not split)"),
+    Variable("SPARK_MASTER", "jobs", "`local[*]`", "`spark://host:7077`, `yarn`, ..."),
+    Variable("SPARK_SHUFFLE_PARTITIONS", "jobs", "batch 8, streaming 4", "shuffle partitions"),
+    Variable("SPARK_EVENT_LOG_DIR", "jobs", "`spark-events/` (image: `/opt/spark-events`)",
+             "event logs for the history server (a folder or URI); `none` writes none"),
+    Variable("OUTPUT_PATH", "streaming job, streaming dashboard",
+             "`hdfs://namenode:8020/data/output/streaming_product_revenue`",
+             "Parquet sink of closed windows; live and status files beside it"),
+    Variable("CHECKPOINT_DIR", "streaming job",
+             "`/opt/spark-checkpoints/streaming_product_revenue`",
+             "checkpoint (the live view uses `<it>_live`)"),
+    Variable("STREAM_TRIGGER_INTERVAL", "streaming job", "`30 seconds`",
+             "micro-batch interval, as Spark's processing-time trigger reads it (`1 hour`, "
+             "`interval 500 milliseconds`)"),
+    Variable("STARTING_OFFSETS", "streaming job", "`latest`",
+             "`earliest` to read the topic from the start, or Spark's offsets JSON"),
+    Variable("STREAM_MODE", "streaming job", "`schema` with a schema file, else `retail`",
+             "kind of events"),
+    Variable("STREAM_GROUP_FIELD", "streaming job", "first dimension",
+             "group column (schema mode)"),
+    Variable("STREAM_VALUE_FIELD", "streaming job", "the first summed measure",
+             "summed measure or field (schema mode)"),
+    Variable("STREAM_MAX_OFFSETS_PER_TRIGGER", "streaming job", "unlimited",
+             "cap per micro-batch"),
+    Variable("STREAM_LIVE_VIEW", "streaming job", "`true`", "write the open-window snapshot"),
+    Variable("STREAM_MONITOR_DIR", "streaming job", "beside `OUTPUT_PATH`",
+             "where live/status files go when the sink is not local"),
+    Variable("SPARK_KAFKA_JAR_DIR", "streaming job, tests", "project cache",
+             "the Spark Kafka connector's jars"),
+    Variable("SPARK_KAFKA_PACKAGE", "streaming job", "derived from the Spark version",
+             "Maven coordinates of the connector"),
+    Variable("KAFKA_HOME", "`services.infra`", "project cache", "use an existing Kafka"),
+    Variable("HADOOP_HOME", "`services.infra`", "project cache", "use an existing Hadoop"),
+    Variable("SPARK_HOME", "`services.infra`, streaming job", "pyspark's",
+             "use an existing Spark"),
+    Variable("JAVA_HOME", "`services.infra`", "`java` on the PATH", "use another JDK"),
+    Variable("DASHBOARD_HOST", "batch dashboard", "`127.0.0.1`",
+             "where it listens (`0.0.0.0` in containers)"),
+    Variable("DASHBOARD_PORT", "batch dashboard", "`5000`", "its port"),
+    Variable("DASHBOARD_REFRESH_SECONDS", "batch dashboard", "`5`", "polling interval"),
+    Variable("DASHBOARD_STALE_AFTER", "batch dashboard", "`3`",
+             "data counts as stale after this many intervals"),
+    Variable("STREAMING_DASHBOARD_HOST", "streaming dashboard", "`127.0.0.1`",
+             "where it listens"),
+    Variable("STREAMING_DASHBOARD_PORT", "streaming dashboard", "`5100`", "its port"),
+    Variable("STREAMING_DASHBOARD_REFRESH_SECONDS", "streaming dashboard", "`5`",
+             "polling interval"),
+    Variable("STREAMING_DASHBOARD_STALE_AFTER", "streaming dashboard", "`3`",
+             "data counts as stale after this many intervals"),
+    Variable("STREAM_TOP_N", "streaming dashboard", "`8`", "groups on the timeline"),
+    Variable("CHARTJS_PATH", "dashboards", "`node_modules/chart.js/dist/chart.umd.min.js`",
+             "a local Chart.js"),
+)}
+
+
+def markdown_table() -> str:
+    rows = ["| variable | read by | default | meaning |", "|---|---|---|---|"]
+    rows += [f"| `{v.name}` | {v.read_by} | {v.default} | {v.meaning} |"
+             for v in CATALOGUE.values()]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
