@@ -10,7 +10,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.common.cli import ArgumentParser, UsageError, configure_logging
+from services.common import settings
+from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging
 from services.infer.compare import compare, format_report
 from services.infer.infer import infer_schema
 from services.infer.samples import SampleError, read_samples
@@ -20,7 +21,11 @@ from services.schema import SchemaError, parse_schema
 log = logging.getLogger("infer")
 
 
+ENV_OPTIONS = (settings.LOG_LEVEL,)
+
+
 def parse_args(argv: Sequence[str] | None):
+    defaults = settings.resolve(ENV_OPTIONS, os.environ)
     parser = ArgumentParser(
         prog="infer_schema.py",
         description="Write a schema file shaped like a sample of real data (CSV, JSONL or "
@@ -32,8 +37,7 @@ def parse_args(argv: Sequence[str] | None):
     parser.add_argument("--compare", nargs=2, metavar=("REAL", "SYNTHETIC"),
                         help="report how close SYNTHETIC comes to REAL, column by column")
     parser.add_argument("--json", help="with --compare: also write the report as JSON here")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper(),
-                        choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    parser.add_argument("--log-level", default=defaults["log_level"], choices=LOG_LEVELS)
     args = parser.parse_args(argv)
     if args.compare:
         if args.samples or args.out or args.name or args.sample_rows:
