@@ -1,19 +1,7 @@
-"""`python -m dashboard [--host H] [--port P]`: serve the batch dashboard."""
-
-from __future__ import annotations
+"""`python -m dashboard`: see dashboard/serve.py."""
 
 import sys
-from collections.abc import Sequence
 
-from dashboard import create_app
-from services.common.cli import run
-from services.web.serve import serve_main
+from services.commands import batch_dashboard
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return serve_main(argv, prog="python -m dashboard", description="Batch dashboard",
-                      create_app=create_app)
-
-
-if __name__ == "__main__":
-    sys.exit(run(main))
+sys.exit(batch_dashboard())

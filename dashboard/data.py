@@ -56,9 +56,6 @@ class BatchStore:
         return self.cache.get(("derived", name, params), signature,
                               lambda: compute(self._detail(signature)), remember=(OutputProblem,))
 
-    def detail(self) -> pd.DataFrame:
-        return self._detail(self.detail_signature())
-
     def kpis(self) -> dict[str, Any]:
         """The one KPI row as a dict of floats/ints (NaN for an empty measure)."""
         signature = self.kpis_signature()

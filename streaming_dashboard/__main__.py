@@ -1,19 +1,7 @@
-"""`python -m streaming_dashboard [--host H] [--port P]`: serve the streaming dashboard."""
-
-from __future__ import annotations
+"""`python -m streaming_dashboard`: see streaming_dashboard/serve.py."""
 
 import sys
-from collections.abc import Sequence
 
-from services.common.cli import run
-from services.web.serve import serve_main
-from streaming_dashboard import create_app
+from services.commands import streaming_dashboard
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return serve_main(argv, prog="python -m streaming_dashboard",
-                      description="Streaming dashboard", create_app=create_app)
-
-
-if __name__ == "__main__":
-    sys.exit(run(main))
+sys.exit(streaming_dashboard())

@@ -1,21 +1,11 @@
-"""Generate a synthetic extract from a schema file (seed section 3); see --help."""
-
-from __future__ import annotations
+"""Generate a synthetic extract from a schema file; see --help.
+The work is done by services.commands.generate (`sdp-generate` once installed)."""
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the repo's `services` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from services.common.cli import run
-from services.generator import cli
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return run(cli.main, argv)
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run by path: find `services`
+from services.commands import generate
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(generate())

@@ -7,9 +7,10 @@ A traceback is shown only with --log-level DEBUG.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from services.schema import SchemaError
 
@@ -47,6 +48,20 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
                         handlers=[handler], force=True)
     logging.getLogger("py4j").setLevel(logging.WARNING)  # one INFO line per gateway call
+
+
+@contextlib.contextmanager
+def quiet_kafka_client() -> Iterator[None]:
+    """kafka-python logs every refused connection as an error, many a second while a broker
+    starts or restarts; the callers report what matters themselves. DEBUG keeps it all."""
+    client = logging.getLogger("kafka")
+    level = client.level
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        client.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        client.setLevel(level)
 
 
 def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:

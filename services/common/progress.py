@@ -8,8 +8,9 @@ from typing import TextIO
 
 
 class ProgressBar:
-    def __init__(self, total: int, label: str = "rows", stream: TextIO = sys.stderr,
+    def __init__(self, total: int, label: str = "rows", stream: TextIO | None = None,
                  enabled: bool | None = None, min_interval: float = 0.2):
+        stream = sys.stderr if stream is None else stream  # today's, not the one at import
         self.total, self.label, self.stream = total, label, stream
         self.enabled = stream.isatty() if enabled is None else enabled
         self.done = 0

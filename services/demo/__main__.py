@@ -2,7 +2,6 @@
 
 import sys
 
-from services.common.cli import run
-from services.demo.cli import main
+from services.commands import demo
 
-sys.exit(run(main))
+sys.exit(demo())

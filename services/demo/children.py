@@ -5,11 +5,11 @@ those pid files and stopped before a new demo starts."""
 from __future__ import annotations
 
 import subprocess
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.common.polling import poll
 from services.infra import process
 
 
@@ -71,10 +71,6 @@ class Children:
         self.started.clear()
 
 
-def wait_until(check, timeout: float, interval: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(interval)
-    return bool(check())
+def wait_until(check: Callable[[], bool], timeout: float) -> bool:
+    """True once `check()` holds, False after `timeout` seconds."""
+    return poll(check, timeout=timeout, interval=0.5) is not None

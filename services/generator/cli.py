@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from services.common import settings
-from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging, run
+from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging
 from services.common.progress import ProgressBar
 from services.generator.engine import BLOCK_SIZE, WriteResult, write_dataset
 from services.schema import Dataset, load_schema
@@ -165,7 +165,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.info("removed earlier extract %s", old)
     print(summary(result, seed))
     return 0
-
-
-def entry(argv: Sequence[str] | None = None) -> int:
-    return run(main, argv)

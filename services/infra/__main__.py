@@ -2,7 +2,6 @@
 
 import sys
 
-from services.common.cli import run
-from services.infra.cli import main
+from services.commands import infra
 
-sys.exit(run(main))
+sys.exit(infra())

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Generic, NoReturn, TypeVar
 
+from services.common.polling import poll
 from services.infra import net, process
 from services.infra.errors import EngineStartError, PortRaceError
 
@@ -300,22 +301,27 @@ class Engine(ABC, Generic[D]):
     def _wait_for(self, what: str, check: Callable[[], T | None]) -> T:
         """Poll `check` until it returns a value; fail fast if a daemon exits, or at the
         deadline, with the tail of each daemon's log."""
-        while True:
+        def ready() -> T | None:
             value = check()
-            if value is not None and value is not False:
-                return value
-            for daemon, proc in self._procs.items():
-                code = proc.poll()
-                if code is not None:
-                    tail = self._tails([daemon])
-                    error = PortRaceError if BIND_FAILURE in tail else EngineStartError
-                    raise error(f"{self.name}: {daemon} exited with code {code} while waiting "
-                                f"for {what}.\n{tail}")
-            if time.monotonic() >= self._deadline:
-                raise EngineStartError(
-                    f"{self.name}: not ready after {self.timeout:.0f} s (waiting for {what}).\n"
-                    f"{self._tails(list(self._procs))}")
-            time.sleep(POLL_INTERVAL)
+            if value is None or value is False:
+                self._fail_if_a_daemon_exited(what)
+            return value
+
+        value = poll(ready, timeout=self._deadline - time.monotonic(), interval=POLL_INTERVAL)
+        if value is None:
+            raise EngineStartError(
+                f"{self.name}: not ready after {self.timeout:.0f} s (waiting for {what}).\n"
+                f"{self._tails(list(self._procs))}")
+        return value
+
+    def _fail_if_a_daemon_exited(self, what: str) -> None:
+        for daemon, proc in self._procs.items():
+            code = proc.poll()
+            if code is not None:
+                tail = self._tails([daemon])
+                error = PortRaceError if BIND_FAILURE in tail else EngineStartError
+                raise error(f"{self.name}: {daemon} exited with code {code} while waiting "
+                            f"for {what}.\n{tail}")
 
     # --- internals -----------------------------------------------------------------------
     def _tails(self, daemons: Sequence[str]) -> str:

@@ -7,13 +7,13 @@ Ready means a metadata request through kafka-python returns an unfenced broker.
 from __future__ import annotations
 
 import base64
-import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from services.common.cli import quiet_kafka_client
 from services.infra import config, jars, net
 from services.infra.engine import LOOPBACK, Details, Engine, Network
 
@@ -100,20 +100,17 @@ def broker_ready(bootstrap_servers: str) -> bool:
     host, port = bootstrap_servers.rsplit(":", 1)
     if not net.is_listening(int(port), host=host):
         return False
-    quiet = logging.getLogger("kafka")
-    level = quiet.level
-    quiet.setLevel(logging.CRITICAL)  # a broker still starting makes kafka-python log errors
     try:
-        client = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="infra-ready",
-                                  request_timeout_ms=3000, bootstrap_timeout_ms=3000)
-        try:
-            brokers = client.describe_cluster().get("brokers") or []
-        finally:
-            client.close()
+        with quiet_kafka_client():
+            client = KafkaAdminClient(bootstrap_servers=bootstrap_servers,
+                                      client_id="infra-ready", request_timeout_ms=3000,
+                                      bootstrap_timeout_ms=3000)
+            try:
+                brokers = client.describe_cluster().get("brokers") or []
+            finally:
+                client.close()
     except Exception:
         return False
-    finally:
-        quiet.setLevel(level)
     return any(not b.get("is_fenced", False) for b in brokers)
 
 

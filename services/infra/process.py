@@ -15,12 +15,13 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
+
+from services.common.polling import poll
 
 POLL_INTERVAL = 0.1
 # Creation times have clock-tick precision (10 ms on Linux); a pid reused by another
@@ -189,12 +190,13 @@ def wait_gone(procs: Iterable[psutil.Process], timeout: float) -> list[psutil.Pr
     seconds; the ones still running. A zombie counts as gone: it holds no resources, and
     its parent, not us, may be the one to reap it."""
     alive = list(procs)
-    deadline = time.monotonic() + timeout
-    while alive:
-        _, alive = psutil.wait_procs(alive, timeout=POLL_INTERVAL)
-        alive = [p for p in alive if p.is_running() and not _is_zombie(p)]
-        if time.monotonic() >= deadline:
-            break
+
+    def all_gone() -> bool:
+        _, still = psutil.wait_procs(alive, timeout=0)  # reaps our own children
+        alive[:] = [p for p in still if p.is_running() and not _is_zombie(p)]
+        return not alive
+
+    poll(all_gone, timeout=timeout, interval=POLL_INTERVAL)
     return alive
 
 

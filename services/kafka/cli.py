@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from services.common.cli import UsageError, configure_logging
+from services.common.cli import UsageError, configure_logging, quiet_kafka_client
 from services.kafka.delivery import ClientOptions, ConnectError, Delivery, connect
 from services.kafka.extracts import ExtractError, find_extracts
 from services.kafka.live import LiveSource
@@ -132,10 +132,7 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopRe
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     settings = parse_settings(argv, os.environ if env is None else env)
     configure_logging(settings.log_level)
-    # kafka-python logs every refused connection as an error; the producer says what matters
-    logging.getLogger("kafka").setLevel(
-        logging.DEBUG if settings.log_level == "DEBUG" else logging.CRITICAL)
     dataset = load_schema(settings.config) if settings.config else None
     request = StopRequest()
-    with stop_on_signals(request):
+    with stop_on_signals(request), quiet_kafka_client():
         return produce(settings, dataset, request)

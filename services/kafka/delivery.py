@@ -94,29 +94,22 @@ def connect(options: ClientOptions, timeout: float, stop: threading.Event | None
     seconds; ConnectError names the servers when none answered."""
     deadline = clock() + timeout
     attempt = 0
-    quiet = logging.getLogger("kafka")
-    level = quiet.level
-    if not log.isEnabledFor(logging.DEBUG):
-        quiet.setLevel(logging.CRITICAL)  # the client logs every failed attempt as an error
-    try:
-        while True:
-            window = min(ATTEMPT_TIMEOUTS[min(attempt, len(ATTEMPT_TIMEOUTS) - 1)],
-                         max(0.5, deadline - clock()))
-            try:
-                return KafkaProducer(bootstrap_timeout_ms=int(window * 1000), **options.config())
-            except KafkaTimeoutError:
-                attempt += 1
-            left = deadline - clock()
-            if left <= 0 or (stop is not None and stop.is_set()):
-                raise ConnectError(
-                    f"no Kafka broker answered at {options.bootstrap_servers} within "
-                    f"{timeout:g} s; check that it is running and reachable, and "
-                    "--bootstrap-servers / KAFKA_BOOTSTRAP_SERVERS (retry time: "
-                    "--connect-timeout / KAFKA_CONNECT_TIMEOUT)")
-            log.info("Kafka at %s does not answer yet (attempt %d); retrying for up to %.0f s",
-                     options.bootstrap_servers, attempt, left)
-    finally:
-        quiet.setLevel(level)
+    while True:
+        window = min(ATTEMPT_TIMEOUTS[min(attempt, len(ATTEMPT_TIMEOUTS) - 1)],
+                     max(0.5, deadline - clock()))
+        try:
+            return KafkaProducer(bootstrap_timeout_ms=int(window * 1000), **options.config())
+        except KafkaTimeoutError:
+            attempt += 1
+        left = deadline - clock()
+        if left <= 0 or (stop is not None and stop.is_set()):
+            raise ConnectError(
+                f"no Kafka broker answered at {options.bootstrap_servers} within "
+                f"{timeout:g} s; check that it is running and reachable, and "
+                "--bootstrap-servers / KAFKA_BOOTSTRAP_SERVERS (retry time: "
+                "--connect-timeout / KAFKA_CONNECT_TIMEOUT)")
+        log.info("Kafka at %s does not answer yet (attempt %d); retrying for up to %.0f s",
+                 options.bootstrap_servers, attempt, left)
 
 
 class Delivery:
@@ -155,26 +148,19 @@ class Delivery:
         """Hand messages to the client, then pause while too many are unconfirmed. A message
         the client refuses outright (too large, say) counts as failed; a client that cannot
         take any (no metadata within max_block) stops the run with SendStalled."""
-        send, topic, pending, fail = self.producer.send, self.topic, self.pending, \
-            self._count_failure
-        queued, failed = len(pending), self.failed
-        try:
-            for key, value in zip([None] * len(values) if keys is None else keys, values,
-                                  strict=True):
-                try:
-                    pending.append(send(topic, value, key))
-                except KafkaTimeoutError:
-                    raise
-                except KafkaError as exc:
-                    fail(exc)
-        except KafkaTimeoutError as exc:
-            self.sent += len(pending) - queued + self.failed - failed + 1
-            fail(exc)
-            raise SendStalled(f"the client could not take more messages for {topic}: {exc}") \
-                from None
-        self.sent += len(values)
+        for key, value in zip([None] * len(values) if keys is None else keys, values,
+                              strict=True):
+            self.sent += 1
+            try:
+                self.pending.append(self.producer.send(self.topic, value, key))
+            except KafkaTimeoutError as exc:
+                self._count_failure(exc)
+                raise SendStalled(f"the client could not take more messages for "
+                                  f"{self.topic}: {exc}") from None
+            except KafkaError as exc:
+                self._count_failure(exc)
         self.reap()
-        if len(pending) > self.max_buffered:
+        if len(self.pending) > self.max_buffered:
             self.wait_until(lambda: len(self.pending) <= self.max_buffered, stop)
 
     def reap(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,10 +28,12 @@ from services.spark.extracts import (
     read_extracts,
     wait_for_extracts,
 )
+from services.spark.job_shell import job_main
 from services.spark.session import build_session
 from services.spark.storage import RFC4180, as_local_uri, is_local, replace_folder, sibling
 
 APP_NAME = "batch.schema_driven_pipeline"
+DESCRIPTION = "The Spark batch pipeline: settings from the environment, see README."
 CONTAINER_SCHEMA = "/opt/services/batch/schemas/card_transactions.json"
 PACKAGED_SCHEMA = Path(__file__).resolve().parents[1] / "batch/schemas/card_transactions.json"
 
@@ -180,3 +182,10 @@ def unreadable_extract(spark: SparkSession, extracts: list[Extract]) -> str | No
             except Exception as inner:
                 return f"{extract.uri}: cannot be read ({spark_error_message(inner)})"
     return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The batch job's command: runs to its end; a signal stops its session (StopSignal)."""
+    return job_main(argv, prog="pipeline_batch.py", title="batch job", description=DESCRIPTION,
+                    log_name="batch", settings=BatchJobSettings.from_env,
+                    run_job=lambda settings, _stop: run(settings), stop_spark_on_signal=True)

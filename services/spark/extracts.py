@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.types import StringType, StructField, StructType
 
+from services.common import polling
 from services.schema import Dataset
 from services.spark.cleansing import normalise_name
 from services.spark.errors import spark_error_message
@@ -86,20 +87,15 @@ def wait_for_extracts(spark: SparkSession, folder: str, timeout: float,
                       poll: float = 2.0, clock: Callable[[], float] = time.monotonic,
                       ) -> list[Extract]:
     """Poll until extracts appear; fail after `timeout` seconds with what was looked for."""
-    deadline = clock() + timeout
-    announced = False
-    while True:
-        found = list_extracts(spark, folder)
-        if found:
-            return found
-        if clock() >= deadline:
-            raise InputError(
-                f"no input extracts ({ACCEPTED}) appeared in {folder} "
-                f"within {timeout:.0f} s; generate some first, or set INPUT_PATH")
-        if not announced:
-            log.info("waiting up to %.0f s for extracts in %s", timeout, folder)
-            announced = True
-        time.sleep(poll)
+    found = list_extracts(spark, folder)
+    if not found:
+        log.info("waiting up to %.0f s for extracts in %s", timeout, folder)
+        found = polling.poll(lambda: list_extracts(spark, folder) or None, timeout=timeout,
+                             interval=poll, clock=clock)
+    if not found:
+        raise InputError(f"no input extracts ({ACCEPTED}) appeared in {folder} "
+                         f"within {timeout:.0f} s; generate some first, or set INPUT_PATH")
+    return found
 
 
 def read_first_line(spark: SparkSession, uri: str) -> str | None:

@@ -54,7 +54,3 @@ def replace_folder(spark: SparkSession, staged: str, final: str) -> None:
         raise OSError(f"cannot rename {staged} to {final}")
     fs.delete(retired, True)
 
-
-def delete(spark: SparkSession, uri: str) -> None:
-    path, fs = _fs(spark, uri)
-    fs.delete(path, True)

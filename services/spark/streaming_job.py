@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from services.common.cli import UsageError
 from services.outputs import StreamOutputs, local_path
 from services.schema import Dataset, load_schema
 from services.spark.errors import spark_error_message
+from services.spark.job_shell import job_main
 from services.spark.kafka_connector import resolve_connector
 from services.spark.session import StopSignal, build_session
 from services.spark.storage import as_local_uri, is_local
@@ -41,6 +42,8 @@ from services.spark.stream_transforms import (
 from services.spark.trigger_interval import trigger_ms
 
 APP_NAME = "stream.retail_sales_aggregator"
+DESCRIPTION = ("Spark Structured Streaming: windowed revenue from Kafka; settings from the "
+               "environment, see README.")
 MAIN_QUERY, LIVE_QUERY = "windowed_revenue", "windowed_revenue_live"
 MODES = ("auto", "schema", "retail")
 DEFAULT_TRIGGER = "30 seconds"
@@ -245,3 +248,12 @@ def shutdown(spark: SparkSession, pipeline: Pipeline | None) -> None:
         spark.stop()
     except Exception as exc:
         log.debug("while stopping the session: %s", exc)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The streaming job's command: it polls the stop request itself, so a signal leaves
+    the session running until the queries stop in order."""
+    return job_main(argv, prog="streaming_sales_aggregator.py", title="streaming job",
+                    description=DESCRIPTION, log_name="stream",
+                    settings=StreamJobSettings.from_env, run_job=run,
+                    stop_spark_on_signal=False)

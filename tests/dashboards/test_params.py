@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -19,7 +19,6 @@ from dashboard import create_app as create_batch_app
 from services.web.envelope import BadRequest, ok
 from services.web.params import OneOf, Whole, declared_params, parse_query
 from streaming_dashboard import create_app as create_stream_app
-from tests.dashboards.conftest import Tab
 from tests.dashboards.fixtures import (
     CARD_VALUES,
     PRODUCTS,
@@ -29,7 +28,6 @@ from tests.dashboards.fixtures import (
     write_batch_outputs,
     write_stream_outputs,
 )
-from tests.dashboards.server import LiveServer
 
 # Text that no parameter of either dashboard accepts, whatever its type.
 NEVER = ["", " ", "abc", "1.5", "1e3", " 5", "+5", "1_0", "\u0663", "<script>", "%", "null"]
@@ -185,27 +183,3 @@ def test_parse_query_outside_a_request() -> None:
     empty = {"pick": OneOf(lambda: (), "dimensions")}
     with pytest.raises(BadRequest, match="expected nothing: there are no dimensions"):
         parse_query(MultiDict([("pick", "a")]), empty, "/x")
-
-
-# ------------------------------------------------------------------ the pages' own requests
-@pytest.mark.browser
-@pytest.mark.parametrize("name", sorted(APPS))
-def test_the_pages_send_only_accepted_values(tmp_path: Path, tab: Tab, name: str) -> None:
-    """Every API request the page makes (including each breakdown dimension picked) is
-    answered 200: the scripts never send what the API refuses."""
-    app = APPS[name](tmp_path)
-    answers: list[tuple[str, int]] = []
-    tab.page.on("response", lambda r: answers.append((r.url, r.status))
-                if urlsplit(r.url).path.startswith("/api/") else None)
-    with LiveServer(app) as server:
-        tab.page.goto(server.url)
-        tab.page.wait_for_function(
-            "() => document.body.dataset.version !== undefined", timeout=15_000)
-        if name == "batch":
-            for dimension in reversed(DIMENSIONS):
-                with tab.page.expect_response(lambda r, d=dimension: f"dimension={d}" in r.url):
-                    tab.page.select_option("#breakdown-dim", dimension)
-    seen = {urlsplit(url).path for url, _ in answers}
-    assert seen == set(TABLE[name]), seen
-    assert [a for a in answers if a[1] != 200] == []
-    assert tab.problems == []

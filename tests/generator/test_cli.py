@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from services.batch.generate_synthetic_data import main
+from services.commands import generate as main
 
 REPO = Path(__file__).resolve().parents[2]
 CARD = REPO / "services/batch/schemas/card_transactions.json"

@@ -3,30 +3,16 @@ one-line errors with exit code 2, and a script that runs from any folder."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from services.commands import produce
 from services.common.cli import UsageError
 from services.kafka.settings import parse_settings
 from tests.producer.conftest import CARD, SCRIPT, generate
-
-
-def load_script() -> ModuleType:
-    """The thin script itself, as a module (its directory name has a hyphen)."""
-    spec = importlib.util.spec_from_file_location("kafka_event_producer", SCRIPT)
-    if spec is None or spec.loader is None:
-        raise ImportError(SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = load_script()
 
 
 def test_defaults_are_the_earlier_demo_ones():
@@ -84,14 +70,14 @@ def test_bad_settings_name_the_problem(argv, env, message):
 
 
 def test_every_problem_is_one_line(capsys):
-    assert script.main(["--max-events", "0", "--duration", "-2"]) == 2
+    assert produce(["--max-events", "0", "--duration", "-2"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == ["error: --max-events must be >= 1, got 0",
                    "error: --duration must be > 0 seconds, got -2.0"]
 
 
 def test_a_missing_input_folder_is_an_argument_error(tmp_path, capsys):
-    code = script.main(["--input-dir", str(tmp_path / "nope"), "--bootstrap-servers",
+    code = produce(["--input-dir", str(tmp_path / "nope"), "--bootstrap-servers",
                         "127.0.0.1:1"])
     err = capsys.readouterr().err
     assert code == 2
@@ -102,13 +88,13 @@ def test_a_missing_input_folder_is_an_argument_error(tmp_path, capsys):
 def test_a_bad_schema_is_an_argument_error(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('{"schema": {"fields": [{"name": "a", "type": "colour"}]}}')
-    assert script.main(["--config", str(bad), "--input-dir", str(tmp_path)]) == 2
+    assert produce(["--config", str(bad), "--input-dir", str(tmp_path)]) == 2
     assert "unknown type 'colour'" in capsys.readouterr().err
 
 
 def test_extracts_without_a_good_row_fail_the_run(tmp_path, capsys):
     (tmp_path / "a.csv").write_text("id,order_time\n1,never\n")
-    assert script.main(["--input-dir", str(tmp_path), "--bootstrap-servers",
+    assert produce(["--input-dir", str(tmp_path), "--bootstrap-servers",
                         "127.0.0.1:1"]) == 1
     err = capsys.readouterr().err
     assert f"{tmp_path / 'a.csv'}:2: its event time does not parse" in err

@@ -14,8 +14,9 @@ from playwright.sync_api import expect
 
 from dashboard import create_app
 from services.outputs import BatchOutputs
-from tests.dashboards.browser import WAIT_MS, charts, clear, wait_for_charts
-from tests.dashboards.conftest import ARTIFACTS, Tab, build_isolated
+from tests.dashboards.browser.conftest import Tab
+from tests.dashboards.browser.pages import WAIT_MS, charts, clear, wait_for_charts
+from tests.dashboards.conftest import ARTIFACTS, build_isolated
 from tests.dashboards.fixtures import (
     CARD_SCHEMA,
     CARD_VALUES,

@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 
 from services.outputs import StreamOutputs, write_json_atomic
 from streaming_dashboard import create_app
-from tests.dashboards.browser import WAIT_MS, clear, wait_for_charts
-from tests.dashboards.conftest import ARTIFACTS, Tab, build_isolated
+from tests.dashboards.browser.conftest import Tab
+from tests.dashboards.browser.pages import WAIT_MS, clear, wait_for_charts
+from tests.dashboards.conftest import ARTIFACTS, build_isolated
 from tests.dashboards.fixtures import (
     HOSTILE,
     PRODUCTS,

@@ -1,0 +1,95 @@
+"""Load the extracts of a local folder into an HDFS folder over WebHDFS (the batch stack's
+HDFS loader, seed section 7: the canonical dataset lives on HDFS).
+
+    python services/batch/load_hdfs.py [--source DIR] [--dest /data/input]
+        [--webhdfs http://namenode:9870] [--wait SECONDS]
+
+Waits until HDFS takes writes, uploads every extract (csv/jsonl, optionally gzip, and
+parquet) under a temporary name in a staging folder, then swaps the staging folder in for
+`--dest`, so the batch job never sees a half-loaded folder and a second load replaces the
+first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from services.common import settings as s
+from services.common.cli import ArgumentParser, UsageError, configure_logging
+from services.common.polling import poll
+from services.spark.extracts import ACCEPTED, EXTRACT_SUFFIXES
+
+log = logging.getLogger("load_hdfs")
+POLL_SECONDS = 1.0
+
+
+def local_extracts(folder: Path) -> list[Path]:
+    """The extracts in `folder` (not hidden, not temporary), in name order."""
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith((".", "_"))
+                  and p.name.lower().endswith(EXTRACT_SUFFIXES))
+
+
+def wait_writable(client, folder: str, timeout: float) -> None:
+    """Poll until the NameNode takes a mkdir (up, a DataNode live, out of safe mode)."""
+    last: list[Exception] = []
+
+    def writable() -> bool:
+        try:
+            client.makedirs(folder)
+            client.status(folder)
+            return True
+        except Exception as exc:  # connection refused, safe mode, no DataNode yet
+            last[:] = [exc]
+            return False
+
+    if poll(writable, timeout=timeout, interval=POLL_SECONDS) is None:
+        raise RuntimeError(f"HDFS did not take writes within {timeout:.0f} s: {last[0]}")
+
+
+def load(client, files: Sequence[Path], dest: str) -> None:
+    """Upload `files` into a staging folder beside `dest`, then swap it in."""
+    parent, name = dest.rstrip("/").rsplit("/", 1)
+    staging, old = f"{parent}/_{name}.loading", f"{parent}/_{name}.old"
+    client.delete(staging, recursive=True)
+    client.makedirs(staging)
+    for path in files:
+        client.upload(f"{staging}/{path.name}", str(path), overwrite=True)
+        log.info("loaded %s (%d bytes)", path.name, path.stat().st_size)
+    client.delete(old, recursive=True)
+    if client.status(dest, strict=False) is not None:
+        client.rename(dest, old)
+    client.rename(staging, dest)
+    client.delete(old, recursive=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = ArgumentParser(prog="load_hdfs.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, default=Path("/opt/spark-data/input"),
+                        help="local folder of extracts (default: /opt/spark-data/input)")
+    parser.add_argument("--dest", default="/data/input", help="HDFS folder (default: /data/input)")
+    parser.add_argument("--webhdfs", default="http://namenode:9870",
+                        help="the NameNode's HTTP address (default: http://namenode:9870)")
+    parser.add_argument("--wait", type=float, default=180.0,
+                        help="seconds to wait for HDFS to take writes (default: 180)")
+    parser.add_argument("--log-level", default=s.value(s.LOG_LEVEL, os.environ))
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level)
+    if not args.dest.startswith("/") or args.dest.rstrip("/") == "":
+        raise UsageError(f"--dest must be an absolute HDFS folder below /, got {args.dest!r}")
+    if not args.source.is_dir():
+        raise UsageError(f"--source {args.source} is not a folder")
+    files = local_extracts(args.source)
+    if not files:
+        raise UsageError(f"no extracts ({ACCEPTED}) in {args.source}: "
+                         "generate some first")
+    from hdfs import InsecureClient  # the WebHDFS client, only where HDFS is written
+
+    client = InsecureClient(args.webhdfs)  # as the current user
+    wait_writable(client, args.dest.rstrip("/").rsplit("/", 1)[0] or "/", args.wait)
+    load(client, files, args.dest.rstrip("/"))
+    log.info("%d extract(s) in hdfs:%s", len(files), args.dest)
+    return 0

@@ -1,0 +1,33 @@
+"""Every command is a console script once installed, and each answers --help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+from services import commands
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+
+
+def test_every_command_is_installed_as_a_console_script():
+    declared = {target.split(":")[1] for target in SCRIPTS.values()}
+    defined = {name for name, value in vars(commands).items()
+               if isinstance(value, commands.Command)}
+    assert declared == defined
+    assert all(target.startswith("services.commands:") for target in SCRIPTS.values())
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_each_console_script_answers_help(script):
+    installed = Path(sys.executable).parent / script
+    assert installed.exists(), f"{script} is not installed: run `make setup`"
+    done = subprocess.run([str(installed), "--help"], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "usage:" in done.stdout
