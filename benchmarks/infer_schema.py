@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from services.batch.generate_synthetic_data import main as generate  # noqa: E402
+from services.commands import generate  # noqa: E402
 from services.generator import generate_table  # noqa: E402
 from services.infer.compare import compare  # noqa: E402
 from services.infer.infer import infer_schema  # noqa: E402

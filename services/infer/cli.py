@@ -1,5 +1,5 @@
-"""The command line of schema inference and of the fidelity report;
-`services/batch/infer_schema.py` is a thin shell around `main`."""
+"""The command line of schema inference and of the fidelity report (`sdp-infer-schema`,
+`services/batch/infer_schema.py`; both run `main` through services.commands)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from services.batch.generate_synthetic_data import main as generate_main
+from services.commands import generate as generate_main
 from services.infer.infer import infer_schema
 from services.infer.samples import read_samples
 from services.schema import parse_schema

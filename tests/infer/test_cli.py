@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from services.batch.generate_synthetic_data import main as generate_main
-from services.batch.infer_schema import main
+from services.commands import generate as generate_main
+from services.commands import infer_schema as main
 from tests.infer.extracts import REPO, SCHEMAS, generate
 
 
