@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from services.outputs import RECORD_COUNT, BatchColumns
+from services.outputs import RECORD_COUNT, BatchColumns, avg_of, count_of, rate_of, sum_of
 from services.web.envelope import NoData
 from services.web.labels import DatasetLabels
 
@@ -68,10 +68,10 @@ def kpis(row: dict[str, Any], columns: BatchColumns, labels: DatasetLabels) -> d
     metric = None
     if labels.metric is not None:
         name = labels.metric.name
-        metric = {**labels.metric.to_json(), "sum": number(row.get(f"sum_{name}")),
-                  "avg": number(row.get(f"avg_{name}"))}
-    flags = [{**flag.to_json(), "rate": number(row.get(f"rate_{flag.name}")),
-              "count": _int(row.get(f"count_{flag.name}"))} for flag in labels.flags]
+        metric = {**labels.metric.to_json(), "sum": number(row.get(sum_of(name))),
+                  "avg": number(row.get(avg_of(name)))}
+    flags = [{**flag.to_json(), "rate": number(row.get(rate_of(flag.name))),
+              "count": _int(row.get(count_of(flag.name)))} for flag in labels.flags]
     return {"records": _int(row.get(RECORD_COUNT)), "metric": metric, "flags": flags}
 
 
@@ -138,7 +138,7 @@ def _breakdown_row(key: str, values: pd.Series, column: str, columns: BatchColum
         "share": number(values[column] / total) if total else None,
         "average": number(values[column] / present) if present else None,
     }
-    row["rates"] = {flag: number(values[f"count_{flag}"] / records) if records else None
+    row["rates"] = {flag: number(values[count_of(flag)] / records) if records else None
                     for flag in columns.flags}
     return row
 
@@ -172,7 +172,7 @@ def _column_spec(columns: BatchColumns, labels: DatasetLabels) -> list[tuple[str
             spec.append((f"{prefix}_{metric}",
                          f"{word} {(label.label if label else metric).lower()}",
                          "money" if label and label.money else "number"))
-    spec += [(f"rate_{f}", f"{flag_labels.get(f, f)} rate", "rate") for f in columns.flags]
+    spec += [(rate_of(f), f"{flag_labels.get(f, f)} rate", "rate") for f in columns.flags]
     return spec
 
 

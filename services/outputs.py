@@ -32,6 +32,28 @@ RECORD_COUNT = "record_count"
 WINDOW_START, WINDOW_END, REVENUE, EVENT_COUNT = (
     "window_start", "window_end", "revenue", "event_count")
 UNKNOWN = "UNKNOWN"
+RETAIL_GROUP = "product"  # the streaming job's retail mode groups windows by product
+
+
+def sum_of(measure: str) -> str:
+    return f"sum_{measure}"
+
+
+def present_of(measure: str) -> str:
+    """How many values of a measure there were to sum: what its average divides by."""
+    return f"n_{measure}"
+
+
+def avg_of(measure: str) -> str:
+    return f"avg_{measure}"
+
+
+def count_of(flag: str) -> str:
+    return f"count_{flag}"
+
+
+def rate_of(flag: str) -> str:
+    return f"rate_{flag}"
 
 QUALITY_KEYS = ("dataset", "generated_at", "input_files", "rows_read", "rows_dropped",
                 "rows_aggregated", "defaulted", "duration_seconds")
@@ -61,25 +83,25 @@ class BatchColumns:
 
     @property
     def sums(self) -> tuple[str, ...]:
-        return tuple(f"sum_{m}" for m in self.numeric)
+        return tuple(map(sum_of, self.numeric))
 
     @property
     def present(self) -> tuple[str, ...]:
         """How many values of each metric were there to sum (not null, a number): what its
         average divides by. Nulls are summed as 0 but never counted."""
-        return tuple(f"n_{m}" for m in self.numeric)
+        return tuple(map(present_of, self.numeric))
 
     @property
     def averages(self) -> tuple[str, ...]:
-        return tuple(f"avg_{m}" for m in self.numeric)
+        return tuple(map(avg_of, self.numeric))
 
     @property
     def counts(self) -> tuple[str, ...]:
-        return tuple(f"count_{f}" for f in self.flags)
+        return tuple(map(count_of, self.flags))
 
     @property
     def rates(self) -> tuple[str, ...]:
-        return tuple(f"rate_{f}" for f in self.flags)
+        return tuple(map(rate_of, self.flags))
 
     @property
     def measures(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.outputs import StreamOutputs
+from services.outputs import RETAIL_GROUP, StreamOutputs
 from services.schema import load_schema
 from services.web.factory import make_app
 from services.web.labels import dataset_labels
@@ -17,8 +17,6 @@ from streaming_dashboard import api, pages
 from streaming_dashboard.context import StreamContext
 from streaming_dashboard.data import StreamStore
 from streaming_dashboard.settings import OPTIONS, StreamDashboardSettings
-
-RETAIL_GROUP = "product"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

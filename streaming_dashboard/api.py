@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 
+from services.outputs import REVENUE
 from services.web.cache import latest_mtime, version_of
 from services.web.envelope import OutputProblem, ok
 from services.web.freshness import Freshness, assess
@@ -47,7 +48,7 @@ def meta() -> Response:
         "currency": c.labels.currency,
         "group_field": group,
         "group_label": c.group_label(group),
-        "value_field": "revenue",
+        "value_field": REVENUE,
         "value_label": c.labels.windowed.label,
         "money": c.labels.windowed.money,
         "top_n": c.settings.top_n,

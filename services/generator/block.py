@@ -38,6 +38,8 @@ class Block:
     total: int
     pools: dict[str, pa.Array] = field(default_factory=dict)
     columns: dict[str, pa.Array] = field(default_factory=dict)
+    entities: dict = field(default_factory=dict)  # entity name -> EntityTable
+    rows: dict[str, np.ndarray] = field(default_factory=dict)  # ref field -> entity rows
 
     @property
     def start(self) -> int:

@@ -146,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         a = dataset.analysis
         print(f"{args.config}: OK, {len(dataset.fields)} fields; analysis: timestamp "
               f"{a.timestamp_field}, dimensions {list(a.dimensions)}, numeric "
-              f"{list(a.numeric_fields)}, boolean {list(a.boolean_fields)}")
+              f"{list(a.numeric_fields)}, boolean {list(a.boolean_fields)}"
+              + "".join(f"; entity {e.name}: {e.count:,} rows, key {e.key}"
+                        for e in dataset.entities))
         return 0
     dataset, path = resolve_dataset_and_path(args, dataset)
     seed = dataset.seed
@@ -164,4 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for old in clear_earlier_extracts(path.parent, dataset.output.format, path):
             log.info("removed earlier extract %s", old)
     print(summary(result, seed))
+    for entity in result.entities:
+        print(f"wrote entity table {entity.path} ({entity.rows:,} rows, "
+              f"{entity.bytes / 1e6:,.1f} MB)")
     return 0

@@ -237,6 +237,8 @@ def faker_column(field: FakerField, block: Block) -> pa.Array:
     return pool.take(pa.array(block.rng(field.name).integers(0, len(pool), block.size)))
 
 
+from services.generator import links  # noqa: E402,F401 (ref, lookup and compare columns)
+
 _missing = [name for name, cls in FIELD_TYPES.items() if cls not in COLUMNS]
 if _missing:
     raise ImportError(f"field types without a column function: {', '.join(_missing)}")

@@ -97,6 +97,7 @@ class JsonlEncoder(TextEncoder):
 
 
 def parquet_type(field: Field) -> pa.DataType:
+    field = field.renders_as
     if isinstance(field, DatetimeField):
         if field.format == "iso":
             return SECONDS

@@ -93,6 +93,7 @@ def geo_text(values: pa.Array, as_object: bool) -> pa.Array:
 
 def text(field: Field, values: pa.Array) -> pa.Array:
     """The value as CSV shows it (before quoting); nulls stay null."""
+    field = field.renders_as
     kind = values.type
     if pa.types.is_string(kind):
         return values
@@ -147,6 +148,7 @@ def json_strings(strings: pa.Array) -> pa.Array:
 
 def is_json_native(field: Field, kind: pa.DataType) -> bool:
     """Values whose text is already JSON: numbers, booleans, epoch times, geo objects."""
+    field = field.renders_as
     if pa.types.is_boolean(kind) or pa.types.is_floating(kind) or pa.types.is_integer(kind):
         return True
     if isinstance(field, DatetimeField):
@@ -169,6 +171,7 @@ def json_values(field: Field, values: pa.Array) -> pa.Array:
 def parquet_values(field: Field, values: pa.Array) -> pa.Array:
     """Typed Parquet columns: timestamps stay timestamps unless a text or epoch format is
     asked for; geo objects are structs."""
+    field = field.renders_as
     if isinstance(field, DatetimeField):
         if field.format == "iso":
             return values

@@ -98,7 +98,8 @@ def _values(spec: dict) -> list:
 
 
 def analysis(columns: list[Column], name: str) -> dict:
-    """Roles by type: the first datetime, text labels as dimensions, numbers, booleans."""
+    """Roles by type: the first datetime, text labels as dimensions, numbers (not those
+    named as identifiers: `id`, `..._id`), booleans."""
     timestamp = next((c.name for c in columns if c.type == "datetime"), None)
     dims, numbers, bools = [], [], []
     for column in columns:
@@ -107,7 +108,8 @@ def analysis(columns: list[Column], name: str) -> dict:
         kind = _value_kind(_values(column.field)) if column.type in (
             "category", "derived_map") else None
         if column.type in ("int", "float") or kind == "number":
-            numbers.append(column.name)
+            if not _is_identifier(column.name):  # a total of card numbers means nothing
+                numbers.append(column.name)
         elif column.type == "bool" or kind == "bool":
             bools.append(column.name)
         elif kind == "text":
@@ -117,6 +119,10 @@ def analysis(columns: list[Column], name: str) -> dict:
         out["timestamp_field"] = timestamp
     out.update(dimensions=dims, numeric_fields=numbers, boolean_fields=bools)
     return out
+
+
+def _is_identifier(name: str) -> bool:
+    return name.lower() == "id" or name.lower().endswith("_id")
 
 
 def _stem(path: Path) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from services.common.cli import UsageError, configure_logging, quiet_kafka_client
 from services.kafka.delivery import ClientOptions, ConnectError, Delivery, connect
 from services.kafka.extracts import ExtractError, find_extracts
-from services.kafka.live import LiveSource
+from services.kafka.live import LiveSource, entity_seed_of
 from services.kafka.replay import Chunk, Stopped, load_replay
 from services.kafka.runner import Limits, Pacer, Totals, run
 from services.kafka.schedule import RatePacer, ScaledPacer
@@ -57,11 +57,14 @@ def live_source(settings: ProducerSettings, dataset: Dataset, key_field: str | N
                 seed: int) -> LiveSource:
     """The live source, checked against the schema before anything connects."""
     try:
-        source = LiveSource(dataset, seed, key_field, settings.time_scale)
+        source = LiveSource(dataset, seed, key_field, settings.time_scale,
+                            entity_seed_of(dataset, settings.seed, seed))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    log.info("streaming live %s records (seed %d)%s", dataset.analysis.name, seed,
-             f", time scale {settings.time_scale:g}" if settings.time_scale else "")
+    log.info("streaming live %s records (seed %d)%s%s", dataset.analysis.name, seed,
+             f", time scale {settings.time_scale:g}" if settings.time_scale else "",
+             f", entities of seed {entity_seed_of(dataset, settings.seed, seed)}"
+             if dataset.entities else "")
     return source
 
 

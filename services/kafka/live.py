@@ -24,7 +24,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.generator.arrow_util import concat
-from services.generator.engine import check_runnable, faker_pools, generate_blocks, make_block
+from services.generator.engine import (
+    check_runnable,
+    entity_tables,
+    faker_pools,
+    generate_blocks,
+    make_block,
+)
 from services.generator.render import json_values, text
 from services.kafka.events import Events, Part, Slot, assemble, cached_stamp, iso_now
 from services.kafka.replay import Chunk
@@ -47,14 +53,26 @@ def window_start_s(dataset: Dataset) -> int:
     return int(dataset.time_window.start.replace(tzinfo=timezone.utc).timestamp())
 
 
+def entity_seed_of(dataset: Dataset, given: int | None, drawn: int) -> int:
+    """The seed of the live run's entities: --seed when given, else the schema's seed, so
+    that live records refer to the cards (say) of an extract generated with the same seed
+    or the file's; only a file without a seed and a run without one draws new entities."""
+    if given is not None:
+        return given
+    return drawn if dataset.seed is None else dataset.seed
+
+
 class LiveSource:
     """Chunks of generated events; see the module docstring for the two clocks."""
 
     def __init__(self, dataset: Dataset, seed: int, key_field: str | None,
-                 time_scale: float | None = None) -> None:
+                 time_scale: float | None = None, entity_seed: int | None = None) -> None:
         check_runnable(dataset)
         self.dataset = dataset
         self.seed = seed
+        # One set of entities for the whole run (every scaled window shares it), from the
+        # seed the generator would use for them: see entity_seed_of.
+        self.entities = entity_tables(dataset, seed if entity_seed is None else entity_seed)
         self.time_scale = time_scale
         self.ts_field = dataset.analysis.timestamp_field
         self.key_field = key_field
@@ -75,7 +93,7 @@ class LiveSource:
         pools = faker_pools(self.dataset, self.seed)
         index = 0
         while True:
-            block = make_block(self.dataset, self.seed, ENDLESS, index, pools)
+            block = make_block(self.dataset, self.seed, ENDLESS, index, pools, self.entities)
             yield Chunk(self._events(block.columns, block.size, known=None))
             index += 1
 
@@ -98,7 +116,8 @@ class LiveSource:
         """One window's records sorted by time; records without a time have nothing to
         replay and are left out."""
         seed = (self.seed + window) % 2**63
-        blocks = [pa.table(b.columns) for b in generate_blocks(self.dataset, seed)]
+        blocks = [pa.table(b.columns)
+                  for b in generate_blocks(self.dataset, seed, entities=self.entities)]
         table = pa.concat_tables(blocks).combine_chunks() if blocks else pa.table({})
         if not table.num_rows:
             raise ValueError("the schema's entity_count is 0: a window has nothing to replay")

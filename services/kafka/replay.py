@@ -83,8 +83,8 @@ class Normaliser:
 
     def __init__(self, dataset: Dataset | None, key_field: str | None) -> None:
         self.timestamp_field = dataset.analysis.timestamp_field if dataset else None
-        self.formats = {f.name: f.format for f in dataset.fields
-                        if isinstance(f, DatetimeField)} if dataset else {}
+        self.formats = {f.name: f.renders_as.format for f in dataset.fields
+                        if isinstance(f.renders_as, DatetimeField)} if dataset else {}
         self.kinds = {f.name: f.value_kind for f in dataset.fields} if dataset else {}
         self.key_field = key_field
         self._warned: set[Path] = set()

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from services.generator.arrow_util import concat
 from services.generator.render import iso_text
+from services.schema import EPOCH_FORMATS, EPOCH_MS, EPOCH_S
 
 EVENT_TIME = "event_time"
 SEED_CANDIDATES = ("order_ts", "order_time", "order_date", "timestamp")
@@ -79,7 +80,7 @@ def parse_times(text: pa.Array | pa.ChunkedArray,
     ok = np.zeros(n, dtype=bool)
     todo = pc.is_valid(text).to_numpy(zero_copy_only=False).copy()
     parsers = []
-    if fmt in ("epoch_s", "epoch_ms"):
+    if fmt in EPOCH_FORMATS:
         parsers.append((EPOCH, lambda t, f=fmt: _epoch(t, f)))
     elif fmt and fmt != "iso":
         parsers.append((None, lambda t, f=fmt: _strptime(t, f)))
@@ -136,9 +137,9 @@ def _zoned(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def _epoch(values: pa.Array, fmt: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     numbers = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
-    if fmt == "epoch_s":
+    if fmt == EPOCH_S:
         millis = numbers * 1000
-    elif fmt == "epoch_ms":
+    elif fmt == EPOCH_MS:
         millis = numbers
     else:
         millis = np.where(np.abs(numbers) >= EPOCH_MS_FROM, numbers, numbers * 1000)

@@ -7,9 +7,10 @@ every registered type has one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.schema.quantiles import parse_quantiles
 from services.schema.reader import Obj, describe, is_number, is_scalar
@@ -31,6 +32,9 @@ from services.schema.values import (
     parse_weights,
     text_of,
 )
+
+if TYPE_CHECKING:
+    from services.schema.model import Entity
 
 FIELD_TYPES: dict[str, type[Field]] = {}
 
@@ -79,12 +83,21 @@ class Field:
         a conditional table must cover); None when it does not."""
         return None
 
+    @property
+    def renders_as(self) -> Field:
+        """The field whose rendering (text, JSON, Parquet type) this one's values take."""
+        return self
+
 
 @dataclass(frozen=True)
 class ParseContext:
-    """What a field's parser may look at: the fields declared before it."""
+    """What a field's parser may look at: the fields declared before it, the entities it
+    may refer to, and every entity name the file declares (one with problems of its own is
+    not blamed again)."""
 
     earlier: dict[str, Field]
+    entities: Mapping[str, Entity] = field(default_factory=lambda: MappingProxyType({}))
+    entity_names: frozenset[str] = frozenset()
 
 
 @field_type("uuid")
@@ -283,7 +296,8 @@ class StringField(Field):
 
 
 DATETIME_MODES = ("uniform", "ramp", "seasonality")
-EPOCH_FORMATS = ("epoch_ms", "epoch_s")
+EPOCH_S, EPOCH_MS = "epoch_s", "epoch_ms"  # whole seconds or milliseconds since 1970 UTC
+EPOCH_FORMATS = (EPOCH_MS, EPOCH_S)
 
 
 @field_type("datetime")

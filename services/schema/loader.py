@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
+from services.schema.entities import Entities, parse_entities
 from services.schema.errors import Problem, SchemaError
-from services.schema.fields import FIELD_TYPES, Field, ParseContext
+from services.schema.field_list import Declared, parse_field_list
 from services.schema.measures import default_measures, parse_measures
 from services.schema.model import (
     DEFAULT_ENTITY_COUNT,
@@ -20,10 +20,9 @@ from services.schema.model import (
     OutputSpec,
     TimeWindow,
 )
-from services.schema.reader import Obj, Problems, describe, unknown_value
+from services.schema.reader import Obj, Problems, describe
 from services.schema.roles import misfit, role_defaults
 
-COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LAST_SECOND = time(23, 59, 59)
 INSTANT_EXAMPLES = "2025-01-07, 2025-01-07T23:59:59 or 2025-01-07T23:59:59+01:00"
 
@@ -56,7 +55,8 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     count = top.int("entity_count", DEFAULT_ENTITY_COUNT, minimum=0)
     window = _time_window(top)
     output = _output(top)
-    declared = _fields(top)
+    entities = parse_entities(top)
+    declared = _fields(top, entities)
     analysis = _analysis(top, declared, default_name)
     top.finish(alone=False)
     if problems:
@@ -64,7 +64,7 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     return Dataset(
         fields=declared.fields, analysis=analysis, seed=seed,
         entity_count=DEFAULT_ENTITY_COUNT if count is None else count,
-        time_window=window, output=output, source=source,
+        time_window=window, output=output, source=source, entities=entities.parsed,
     )
 
 
@@ -132,92 +132,14 @@ def _output(top: Obj) -> OutputSpec:
     return OutputSpec(fmt, gzip)
 
 
-@dataclass(frozen=True)
-class Declared:
-    """The fields read without a problem, and every name the file gives a field: what names
-    a field with problems of its own is not blamed again (that was reported at the field)."""
-
-    fields: tuple[Field, ...]
-    names: frozenset[str]
-    readable: bool = True  # False: schema.fields itself is missing or unusable
-
-    def field(self, name: str) -> Field | None:
-        return next((f for f in self.fields if f.name == name), None)
-
-
-def _fields(top: Obj) -> Declared:
+def _fields(top: Obj, entities: Entities) -> Declared:
     schema = top.obj("schema", required=True)
     raw_fields = schema.list("fields", required=True, non_empty=True) if schema else None
     if schema is not None:
         schema.finish()
     if raw_fields is None:
         return Declared((), frozenset(), readable=False)
-    names = [raw.get("name") if isinstance(raw, dict) else None for raw in raw_fields]
-    positions: dict[str, int] = {}
-    for index, name in enumerate(names):
-        if isinstance(name, str):
-            positions.setdefault(name, index)
-    earlier: dict[str, Field] = {}
-    for index, raw in enumerate(raw_fields):
-        field = _field(Obj.of(raw, f"schema.fields[{index}]", top.problems), earlier, positions,
-                       index)
-        if isinstance(names[index], str) and positions[names[index]] != index:
-            top.problems.add(f"schema.fields[{index}].name",
-                             f"duplicate name {names[index]!r}; names must be unique")
-        elif field is not None:
-            earlier[field.name] = field
-    return Declared(tuple(earlier.values()), frozenset(positions))
-
-
-def _field(
-    obj: Obj | None, earlier: dict[str, Field], positions: dict[str, int], index: int,
-) -> Field | None:
-    """The field, or None when it has problems of its own: fields and analysis entries that
-    name it are then not blamed for them."""
-    if obj is None:
-        return None
-    mark = len(obj.problems)
-    field = _parse_field(obj, earlier, index)
-    obj.finish()
-    if field is not None and len(obj.problems) == mark:
-        _check_reads(obj, field, earlier, positions, index)
-    return field if len(obj.problems) == mark else None
-
-
-def _parse_field(obj: Obj, earlier: dict[str, Field], index: int) -> Field | None:
-    name = obj.str("name", required=True)
-    if name is not None and not COLUMN_NAME.match(name):
-        obj.error("name", f"{name!r} is not a valid column name; accepted: letters, digits "
-                          "and _, not starting with a digit")
-    type_name = obj.str("type", required=True)
-    null_prob = obj.number("null_prob", 0.0, minimum=0, maximum=1)
-    if type_name not in FIELD_TYPES:
-        if type_name is not None:
-            obj.error("type", unknown_value("type", type_name, FIELD_TYPES))
-        obj.waive_rest()  # the type decides which keys belong here
-        return None
-    base = {"name": name or f"field_{index}", "null_prob": float(null_prob or 0.0)}
-    return FIELD_TYPES[type_name].parse(obj, base, ParseContext(dict(earlier)))
-
-
-def _check_reads(
-    obj: Obj, field: Field, earlier: dict[str, Field], positions: dict[str, int], index: int,
-) -> None:
-    """A field reads only fields declared before it (one declared before it with problems
-    of its own was reported there)."""
-    for ref in field.reads:
-        where = positions.get(ref)
-        if ref in earlier or (where is not None and where < index):
-            continue
-        if where is None:
-            obj.error(None, f"reads unknown field {ref!r}; known so far: "
-                            f"{', '.join(earlier) or 'none'}")
-        elif where == index:
-            obj.error(None, f"reads itself ({ref!r}); it may only read fields declared "
-                            "before it")
-        else:
-            obj.error(None, f"reads {ref!r}, which is declared later (schema.fields[{where}]); "
-                            "derived fields may only read fields declared before them")
+    return parse_field_list(raw_fields, "schema.fields", top.problems, entities.context())
 
 
 def _analysis(top: Obj, declared: Declared, default_name: str) -> Analysis:

@@ -61,6 +61,16 @@ class Analysis:
 
 
 @dataclass(frozen=True)
+class Entity:
+    """A table of `count` rows made from the seed alone, which `ref` fields point into."""
+
+    name: str
+    count: int
+    key: str  # the field whose values a ref copies: unique by construction
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
 class Dataset:
     fields: tuple[Field, ...]
     analysis: Analysis
@@ -69,6 +79,7 @@ class Dataset:
     time_window: TimeWindow = TimeWindow()
     output: OutputSpec = OutputSpec()
     source: str = "schema"
+    entities: tuple[Entity, ...] = ()  # in dependency order: each refers only to earlier ones
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -79,6 +90,12 @@ class Dataset:
             if f.name == name:
                 return f
         raise KeyError(f"no field named {name!r}; fields: {', '.join(self.names)}")
+
+    def entity_dataset(self, entity: Entity) -> Dataset:
+        """The entity's rows as a dataset of their own: same window and output format."""
+        analysis = Analysis(entity.name, None, (), (), ())
+        return Dataset(entity.fields, analysis, self.seed, entity.count, self.time_window,
+                       self.output, f"{self.source} entities.{entity.name}", self.entities)
 
     def with_overrides(
         self, *, seed: int | None = None, entity_count: int | None = None,

@@ -30,16 +30,17 @@ ROLES = {
         lambda f: f.role_kind == DATETIME,
         lambda f: f.type_name == "datetime"),
     "dimensions": Role(
-        "a category, bool or derived_map field",
+        "a category, bool, derived_map or derived_compare field, or a lookup of one",
         lambda f: f.dimension,
         lambda f: f.type_name == "category"),
     "numeric_fields": Role(
-        "an int, float or id_sequence field, or a category, derived_map or faker field of "
-        "numbers",
+        "an int, float or id_sequence field, or a category, derived_map, faker, ref or lookup "
+        "field of numbers",
         lambda f: f.role_kind in (INTEGER, FLOAT),
         lambda f: f.type_name in ("int", "float")),
     "boolean_fields": Role(
-        "a bool field, or a category, derived_map or faker field of booleans",
+        "a bool or derived_compare field, or a category, derived_map, faker or lookup field "
+        "of booleans",
         lambda f: f.role_kind == BOOLEAN,
         lambda f: f.type_name == "bool"),
 }

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from services.outputs import RECORD_COUNT, BatchColumns
+from services.outputs import RECORD_COUNT, BatchColumns, count_of
 from services.spark.cleansing import (
     INDICATOR_PREFIX,
     Roles,
@@ -39,7 +39,7 @@ def raw_aggregates(normalised: DataFrame, roles: Roles) -> DataFrame:
     for m in roles.measures:
         measures += [F.sum(measure_value(m)).alias(RAW_SUM + m.name),
                      F.sum(measure_present(m, normalised.columns)).alias(RAW_PRESENT + m.name)]
-    measures += [F.count_if(F.col(f)).alias(f"count_{f}") for f in roles.flags]
+    measures += [F.count_if(F.col(f)).alias(count_of(f)) for f in roles.flags]
     measures += [F.sum(F.col(c)).alias(c) for c in indicators]
     return normalised.groupBy(roles.date, *roles.dimensions).agg(*measures)
 

@@ -16,8 +16,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from services.outputs import UNKNOWN
-from services.schema import Analysis, Dataset, Measure
-from services.schema.fields import DatetimeField
+from services.schema import EPOCH_FORMATS, EPOCH_S, Analysis, Dataset, DatetimeField, Measure
 
 VALID_TS = "_valid_ts"
 INDICATOR_PREFIX = "_dq__"
@@ -71,9 +70,9 @@ def parse_timestamp(raw: Column, field: DatetimeField | None = None) -> Column:
     """A timestamp from text (or numbers) as the schema declares it, trying common formats
     when it does not; null when nothing parses."""
     text = F.trim(raw.cast("string"))
-    if field is not None and field.format in ("epoch_s", "epoch_ms"):
+    if field is not None and field.format in EPOCH_FORMATS:
         number = text.try_cast("long")
-        return (F.timestamp_seconds(number) if field.format == "epoch_s"
+        return (F.timestamp_seconds(number) if field.format == EPOCH_S
                 else F.timestamp_millis(number))
     candidates = []
     if field is not None and field.is_strftime:
@@ -172,6 +171,7 @@ def normalise(df: DataFrame, dataset: Dataset) -> DataFrame:
                                  f"{', '.join(names)}")
     declared = {normalise_name(f.name): f for f in dataset.fields}
     ts_field = declared.get(roles.timestamp)
+    ts_field = ts_field.renders_as if ts_field is not None else None
     parsed_ts = parse_timestamp(F.col(roles.timestamp),
                                 ts_field if isinstance(ts_field, DatetimeField) else None)
     replaced: dict[str, Column] = {roles.timestamp: parsed_ts}

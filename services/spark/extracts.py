@@ -61,9 +61,12 @@ class Extract:
         return "parquet" if name.endswith(PARQUET_SUFFIXES) else "jsonl"
 
 
-def _is_extract(name: str) -> bool:
-    lower = name.lower()
-    return (not lower.startswith((".", "_"))) and lower.endswith(EXTRACT_SUFFIXES)
+def _is_extract(relative: str) -> bool:
+    """A data file, not inside a hidden or `_` folder (temporary files, the generator's
+    `_entities`, Spark's `_temporary`): Hadoop's convention for what is not input."""
+    parts = relative.lower().split("/")
+    return (not any(p.startswith((".", "_")) for p in parts)
+            and parts[-1].endswith(EXTRACT_SUFFIXES))
 
 
 def list_extracts(spark: SparkSession, folder: str) -> list[Extract]:
@@ -74,12 +77,14 @@ def list_extracts(spark: SparkSession, folder: str) -> list[Extract]:
     fs = root.getFileSystem(conf)
     if not fs.exists(root):
         return []
+    prefix = fs.makeQualified(root).toString().rstrip("/") + "/"
     found = []
     files = fs.listFiles(root, True)
     while files.hasNext():
         status = files.next()
-        if _is_extract(status.getPath().getName()):
-            found.append(Extract(status.getPath().toString(), status.getLen()))
+        uri = status.getPath().toString()
+        if _is_extract(uri[len(prefix):] if uri.startswith(prefix) else status.getPath().getName()):
+            found.append(Extract(uri, status.getLen()))
     return sorted(found, key=lambda e: e.uri)
 
 

@@ -13,7 +13,14 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from services.outputs import EVENT_COUNT, REVENUE, UNKNOWN, WINDOW_END, WINDOW_START
+from services.outputs import (
+    EVENT_COUNT,
+    RETAIL_GROUP,
+    REVENUE,
+    UNKNOWN,
+    WINDOW_END,
+    WINDOW_START,
+)
 from services.schema import Dataset
 from services.spark.cleansing import (
     MissingColumnError,
@@ -73,7 +80,7 @@ def _number(column: Column) -> Column:
 
 EVENTS = "events"  # the value column when no measure is summed: 1 per event
 
-RETAIL = StreamShape(group="product", time="order_ts", value="line_amount")
+RETAIL = StreamShape(group=RETAIL_GROUP, time="order_ts", value="line_amount")
 
 
 def transform_orders(events: DataFrame) -> DataFrame:

@@ -102,6 +102,7 @@ def test_parquet_extracts_are_listed_and_a_broken_one_is_named(spark, folders):
     (inputs / "empty.parquet").write_bytes(b"")
     (inputs / "broken.parquet").write_bytes(b"id,amount\n1,2.5\n")
     (inputs / "_SUCCESS").write_bytes(b"")
+    assert (inputs / "_entities" / "good.cards.parquet").is_file()  # written, not an extract
     assert [e.name for e in list_extracts(spark, str(inputs))] == [
         "broken.parquet", "empty.parquet", "good.parquet"]
     settings = settings_for(tmp, inputs)

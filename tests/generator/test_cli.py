@@ -48,13 +48,13 @@ def test_clear_output_removes_only_earlier_extracts_of_the_same_format(tmp_path)
     assert main(["--config", str(CARD), "--output-dir", str(tmp_path), "--n", "10",
                  "--clear-output"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "card_transactions.csv", "keep.jsonl", "notes.txt", "sub"]
+        "_entities", "card_transactions.csv", "keep.jsonl", "notes.txt", "sub"]
     assert (sub / "nested.csv").exists()
 
 
 def test_validate_checks_and_writes_nothing(tmp_path, capsys):
     assert main(["--config", str(CARD), "--validate", "--output-dir", str(tmp_path)]) == 0
-    assert "OK, 12 fields" in capsys.readouterr().out
+    assert "OK, 15 fields" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []
 
 

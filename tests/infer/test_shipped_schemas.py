@@ -46,30 +46,37 @@ def test_card_parameters_come_back(card):
         expected = want["event_time"]["profile"][key]
         error = scaled(when["profile"][key], size) - scaled(expected, size)
         assert np.max(np.abs(error)) < PROFILE_TOL, key
-    for name in ("city", "channel"):
-        assert got[name]["type"] == "category"
-        expected = shares(want[name]["choices"])
-        for value, share in shares(got[name]["choices"]).items():
-            assert share == pytest.approx(expected[value], abs=WEIGHT_TOL), (name, value)
+    # A card's payments are mostly in its home city (57.5 of 62.5), the rest spread evenly.
+    city = got["city"]
+    assert city["conditional_on"] == "card_home_city"
+    for home, choices in city["conditional_table"].items():
+        expected = {c: (57.5 if c == home else 1) / 62.5 for c in shares(choices)}
+        assert shares(choices) == pytest.approx(expected, abs=WEIGHT_TOL), home
+    assert shares(got["channel"]["choices"]) == pytest.approx(
+        shares(want["channel"]["choices"]), abs=WEIGHT_TOL)
+    assert got["card_id"]["type"] == "int"  # the entity's keys, as numbers
+    assert got["card_id"]["quantiles"][0] >= 4000000000000001
     merchant = got["merchant_cat"]
     assert merchant["conditional_on"] == "channel"
     for key, choices in merchant["conditional_table"].items():
         expected = shares(want["merchant_cat"]["conditional_table"][key])
         for value, share in shares(choices).items():
             assert share == pytest.approx(expected[value], abs=WEIGHT_TOL), (key, value)
-    assert got["card_id"] == {"name": "card_id", "type": "string",
-                              "pattern": "CARD-{0000-9999}-{0000-9999}"}
     amount = got["amount"]
     assert (amount["distribution"], amount["decimals"]) == ("lognormal", 2)
     assert amount["mean"] == pytest.approx(3.6, abs=0.01)
     assert amount["stddev"] == pytest.approx(0.9, abs=0.01)
-    for name in ("is_international", "is_chip", "is_contactless", "label_fraud"):
+    assert got["is_international"]["type"] == "bool"  # city != home city: 5 in 62.5
+    assert got["is_international"]["p_true"] == pytest.approx(5 / 62.5, abs=0.005)
+    for name in ("is_chip", "is_contactless", "label_fraud"):
         assert got[name]["type"] == "bool"
         assert got[name]["p_true"] == pytest.approx(want[name]["p_true"], abs=0.005)
     assert got["key"]["type"] == "derived_concat"
     assert (got["key"]["parts"], got["key"]["sep"]) == (want["key"]["parts"], "|")
     assert doc["analysis"]["timestamp_field"] == "event_time"
-    assert doc["analysis"]["dimensions"] == ["city", "channel", "merchant_cat"]
+    assert doc["analysis"]["dimensions"] == ["card_home_city", "card_type", "city", "channel",
+                                             "merchant_cat"]
+    assert doc["analysis"]["numeric_fields"] == ["card_limit", "amount"]  # not card_id
     assert doc["analysis"]["boolean_fields"] == ["is_international", "is_chip",
                                                  "is_contactless", "label_fraud"]
     assert f"{ROWS:,} rows" in doc["description"]

@@ -7,11 +7,13 @@ from datetime import datetime, timezone
 from itertools import islice
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from services.generator import BLOCK_SIZE
+from services.generator.engine import entity_path
 from services.kafka.events import render
-from services.kafka.live import LiveSource, window_span_s
+from services.kafka.live import LiveSource, entity_seed_of, window_span_s
 from services.schema import Dataset, load_schema, parse_schema
 from tests.producer.conftest import CARD, RETAIL, generate
 
@@ -95,3 +97,23 @@ def test_live_source_refuses_what_it_cannot_do():
         LiveSource(untimed, 1, None, time_scale=10)
     _, values = render(next(LiveSource(untimed, 1, None).chunks()).events, slice(0, 1), NOW)
     assert set(json.loads(values[0])) == {"a", "event_time"}
+
+
+def test_live_cards_keep_their_attributes_across_windows_and_match_the_extract(tmp_path):
+    """Entities come from --seed, else the schema's seed: the cards of the extract the
+    generator writes with that seed, the same in every scaled window."""
+    dataset = load_schema(CARD).with_overrides(entity_count=3000)
+    path = generate(CARD, tmp_path, 10, seed=dataset.seed)  # the cards of seed 42
+    cards = pd.read_csv(entity_path(path, dataset, "cards")).set_index("card_id")
+    assert entity_seed_of(dataset, None, 77) == 42 and entity_seed_of(dataset, 5, 77) == 5
+    source = LiveSource(dataset, 77, "card_id", time_scale=60.0,
+                        entity_seed=entity_seed_of(dataset, None, 77))
+    seen = []
+    for chunk in islice(source.chunks(NOW), 2):
+        _, values = render(chunk.events, slice(0, chunk.size), NOW)
+        rows = pd.DataFrame([json.loads(v) for v in values])
+        card = cards.loc[rows["card_id"]]
+        assert list(rows["card_home_city"]) == list(card["home_city"])
+        assert list(rows["card_limit"]) == list(card["credit_limit"])
+        seen.append(set(rows["card_id"]))
+    assert len(seen[0] & seen[1]) > 500  # the popular cards pay in both windows

@@ -69,9 +69,12 @@ def test_shipped_schemas_load(path):
 
 def test_card_schema_has_the_seed_columns_and_analysis():
     ds = load_schema(SCHEMAS / "card_transactions.json")
-    assert ds.names == ("event_id", "event_time", "city", "channel", "merchant_cat", "card_id",
-                        "amount", "is_international", "is_chip", "is_contactless",
-                        "label_fraud", "key")
+    # the seed's columns, with the card's looked-up attributes after card_id (a lookup and
+    # the city conditional on it come after the ref they read)
+    assert ds.names == ("event_id", "event_time", "card_id", "card_home_city", "card_type",
+                        "card_limit", "city", "channel", "merchant_cat", "amount",
+                        "is_international", "is_chip", "is_contactless", "label_fraud", "key")
+    assert [e.name for e in ds.entities] == ["cards"]
     a = ds.analysis
     assert a.timestamp_field == "event_time"
     assert a.dimensions == ("city", "channel", "merchant_cat")
@@ -170,7 +173,7 @@ BAD_CASES = {
         schema({"name": "city", "type": "category", "choices": ["a"]},
                {"name": "amount", "type": "float"}, analysis={"numeric_fields": ["city"]}),
         "analysis.numeric_fields[0]: 'city' is a category field; accepted: an int, float or "
-        "id_sequence field, or a category, derived_map or faker field of numbers "
+        "id_sequence field, or a category, derived_map, faker, ref or lookup field of numbers "
         "(in this file: amount)",
     ),
     "numeric role on epoch times": (
@@ -181,14 +184,15 @@ BAD_CASES = {
     "boolean role on a category": (
         schema({"name": "city", "type": "category", "choices": ["a"]},
                {"name": "ok", "type": "bool"}, analysis={"boolean_fields": ["city"]}),
-        "analysis.boolean_fields[0]: 'city' is a category field; accepted: a bool field, or a "
-        "category, derived_map or faker field of booleans (in this file: ok)",
+        "analysis.boolean_fields[0]: 'city' is a category field; accepted: a bool or "
+        "derived_compare field, or a category, derived_map, faker or lookup field of booleans "
+        "(in this file: ok)",
     ),
     "dimension role on a float": (
         schema({"name": "city", "type": "category", "choices": ["a"]},
                {"name": "amount", "type": "float"}, analysis={"dimensions": ["amount"]}),
-        "analysis.dimensions[0]: 'amount' is a float field; accepted: a category, bool or "
-        "derived_map field (in this file: city)",
+        "analysis.dimensions[0]: 'amount' is a float field; accepted: a category, bool, "
+        "derived_map or derived_compare field, or a lookup of one (in this file: city)",
     ),
     "mixed choices": (
         schema({"name": "pay", "type": "category", "choices": ["card", "cash", True]}),
@@ -401,7 +405,7 @@ ONE_LINE_CASES = {
                analysis={"dimensions": ["c"], "numeric_fields": ["c"]}),
         "schema.fields[0].type: unknown type 'categroy' (did you mean 'category'?); accepted: "
         "uuid, id_sequence, int, float, bool, category, string, datetime, geo, "
-        "derived_concat, derived_map, faker",
+        "derived_concat, derived_map, faker, ref, lookup, derived_compare",
     ),
     "unknown distribution with its parameters": (
         schema({"name": "f", "type": "float", "distribution": "poisson", "lambda": 2}),
@@ -437,8 +441,8 @@ def test_one_mistake_gives_one_line_and_no_follow_on(case):
 def test_misspellings_are_named_among_other_top_level_problems():
     found = problems_of(schema({"name": "x", "type": "uuid"}, sed=4, extra=1))
     assert found == ["sed: unknown key; did you mean 'seed'?",
-                     "extra: unknown key; accepted here: analysis, entity_count, output, schema, "
-                     "seed, time_window"]
+                     "extra: unknown key; accepted here: analysis, entities, entity_count, "
+                     "output, schema, seed, time_window"]
 
 
 def test_a_field_reading_itself_is_named():
