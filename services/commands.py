@@ -23,6 +23,7 @@ class Command:
 
 
 generate = Command("services.generator.cli:main")
+infer_schema = Command("services.infer.cli:main")
 batch_job = Command("services.spark.batch_job:main")
 produce = Command("services.kafka.cli:main")
 streaming_job = Command("services.spark.streaming_job:main")

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from services.generator.arrow_util import fixed_width_strings
 from services.generator.block import Block
 from services.generator.datetimes import epoch_seconds, sample_seconds
+from services.generator.quantiles import draw_quantiles
 from services.generator.render import SECONDS, text
 from services.schema.fields import (
     BOOLEAN,
@@ -98,6 +99,8 @@ def id_sequence_column(field: IdSequenceField, block: Block) -> pa.Array:
 def int_column(field: IntField, block: Block) -> pa.Array:
     """min + (max - min + 1) * u**skew, floored: skew 1 gives uniform integers in [min, max]."""
     u = block.rng(field.name).random(block.size)
+    if field.distribution == "empirical":
+        return pa.array(np.rint(draw_quantiles(field.quantiles, u)).astype(np.int64))
     if field.skew != 1.0:
         u = u**field.skew
     span = float(field.max) - float(field.min) + 1.0
@@ -114,6 +117,8 @@ def float_column(field: FloatField, block: Block) -> pa.Array:
         values = rng.lognormal(field.param("mean"), field.param("stddev"), size)
     elif field.distribution == "exponential":
         values = rng.exponential(1.0 / field.param("lambda"), size)
+    elif field.distribution == "empirical":
+        values = draw_quantiles(field.quantiles, rng.random(size))
     else:
         values = rng.uniform(field.param("min"), field.param("max"), size)
     if field.decimals is not None:
