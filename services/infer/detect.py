@@ -153,23 +153,24 @@ def _whole_numbers(name: str, values: Text, counts: Counts | None) -> Column:
         return Column(name, {"name": name, "type": "datetime", "format": times.format},
                       times=times)
     if counts and counts.is_category():
-        numbers = counts.values.cast(pa.int64()).to_pylist()
-        return Column(name, {"name": name, "type": "category",
-                             "choices": weighted(numbers, counts.counts)},
-                      notes=[f"{len(counts)} distinct whole numbers"],
-                      value_of=dict(zip(counts.values.to_pylist(), numbers, strict=True)))
+        return _number_category(name, counts, pa.int64(), "whole numbers")
     fit = fit_int(ints)
     return Column(name, {"name": name, "type": "int", **_distribution(fit.family, "uniform"),
                          **fit.params}, notes=[fit.note()])
 
 
+def _number_category(name: str, counts: Counts, kind: pa.DataType, what: str) -> Column:
+    """A few distinct numbers: a category of those numbers, keeping their JSON type."""
+    numbers = counts.values.cast(kind).to_pylist()
+    return Column(name, {"name": name, "type": "category",
+                         "choices": weighted(numbers, counts.counts)},
+                  notes=[f"{len(counts)} distinct {what}"],
+                  value_of=dict(zip(counts.values.to_pylist(), numbers, strict=True)))
+
+
 def _decimals(name: str, values: Text, distinct: Text, counts: Counts | None) -> Column:
     if counts and counts.is_category():
-        numbers = counts.values.cast(pa.float64()).to_pylist()
-        return Column(name, {"name": name, "type": "category",
-                             "choices": weighted(numbers, counts.counts)},
-                      notes=[f"{len(counts)} distinct numbers"],
-                      value_of=dict(zip(counts.values.to_pylist(), numbers, strict=True)))
+        return _number_category(name, counts, pa.float64(), "numbers")
     decimals = decimals_of(distinct)
     fit = fit_float(values.cast(pa.float64()).to_numpy(), decimals)
     spec = {"name": name, "type": "float", "distribution": fit.family, **fit.params}

@@ -13,7 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.json as pajson
 
-from services.kafka.extracts import SUFFIXES, ExtractError, extract_batches, open_bytes, trim
+from services.kafka.extract_rows import ExtractError, open_bytes, trim
+from services.kafka.extracts import SUFFIXES, extract_batches
 
 log = logging.getLogger("infer.samples")
 

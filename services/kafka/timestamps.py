@@ -21,8 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.generator.arrow_util import concat
-from services.generator.render import iso_text
+from services.generator import concat, iso_text
 from services.schema import EPOCH_FORMATS, EPOCH_MS, EPOCH_S
 
 EVENT_TIME = "event_time"

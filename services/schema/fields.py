@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from services.schema.faker_check import check_provider
 from services.schema.quantiles import parse_quantiles
 from services.schema.reader import Obj, describe, is_number, is_scalar
 from services.schema.values import (
@@ -475,8 +476,6 @@ class FakerField(Field):
         pool_size = obj.int("pool_size", 10_000, minimum=1, maximum=1_000_000) or 10_000
         kind = STRING
         if provider:
-            from services.schema.faker_check import check_provider
-
             kind, error = check_provider(provider, locale, dict(args))
             if error:
                 obj.error(error[0], error[1])

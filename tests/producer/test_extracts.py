@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from services.kafka.csv_extract import csv_batches
-from services.kafka.extracts import ExtractError, concat_extracts, find_extracts, read_extract
+from services.kafka.extract_rows import ExtractError, concat_extracts
+from services.kafka.extracts import find_extracts, read_extract
 from services.kafka.jsonl_extract import jsonl_batches
 from tests.producer.conftest import CARD, generate
 
