@@ -1,4 +1,4 @@
-"""CSV extracts (the seed's format): Arrow's streaming reader for speed and flat memory,
+"""CSV extracts (the original format): Arrow's streaming reader for speed and flat memory,
 Python's csv module only to name the lines of bad rows.
 
 Arrow counts records, not lines (a quoted value may span lines, blank lines are not

@@ -4,7 +4,7 @@ An extract is read into text columns (keys and values trimmed, empty values null
 key in file order, plus what was skipped. Columns rather than one dict per row: the rows
 are sorted and turned into JSON with vectorised Arrow kernels, so no per-row Python runs
 between reading a file and handing bytes to the Kafka client. `ExtractRows.rows()` gives the
-seed's one-dict-per-row view.
+original one-dict-per-row view.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The batch pipeline (seed section 4): wait for extracts, cleanse, aggregate once, publish.
+"""The batch pipeline: wait for extracts, cleanse, aggregate once, publish.
 
 Settings come from the environment with the spec's container defaults; `make demo` points
 them at ./data. The input is scanned exactly once: the raw aggregates are cached and every

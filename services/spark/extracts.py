@@ -1,4 +1,4 @@
-"""Finding and reading the generator's extracts, locally or on HDFS (seed 4.2).
+"""Finding and reading the generator's extracts, locally or on HDFS.
 
 Files are listed through Hadoop's FileSystem API, so one code path serves `file://` and
 `hdfs://`. Each file's header is read once (gzip too) to build its reading schema: the
