@@ -16,10 +16,18 @@ from services.generator.engine import (
     write_dataset,
 )
 from services.generator.faker_pools import faker_pools
-from services.generator.render import iso_text, json_strings, json_values, parquet_text, text
+from services.generator.render import (
+    SECONDS,
+    iso_text,
+    json_strings,
+    json_values,
+    parquet_text,
+    text,
+)
 
 __all__ = [
     "BLOCK_SIZE",
+    "SECONDS",
     "check_runnable",
     "concat",
     "entity_tables",

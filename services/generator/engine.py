@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from services.generator.arrow_util import with_nulls
-from services.generator.block import BLOCK_SIZE, Block, block_count
+from services.generator.block import BLOCK_SIZE, NULLS, Block, block_count
 from services.generator.datetimes import epoch_seconds, hour_slots
 from services.generator.dispatch import column
 from services.generator.encoders import Encoder, encoder_for
@@ -61,7 +61,7 @@ def make_block(dataset: Dataset, seed: int, total: int, index: int,
     for field in dataset.fields:
         values = column(field, block)
         if field.null_prob > 0:
-            mask = block.rng(field.name, stream=1).random(block.size) < field.null_prob
+            mask = block.rng(field.name, stream=NULLS).random(block.size) < field.null_prob
             values = with_nulls(values, mask)
         block.columns[field.name] = values
     return block

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.infer.samples import Text
+from services.schema import EPOCH_FORMATS, EPOCH_MS, EPOCH_S
 
 HOUR, DAY = 3600, 86_400
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
@@ -47,7 +48,7 @@ class Times:
 
     @property
     def has_clock(self) -> bool:
-        return "%H" in self.format or self.format in ("iso", "epoch_s", "epoch_ms")
+        return "%H" in self.format or self.format in ("iso", *EPOCH_FORMATS)
 
 
 def parse_times(text: Text, integers: np.ndarray | None = None) -> Times | None:
@@ -55,7 +56,7 @@ def parse_times(text: Text, integers: np.ndarray | None = None) -> Times | None:
     `integers`: the values when they are all whole numbers (epoch seconds or ms)."""
     if integers is not None:
         lo, hi = EPOCH_S_RANGE
-        for fmt, scale in (("epoch_s", 1), ("epoch_ms", 1000)):
+        for fmt, scale in ((EPOCH_S, 1), (EPOCH_MS, 1000)):
             if len(integers) and lo * scale <= integers.min() and integers.max() < hi * scale:
                 return Times(fmt, integers // scale)
         return None

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.generator import (
+    SECONDS,
     check_runnable,
     concat,
     entity_tables,
@@ -41,7 +42,6 @@ from services.schema import Dataset, Field
 log = logging.getLogger("producer.live")
 
 ENDLESS = 2**62  # the row count live blocks are drawn from: ids keep growing, never wrap
-SECONDS = pa.timestamp("s")
 
 
 def window_span_s(dataset: Dataset) -> int:
