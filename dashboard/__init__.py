@@ -1,4 +1,4 @@
-"""The batch dashboard (seed 6.1): KPI tiles, daily trend, top segments, breakdown by any
+"""The batch dashboard: KPI tiles, daily trend, top segments, breakdown by any
 dimension, sample aggregate rows and the data-quality report, from the batch job's output."""
 
 from __future__ import annotations

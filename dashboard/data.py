@@ -1,4 +1,4 @@
-"""Reading the batch job's outputs (seed 4.5): the aggregate CSV folder, the one-row KPI
+"""Reading the batch job's outputs: the aggregate CSV folder, the one-row KPI
 folder and the quality report, each cached by its files' modification times and sizes."""
 
 from __future__ import annotations

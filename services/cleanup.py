@@ -1,4 +1,4 @@
-"""Reset the demo's data folders (seed section 8), and nothing else.
+"""Reset the demo's data folders, and nothing else.
 
 Only the contents of the repo's own data/input, data/output, hdfs, checkpoints and
 spark-events folders are removed, whatever the current directory; symlinks are removed, never

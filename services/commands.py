@@ -1,5 +1,5 @@
 """The project's commands: console scripts once installed (pyproject's [project.scripts]),
-and what the seed's script paths and `python -m` modules call. Each runs its service's
+and what the original script paths and `python -m` modules call. Each runs its service's
 `main` under `services.common.cli.run` (one-line errors, exit codes). A command imports its
 service only when called: the generator should not pay for pyspark's import.
 """
@@ -23,6 +23,7 @@ class Command:
 
 
 generate = Command("services.generator.cli:main")
+infer_schema = Command("services.infer.cli:main")
 batch_job = Command("services.spark.batch_job:main")
 produce = Command("services.kafka.cli:main")
 streaming_job = Command("services.spark.streaming_job:main")

@@ -1,5 +1,5 @@
 """Load the extracts of a local folder into an HDFS folder over WebHDFS (the batch stack's
-HDFS loader, seed section 7: the canonical dataset lives on HDFS).
+HDFS loader: the canonical dataset lives on HDFS).
 
     python services/batch/load_hdfs.py [--source DIR] [--dest /data/input]
         [--webhdfs http://namenode:9870] [--wait SECONDS]

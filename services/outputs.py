@@ -1,6 +1,6 @@
 """The output contract between the jobs and the dashboards: names, layouts, atomic writes.
 
-Batch (seed 4.5), under OUT_LOCAL_CSV = .../analysis_csv:
+Batch, under OUT_LOCAL_CSV = .../analysis_csv:
   analysis_csv/part-*.csv       one CSV: <date>, <dimensions...>, record_count, sum_<m>...,
                                 n_<m>... (values of <m> present), count_<flag>...,
                                 avg_<m>... (sum_<m> / n_<m>), rate_<flag>...

@@ -1,4 +1,4 @@
-"""The streaming dashboard (seed 6.2): rolling revenue per window for the top groups, the
+"""The streaming dashboard: rolling revenue per window for the top groups, the
 latest window's leaderboard, window health and stream health, from the streaming job."""
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from services.generator.arrow_util import concat, values_bytes
 from services.generator.block import Block
 from services.generator.render import SECONDS, csv_cells, csv_plain, json_values, parquet_values
-from services.schema import Dataset
+from services.schema import EPOCH_FORMATS, Dataset
 from services.schema.fields import BOOLEAN, FLOAT, INTEGER, DatetimeField, Field, GeoField
 
 
@@ -113,7 +113,7 @@ def parquet_type(field: Field) -> pa.DataType:
     if isinstance(field, DatetimeField):
         if field.format == "iso":
             return SECONDS
-        return pa.int64() if field.format in ("epoch_s", "epoch_ms") else pa.string()
+        return pa.int64() if field.format in EPOCH_FORMATS else pa.string()
     if isinstance(field, GeoField):
         if field.as_object:
             return pa.struct([("lat", pa.float64()), ("lon", pa.float64())])

@@ -21,14 +21,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from services.generator.arrow_util import with_nulls
-from services.generator.block import BLOCK_SIZE, Block, block_count
-from services.generator.columns import COLUMNS, typed_values
+from services.generator.block import BLOCK_SIZE, NULLS, Block, block_count
 from services.generator.datetimes import epoch_seconds, hour_slots
+from services.generator.dispatch import column
 from services.generator.encoders import Encoder, encoder_for
+from services.generator.faker_pools import faker_pools
 from services.generator.links import EntityTable, entity_seed
 from services.schema import Dataset, Problem, SchemaError
-from services.schema.faker_check import draw_pool
-from services.schema.fields import DatetimeField, FakerField
+from services.schema.fields import DatetimeField
 
 __all__ = ["BLOCK_SIZE", "WriteResult", "generate_blocks", "generate_table", "write_dataset"]
 
@@ -53,28 +53,15 @@ def check_runnable(dataset: Dataset) -> None:
         raise SchemaError(problems, dataset.source)
 
 
-def faker_pools(dataset: Dataset, seed: int) -> dict[str, pa.Array]:
-    pools = {}
-    for index, field in enumerate(dataset.fields):
-        if isinstance(field, FakerField):
-            values = draw_pool(field.provider, field.locale, dict(field.args), field.pool_size,
-                               seed + index)
-            try:
-                pools[field.name] = typed_values(values, field.value_kind)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                pools[field.name] = typed_values(values, "string")
-    return pools
-
-
 def make_block(dataset: Dataset, seed: int, total: int, index: int,
                pools: dict[str, pa.Array],
                entities: Mapping[str, EntityTable] | None = None) -> Block:
     """Fill every column of one block, in declaration order (derived fields read earlier)."""
     block = Block(dataset, seed, index, total, pools, entities=dict(entities or {}))
     for field in dataset.fields:
-        values = COLUMNS[type(field)](field, block)
+        values = column(field, block)
         if field.null_prob > 0:
-            mask = block.rng(field.name, stream=1).random(block.size) < field.null_prob
+            mask = block.rng(field.name, stream=NULLS).random(block.size) < field.null_prob
             values = with_nulls(values, mask)
         block.columns[field.name] = values
     return block

@@ -19,6 +19,7 @@ from services.generator.arrow_util import (
     fixed_width_strings,
     with_nulls,
 )
+from services.schema import EPOCH_FORMATS, EPOCH_MS, EPOCH_S
 from services.schema.fields import DatetimeField, Field, GeoField
 
 CSV_SPECIAL = byte_table(b',"\r\n')
@@ -76,9 +77,9 @@ def iso_text(values: pa.Array) -> pa.Array:
 def datetime_text(field: DatetimeField, values: pa.Array) -> pa.Array:
     if field.format == "iso":
         return iso_text(values)
-    if field.format == "epoch_s":
+    if field.format == EPOCH_S:
         return pc.cast(pc.cast(values, pa.int64()), pa.string())
-    if field.format == "epoch_ms":
+    if field.format == EPOCH_MS:
         return pc.cast(pc.multiply(pc.cast(values, pa.int64()), 1000), pa.string())
     return pc.strftime(values, format=field.format)
 
@@ -152,7 +153,7 @@ def is_json_native(field: Field, kind: pa.DataType) -> bool:
     if pa.types.is_boolean(kind) or pa.types.is_floating(kind) or pa.types.is_integer(kind):
         return True
     if isinstance(field, DatetimeField):
-        return field.format in ("epoch_s", "epoch_ms")
+        return field.format in EPOCH_FORMATS
     return isinstance(field, GeoField) and field.as_object
 
 
@@ -175,7 +176,7 @@ def parquet_values(field: Field, values: pa.Array) -> pa.Array:
     if isinstance(field, DatetimeField):
         if field.format == "iso":
             return values
-        if field.format in ("epoch_s", "epoch_ms"):
+        if field.format in EPOCH_FORMATS:
             return pc.cast(text(field, values), pa.int64())
         return text(field, values)
     if isinstance(field, GeoField) and not field.as_object:

@@ -30,8 +30,8 @@ from services.generator.engine import (
     check_runnable,
     entity_blocks,
     entity_tables,
-    faker_pools,
 )
+from services.generator.faker_pools import faker_pools
 from services.generator.links import EntityTable
 from services.generator.parts import SUCCESS, PartPlan, PartWritten, write_part
 from services.generator.stores import Target, hidden_sibling

@@ -1,4 +1,4 @@
-"""The Kafka event producer (seed 5.1): replay extracts or stream live records into a topic.
+"""The Kafka event producer: replay extracts or stream live records into a topic.
 
 One concern per module:
   settings   the command line and environment, read once into a frozen dataclass

@@ -18,7 +18,8 @@ import numpy as np
 
 from services.common.cli import UsageError, configure_logging, quiet_kafka_client
 from services.kafka.delivery import ClientOptions, ConnectError, Delivery, connect
-from services.kafka.extracts import ExtractError, find_extracts
+from services.kafka.extract_rows import ExtractError
+from services.kafka.extracts import find_extracts
 from services.kafka.live import LiveSource, entity_seed_of
 from services.kafka.replay import Chunk, Stopped, load_replay
 from services.kafka.runner import Limits, Pacer, Totals, run

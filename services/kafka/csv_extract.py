@@ -1,4 +1,4 @@
-"""CSV extracts (the seed's format): Arrow's streaming reader for speed and flat memory,
+"""CSV extracts (the original format): Arrow's streaming reader for speed and flat memory,
 Python's csv module only to name the lines of bad rows.
 
 Arrow counts records, not lines (a quoted value may span lines, blank lines are not
@@ -17,7 +17,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from services.kafka.extracts import BadRow, Extract, TextColumn, column_names, open_text, trim
+from services.kafka.extract_rows import (
+    BadRow,
+    ExtractRows,
+    TextColumn,
+    column_names,
+    open_text,
+    trim,
+)
 
 BLOCK_BYTES = 4 << 20  # bytes of CSV per batch: memory stays flat whatever the file size
 
@@ -75,8 +82,8 @@ class _Lines:
         return out
 
 
-def csv_batches(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Extract]:
-    """The file's good rows, a batch at a time, each an Extract of its own rows (and of the
+def csv_batches(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[ExtractRows]:
+    """The file's good rows, a batch at a time, each an ExtractRows of its own rows (and of the
     bad rows found while reading it)."""
     header = read_header(path)
     if header is None:
@@ -116,13 +123,13 @@ def csv_batches(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[Extract]
     new = [(n, reason) for n, reason in skipped[reported:] if reason]
     if new:  # bad records after the last good one
         found = lines.of_records(np.asarray([n for n, _ in new], dtype=np.int64))
-        yield Extract(path, {}, 0, lambda rows: rows,
+        yield ExtractRows(path, {}, 0, lambda rows: rows,
                       [BadRow(path, int(line), reason)
                        for (_, reason), line in zip(new, found, strict=True)])
 
 
 def _batch(path: Path, names: list[str], batch: pa.RecordBatch, records: np.ndarray,
-           lines: _Lines) -> Extract:
+           lines: _Lines) -> ExtractRows:
     undecodable = np.zeros(batch.num_rows, dtype=bool)
     columns = {}
     for name, column in zip(names, batch.columns, strict=True):
@@ -130,14 +137,14 @@ def _batch(path: Path, names: list[str], batch: pa.RecordBatch, records: np.ndar
         if bad is not None:
             undecodable |= bad
         columns[name] = TextColumn(trim(text))
-    extract = Extract(path, columns, batch.num_rows, lambda rows: lines.of_records(
+    extract = ExtractRows(path, columns, batch.num_rows, lambda rows: lines.of_records(
         records[np.asarray(rows, dtype=np.int64)]))
     extract.drop(np.flatnonzero(undecodable), "not valid UTF-8 text")
     extract.drop(blank_rows(extract), None)
     return extract
 
 
-def blank_rows(extract: Extract) -> np.ndarray:
+def blank_rows(extract: ExtractRows) -> np.ndarray:
     """Rows whose every value is empty after trimming: not data, and not errors either."""
     blank = np.ones(extract.num_rows, dtype=bool)
     for column in extract.columns.values():

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.generator.render import json_strings
-from services.kafka.extracts import TextColumn
-from services.schema.fields import BOOLEAN, FLOAT, GEO, INTEGER
+from services.generator import json_strings
+from services.kafka.extract_rows import TextColumn
+from services.schema import BOOLEAN, FLOAT, GEO, INTEGER
 
 JSON_NUMBER = r"^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$"
 _NUM = r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?"

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from services.kafka.extracts import BadRow, Extract, TextColumn, open_bytes
+from services.kafka.extract_rows import BadRow, ExtractRows, TextColumn, open_bytes
 
 COMPACT = (",", ":")
 ROWS_PER_BATCH = 65_536
@@ -55,7 +55,7 @@ def parse_line(text: str) -> dict[str, tuple[str | None, bool]] | str:
     return row
 
 
-def jsonl_batches(path: Path, rows_per_batch: int = ROWS_PER_BATCH) -> Iterator[Extract]:
+def jsonl_batches(path: Path, rows_per_batch: int = ROWS_PER_BATCH) -> Iterator[ExtractRows]:
     """The file's good rows, a batch at a time (with the bad lines found while reading it)."""
     rows: list[dict[str, tuple[str | None, bool]]] = []
     lines: list[int] = []
@@ -85,11 +85,11 @@ def jsonl_batches(path: Path, rows_per_batch: int = ROWS_PER_BATCH) -> Iterator[
 
 
 def _extract(path: Path, rows: list[dict[str, tuple[str | None, bool]]], lines: list[int],
-             bad: list[BadRow]) -> Extract:
+             bad: list[BadRow]) -> ExtractRows:
     order = {name: None for row in rows for name in row}
     columns = {name: _column(rows, name) for name in order}
     line_numbers = np.asarray(lines, dtype=np.int64)
-    return Extract(path, columns, len(rows), lambda r: line_numbers[r], bad)
+    return ExtractRows(path, columns, len(rows), lambda r: line_numbers[r], bad)
 
 
 def _column(rows: list[dict[str, tuple[str | None, bool]]], name: str) -> TextColumn:

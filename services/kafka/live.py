@@ -23,25 +23,25 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.generator.arrow_util import concat
-from services.generator.engine import (
+from services.generator import (
+    SECONDS,
     check_runnable,
+    concat,
     entity_tables,
     faker_pools,
     generate_blocks,
+    json_values,
     make_block,
+    text,
 )
-from services.generator.render import json_values, text
 from services.kafka.events import Events, Part, Slot, assemble, cached_stamp, iso_now
 from services.kafka.replay import Chunk
 from services.kafka.timestamps import EVENT_TIME, iso_ms
-from services.schema import Dataset
-from services.schema.fields import Field
+from services.schema import Dataset, Field
 
 log = logging.getLogger("producer.live")
 
 ENDLESS = 2**62  # the row count live blocks are drawn from: ids keep growing, never wrap
-SECONDS = pa.timestamp("s")
 
 
 def window_span_s(dataset: Dataset) -> int:

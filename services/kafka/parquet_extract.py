@@ -16,14 +16,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from services.generator.render import parquet_text
+from services.generator import parquet_text
 from services.kafka.csv_extract import blank_rows
-from services.kafka.extracts import Extract, ExtractError, TextColumn, column_names, trim
+from services.kafka.extract_rows import ExtractError, ExtractRows, TextColumn, column_names, trim
 
 ROWS_PER_BATCH = 65_536
 
 
-def parquet_batches(path: Path, rows_per_batch: int = ROWS_PER_BATCH) -> Iterator[Extract]:
+def parquet_batches(path: Path, rows_per_batch: int = ROWS_PER_BATCH) -> Iterator[ExtractRows]:
     """The file's non-blank rows, a batch at a time."""
     with pq.ParquetFile(path) as source:
         names = column_names(path, source.schema_arrow.names)
@@ -33,10 +33,10 @@ def parquet_batches(path: Path, rows_per_batch: int = ROWS_PER_BATCH) -> Iterato
             first += batch.num_rows
 
 
-def _batch(path: Path, names: list[str], batch: pa.RecordBatch, first: int) -> Extract:
+def _batch(path: Path, names: list[str], batch: pa.RecordBatch, first: int) -> ExtractRows:
     columns = {name: TextColumn(trim(pa.chunked_array([_text(path, name, column)])))
                for name, column in zip(names, batch.columns, strict=True)}
-    extract = Extract(path, columns, batch.num_rows,
+    extract = ExtractRows(path, columns, batch.num_rows,
                       lambda rows: first + 1 + np.asarray(rows, dtype=np.int64))
     extract.drop(blank_rows(extract), None)
     return extract

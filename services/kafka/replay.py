@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.generator.arrow_util import concat
+from services.generator import concat
 from services.kafka.events import (
     Events,
     Part,
@@ -27,16 +27,11 @@ from services.kafka.events import (
     concat_events,
     iso_now,
 )
-from services.kafka.extracts import (
-    Extract,
-    ExtractError,
-    extract_batches,
-    log_bad_rows,
-)
+from services.kafka.extract_rows import ExtractError, ExtractRows
+from services.kafka.extracts import extract_batches, log_bad_rows
 from services.kafka.fragments import fragments
 from services.kafka.timestamps import EVENT_TIME, candidates, event_times, iso_ms
-from services.schema import Dataset
-from services.schema.fields import DatetimeField
+from services.schema import Dataset, DatetimeField
 
 log = logging.getLogger("producer.replay")
 
@@ -89,7 +84,7 @@ class Normaliser:
         self.key_field = key_field
         self._warned: set[Path] = set()
 
-    def prepare(self, extract: Extract,
+    def prepare(self, extract: ExtractRows,
                 previous: int | None = None) -> tuple[Events, np.ndarray]:
         """Render a batch of rows; returns them with their ordering keys (`previous`: the
         key of the row before the batch). Rows with an event time that does not parse are
@@ -113,7 +108,7 @@ class Normaliser:
         events = assemble(parts, [Slot(iso_now, known)], self._keys(extract), extract.num_rows)
         return events, _sort_keys(ms, missing, previous)
 
-    def _keys(self, extract: Extract) -> pa.ChunkedArray | None:
+    def _keys(self, extract: ExtractRows) -> pa.ChunkedArray | None:
         if self.key_field is None:
             return None
         column = extract.columns.get(self.key_field)

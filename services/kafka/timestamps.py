@@ -1,7 +1,7 @@
-"""Event-time normalisation (seed 5.1): which value of a row is its event time, parsed.
+"""Event-time normalisation: which value of a row is its event time, parsed.
 
 Per row, the first non-empty of: the schema's analysis.timestamp_field, then order_ts,
-order_time, order_date, timestamp (the seed's list), then an event_time already present.
+order_time, order_date, timestamp (the original list), then an event_time already present.
 That value is parsed (ISO-8601 with or without a zone, a date, epoch seconds or
 milliseconds, or the schema field's own strftime format); times without a zone are UTC.
 A row with none of them gets the send time; a row whose chosen value does not parse is bad.
@@ -21,8 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.generator.arrow_util import concat
-from services.generator.render import iso_text
+from services.generator import concat, iso_text
 from services.schema import EPOCH_FORMATS, EPOCH_MS, EPOCH_S
 
 EVENT_TIME = "event_time"

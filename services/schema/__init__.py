@@ -13,12 +13,19 @@ from services.schema.fields import (
 from services.schema.loader import load_schema, parse_schema
 from services.schema.measures import Measure
 from services.schema.model import Analysis, Dataset, Entity, OutputSpec, TimeWindow
+from services.schema.values import BOOLEAN, DATETIME, FLOAT, GEO, INTEGER, STRING
 
 __all__ = [
+    "BOOLEAN",
+    "DATETIME",
     "EPOCH_FORMATS",
     "EPOCH_MS",
     "EPOCH_S",
     "FIELD_TYPES",
+    "FLOAT",
+    "GEO",
+    "INTEGER",
+    "STRING",
     "Analysis",
     "Dataset",
     "DatetimeField",

@@ -7,8 +7,8 @@ import decimal
 from functools import lru_cache
 from typing import Any
 
-from services.schema.fields import BOOLEAN, FLOAT, INTEGER, STRING
 from services.schema.reader import is_int, is_number
+from services.schema.values import BOOLEAN, FLOAT, INTEGER, STRING
 
 
 @lru_cache(maxsize=32)
@@ -61,11 +61,3 @@ def check_provider(
     except Exception as exc:  # any provider error is a schema problem to report
         return STRING, ("args", f"Faker provider {provider!r} refused these args: {exc}")
     return kind_of(sample), None
-
-
-def draw_pool(provider: str, locale: str, args: dict[str, Any], size: int, seed: int) -> list:
-    """A reproducible pool of provider values; the engine samples it column-at-a-time."""
-    fake = make_faker(locale)
-    fake.seed_instance(seed)
-    method = getattr(fake, provider)
-    return [to_scalar(method(**args)) for _ in range(size)]

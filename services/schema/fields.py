@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from services.schema.faker_check import check_provider
+from services.schema.quantiles import parse_quantiles
 from services.schema.reader import Obj, describe, is_number, is_scalar
 from services.schema.values import (
     BOOLEAN,
@@ -125,10 +127,18 @@ class IntField(Field):
     min: int = 0
     max: int = 100
     skew: float = 1.0
+    distribution: str = "uniform"  # or "empirical", drawn from `quantiles`
+    quantiles: tuple[float, ...] = ()
     kind: ClassVar[str] = INTEGER
 
     @classmethod
     def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> IntField:
+        dist = obj.str("distribution", "uniform", choices=("uniform", "empirical"))
+        if dist != "uniform":  # empirical, or unknown: min, max and skew do not apply
+            if dist is None:
+                obj.waive_rest()
+                return cls(**base)
+            return cls(**base, distribution=dist, quantiles=parse_quantiles(obj))
         lo, hi = obj.int("min", 0), obj.int("max", 100)
         skew = obj.number("skew", 1.0, above=0)
         if lo is not None and hi is not None and lo > hi:
@@ -141,6 +151,7 @@ FLOAT_DISTRIBUTIONS = {
     "normal": {"mean": 0.0, "stddev": 1.0},
     "lognormal": {"mean": 0.0, "stddev": 1.0},
     "exponential": {"lambda": 1.0},
+    "empirical": {},  # its `quantiles` table instead
 }
 
 
@@ -150,6 +161,7 @@ class FloatField(Field):
     distribution: str = "uniform"
     params: tuple[tuple[str, float], ...] = ()
     decimals: int | None = None
+    quantiles: tuple[float, ...] = ()  # of an empirical distribution
     kind: ClassVar[str] = FLOAT
 
     def param(self, key: str) -> float:
@@ -171,9 +183,11 @@ class FloatField(Field):
                 params[key] = obj.number(key, default)
         if dist == "uniform" and None not in params.values() and params["min"] > params["max"]:
             obj.error("min", f"min ({params['min']}) must be <= max ({params['max']})")
+        quantiles = parse_quantiles(obj) if dist == "empirical" else ()
         decimals = obj.int("decimals", None, minimum=0, maximum=15)
         clean = tuple((k, float(v if v is not None else 0.0)) for k, v in params.items())
-        return cls(**base, distribution=dist, params=clean, decimals=decimals)
+        return cls(**base, distribution=dist, params=clean, decimals=decimals,
+                   quantiles=quantiles)
 
 
 @field_type("bool")
@@ -462,8 +476,6 @@ class FakerField(Field):
         pool_size = obj.int("pool_size", 10_000, minimum=1, maximum=1_000_000) or 10_000
         kind = STRING
         if provider:
-            from services.schema.faker_check import check_provider
-
             kind, error = check_provider(provider, locale, dict(args))
             if error:
                 obj.error(error[0], error[1])

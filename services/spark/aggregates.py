@@ -1,4 +1,4 @@
-"""Daily aggregates (seed 4.4) in one pass, with the KPI rollup from the same expressions.
+"""Daily aggregates in one pass, with the KPI rollup from the same expressions.
 
 `raw_aggregates` groups every row, including those without a valid timestamp (their date is
 null), so one pass over the input yields the aggregates, the count of dropped rows and the

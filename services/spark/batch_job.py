@@ -1,4 +1,4 @@
-"""The batch pipeline (seed section 4): wait for extracts, cleanse, aggregate once, publish.
+"""The batch pipeline: wait for extracts, cleanse, aggregate once, publish.
 
 Settings come from the environment with the spec's container defaults; `make demo` points
 them at ./data. The input is scanned exactly once: the raw aggregates are cached and every
@@ -23,7 +23,7 @@ from services.spark import aggregates
 from services.spark.cleansing import Roles, normalise
 from services.spark.errors import spark_error_message
 from services.spark.extracts import (
-    Extract,
+    ExtractFile,
     InputError,
     read_extracts,
     wait_for_extracts,
@@ -173,7 +173,7 @@ def publish(spark: SparkSession, settings: BatchJobSettings, dataset: Dataset, r
     return 0
 
 
-def unreadable_extract(spark: SparkSession, extracts: list[Extract]) -> str | None:
+def unreadable_extract(spark: SparkSession, extracts: list[ExtractFile]) -> str | None:
     """After a failed scan, name the gzip extract that cannot be read, if there is one."""
     for extract in extracts:
         if extract.name.lower().endswith(".gz"):

@@ -1,4 +1,4 @@
-"""Schema-driven cleansing (seed 4.3), one code path for the batch and streaming jobs.
+"""Schema-driven cleansing, one code path for the batch and streaming jobs.
 
 `normalise` keeps every row and adds a validity flag and 0/1 indicator columns saying which
 values were defaulted, so the batch job can count data-quality problems inside its single

@@ -1,4 +1,4 @@
-"""Finding and reading the generator's extracts, locally or on HDFS (seed 4.2).
+"""Finding and reading the generator's extracts, locally or on HDFS.
 
 Files are listed through Hadoop's FileSystem API, so one code path serves `file://` and
 `hdfs://`. Each file's header is read once (gzip too) to build its reading schema: the
@@ -44,7 +44,7 @@ class InputError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Extract:
+class ExtractFile:
     uri: str
     size: int
 
@@ -69,7 +69,7 @@ def _is_extract(relative: str) -> bool:
             and parts[-1].endswith(EXTRACT_SUFFIXES))
 
 
-def list_extracts(spark: SparkSession, folder: str) -> list[Extract]:
+def list_extracts(spark: SparkSession, folder: str) -> list[ExtractFile]:
     """Extracts under `folder`, recursively, skipping hidden and temporary files."""
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
@@ -84,13 +84,13 @@ def list_extracts(spark: SparkSession, folder: str) -> list[Extract]:
         status = files.next()
         uri = status.getPath().toString()
         if _is_extract(uri[len(prefix):] if uri.startswith(prefix) else status.getPath().getName()):
-            found.append(Extract(uri, status.getLen()))
+            found.append(ExtractFile(uri, status.getLen()))
     return sorted(found, key=lambda e: e.uri)
 
 
 def wait_for_extracts(spark: SparkSession, folder: str, timeout: float,
                       poll: float = 2.0, clock: Callable[[], float] = time.monotonic,
-                      ) -> list[Extract]:
+                      ) -> list[ExtractFile]:
     """Poll until extracts appear; fail after `timeout` seconds with what was looked for."""
     found = list_extracts(spark, folder)
     if not found:
@@ -132,13 +132,13 @@ def csv_header(line: str) -> list[str]:
     return [normalise_name(c) for c in next(csv.reader([line.lstrip("\ufeff")]))]
 
 
-def read_extracts(spark: SparkSession, extracts: list[Extract], dataset: Dataset,
-                  multiline: bool = False) -> tuple[DataFrame | None, list[Extract]]:
+def read_extracts(spark: SparkSession, extracts: list[ExtractFile], dataset: Dataset,
+                  multiline: bool = False) -> tuple[DataFrame | None, list[ExtractFile]]:
     """All non-empty extracts as one DataFrame of strings, and the list of empty ones."""
     by_header: dict[tuple[str, ...], list[str]] = {}
     jsonl: list[str] = []
-    parquet: list[Extract] = []
-    empty: list[Extract] = []
+    parquet: list[ExtractFile] = []
+    empty: list[ExtractFile] = []
     for extract in extracts:
         if extract.kind == "parquet":
             (parquet if extract.size > 0 else empty).append(extract)
@@ -174,7 +174,7 @@ def read_extracts(spark: SparkSession, extracts: list[Extract], dataset: Dataset
     return combined, empty
 
 
-def read_parquet(spark: SparkSession, extracts: list[Extract]) -> DataFrame:
+def read_parquet(spark: SparkSession, extracts: list[ExtractFile]) -> DataFrame:
     """Parquet extracts as strings under normalised names (see as_text)."""
     try:
         frame = spark.read.option("mergeSchema", "true").parquet(*[e.uri for e in extracts])
@@ -186,7 +186,7 @@ def read_parquet(spark: SparkSession, extracts: list[Extract]) -> DataFrame:
                           for f in frame.schema.fields])
 
 
-def unreadable_parquet(spark: SparkSession, extracts: list[Extract]) -> str | None:
+def unreadable_parquet(spark: SparkSession, extracts: list[ExtractFile]) -> str | None:
     """After a failed read, name the Parquet extract that cannot be read on its own."""
     for extract in extracts:
         try:

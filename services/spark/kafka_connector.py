@@ -1,4 +1,4 @@
-"""Finding the Spark Kafka connector before the session starts (seed 5.2).
+"""Finding the Spark Kafka connector before the session starts.
 
 In order: SPARK_KAFKA_JAR_DIR; SPARK_KAFKA_PACKAGE (Maven coordinates); the connector
 already in $SPARK_HOME/jars (a Spark image built with it); the project's resolved cache

@@ -1,4 +1,4 @@
-"""The streaming job (seed 5.2): Kafka -> windowed revenue -> Parquet, plus a live view.
+"""The streaming job: Kafka -> windowed revenue -> Parquet, plus a live view.
 
 Two queries read the topic: the main one appends closed windows to the Parquet sink
 (exactly once across restarts: checkpoint + the sink's log), the other rewrites the

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from flask.testing import FlaskClient
 
 from services.outputs import (
     QUALITY_KEYS,
@@ -243,3 +244,12 @@ def write_stream_outputs(sink: Path, closed: pd.DataFrame, open_windows: pd.Data
         write_json_atomic(outputs.live_file, live_payload(open_windows, group_field))
     write_json_atomic(outputs.status_file, status_payload(group_field))
     return outputs
+
+
+def get(client: FlaskClient, url: str, status: str = "ok", code: int = 200) -> Any:
+    """An API answer's data (or its message when `status` is not ok), checking the code."""
+    response = client.get(url)
+    body = response.get_json()
+    assert response.status_code == code, body
+    assert body["status"] == status, body
+    return body["data"] if status == "ok" else body["message"]

@@ -22,20 +22,13 @@ from tests.dashboards.fixtures import (
     RETAIL_SCHEMA,
     batch_frame,
     card_columns,
+    get,
     kpi_row,
     write_batch_outputs,
     write_spark_csv,
 )
 
 COLUMNS = card_columns()
-
-
-def get(client: FlaskClient, url: str, status: str = "ok", code: int = 200) -> Any:
-    response = client.get(url)
-    body = response.get_json()
-    assert response.status_code == code, body
-    assert body["status"] == status, body
-    return body["data"] if status == "ok" else body["message"]
 
 
 @pytest.fixture

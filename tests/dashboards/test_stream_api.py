@@ -6,7 +6,6 @@ import os
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,6 +19,7 @@ from tests.dashboards.fixtures import (
     HOSTILE,
     PRODUCTS,
     STREAM_START,
+    get,
     live_payload,
     status_payload,
     window_frame,
@@ -29,14 +29,6 @@ from tests.dashboards.fixtures import (
 )
 
 CLOSED_WINDOWS = 20
-
-
-def get(client: FlaskClient, url: str, status: str = "ok", code: int = 200) -> Any:
-    response = client.get(url)
-    body = response.get_json()
-    assert response.status_code == code, body
-    assert body["status"] == status, body
-    return body["data"] if status == "ok" else body["message"]
 
 
 @pytest.fixture

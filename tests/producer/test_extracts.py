@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from services.kafka.csv_extract import csv_batches
-from services.kafka.extracts import ExtractError, concat_extracts, find_extracts, read_extract
+from services.kafka.extract_rows import ExtractError, concat_extracts
+from services.kafka.extracts import find_extracts, read_extract
 from services.kafka.jsonl_extract import jsonl_batches
 from tests.producer.conftest import CARD, generate
 
@@ -111,7 +112,7 @@ def test_generated_extracts_read_the_same_in_every_format(tmp_path):
     jsonl = read_extract(generate(CARD, tmp_path, 300, fmt="jsonl", gzip=True, name="j")).rows()
     assert len(csv_rows) == len(jsonl) == 300
     for text_row, typed_row in zip(csv_rows, jsonl, strict=True):
-        assert text_row == {k: (json.dumps(v) if isinstance(v, (bool, float)) else v)
+        assert text_row == {k: (json.dumps(v) if isinstance(v, (bool, int, float)) else v)
                             for k, v in typed_row.items()}
 
 

@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from services.kafka.extracts import ExtractError, read_extract
+from services.kafka.extract_rows import ExtractError
+from services.kafka.extracts import read_extract
 from services.kafka.parquet_extract import parquet_batches
 from services.kafka.replay import load_replay
 from services.schema import load_schema

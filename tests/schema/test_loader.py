@@ -410,7 +410,7 @@ ONE_LINE_CASES = {
     "unknown distribution with its parameters": (
         schema({"name": "f", "type": "float", "distribution": "poisson", "lambda": 2}),
         "schema.fields[0].distribution: unknown value 'poisson'; accepted: uniform, normal, "
-        "lognormal, exponential",
+        "lognormal, exponential, empirical",
     ),
     "bad field named in the analysis": (
         schema({"name": "c", "type": "category", "choices": []},

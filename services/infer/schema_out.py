@@ -1,0 +1,172 @@
+"""The inferred columns as a schema file a person can read: fields in input order, each
+with a description of what was found, the shared time window and seasonality, the
+analysis section; rendered as JSON that keeps short objects and lists on one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from services.infer.dependencies import CONDITIONAL_V
+from services.infer.detect import Column
+from services.infer.numbers import FIT_KS, QUANTILES
+from services.infer.samples import Sample
+from services.infer.times import instant_text, seasonality
+from services.infer.times import window as time_window
+
+WIDTH = 96
+
+
+def build_schema(sample: Sample, columns: list[Column], name: str | None = None) -> dict:
+    files = ", ".join(p.name for p in sample.files)
+    doc = {
+        "description": (
+            f"Inferred by infer_schema.py from {sample.rows:,} rows of {files}. Numbers take "
+            "the family (uniform, normal, lognormal, exponential) with the smallest "
+            f"Kolmogorov-Smirnov distance when it is at most {FIT_KS}, else an empirical "
+            f"table of {QUANTILES} quantiles; a category depends on an earlier one where "
+            f"Cramér's V is at least {CONDITIONAL_V}. Each field says what was found."),
+        "seed": 1,
+        "entity_count": sample.rows,
+    }
+    window = _window(columns)
+    if window is not None:
+        low, high, whole_days = window
+        doc["time_window"] = {"start": instant_text(low, whole_days),
+                              "end": instant_text(high - (86_399 if whole_days else 0),
+                                                  whole_days)}
+        for column in columns:
+            if column.times is not None:
+                _add_seasonality(column, low, high)
+    doc["output"] = {"format": sample.format}
+    doc["schema"] = {"fields": [_field(c) for c in columns]}
+    doc["analysis"] = analysis(columns, name or _stem(sample.files[0]))
+    return doc
+
+
+def _window(columns: list[Column]) -> tuple[int, int, bool] | None:
+    spans = [(*time_window(c.times), c.times.has_clock) for c in columns if c.times]
+    if not spans:
+        return None
+    return (min(s[0] for s in spans), max(s[1] for s in spans),
+            not any(s[2] for s in spans))
+
+
+def _add_seasonality(column: Column, low: int, high: int) -> None:
+    season = seasonality(column.times.seconds, low, high, column.times.has_clock)
+    profile = {}
+    if season.hour_of_day:
+        profile["hour_of_day"] = {str(h): w for h, w in enumerate(season.hour_of_day)}
+    if season.day_of_week:
+        profile["day_of_week"] = {str(d): w for d, w in enumerate(season.day_of_week)}
+    if profile:
+        fmt = column.field.pop("format")
+        column.field.update(mode="seasonality", profile=profile, format=fmt)
+        column.notes.append(f"{' and '.join(k.replace('_', '-') for k in profile)} weights "
+                            "differ from flat")
+    elif column.times.format != "iso":
+        column.notes.append("spread evenly over the window")
+
+
+def _field(column: Column) -> dict:
+    spec = dict(column.field)
+    if column.notes:
+        spec["description"] = "; ".join(column.notes)
+    return spec
+
+
+def _value_kind(values: list) -> str:
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, bool) for v in present):
+        return "bool"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "number"
+    return "text"
+
+
+def _values(spec: dict) -> list:
+    if "choices" in spec:
+        return [c["value"] for c in spec["choices"]]
+    if "conditional_table" in spec:
+        return [c["value"] for row in spec["conditional_table"].values() for c in row]
+    if "map" in spec:
+        return list(spec["map"].values())
+    return []
+
+
+def analysis(columns: list[Column], name: str) -> dict:
+    """Roles by type: the first datetime, text labels as dimensions, numbers (not those
+    named as identifiers: `id`, `..._id`), booleans."""
+    timestamp = next((c.name for c in columns if c.type == "datetime"), None)
+    dims, numbers, bools = [], [], []
+    for column in columns:
+        if column.field.get("null_prob") == 1:  # always empty: nothing to analyse
+            continue
+        kind = _value_kind(_values(column.field)) if column.type in (
+            "category", "derived_map") else None
+        if column.type in ("int", "float") or kind == "number":
+            if not _is_identifier(column.name):  # a total of card numbers means nothing
+                numbers.append(column.name)
+        elif column.type == "bool" or kind == "bool":
+            bools.append(column.name)
+        elif kind == "text":
+            dims.append(column.name)
+    out: dict[str, Any] = {"name": name}
+    if timestamp:
+        out["timestamp_field"] = timestamp
+    out.update(dimensions=dims, numeric_fields=numbers, boolean_fields=bools)
+    return out
+
+
+def _is_identifier(name: str) -> bool:
+    return name.lower() == "id" or name.lower().endswith("_id")
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".csv", ".jsonl", ".parquet"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def render(value: Any, indent: int = 0, lead: int = 0) -> str:
+    """JSON with what fits in WIDTH on one line (after `lead` characters of its key),
+    longer objects a key a line, and long lists of plain values wrapped."""
+    flat = json.dumps(value, ensure_ascii=False, default=_plain)
+    if len(flat) + indent + lead <= WIDTH or not isinstance(value, (dict, list)) or not value:
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(value, dict) and all(not isinstance(v, (dict, list)) for v in value.values()):
+        return "{\n" + _wrapped([f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v)}"
+                                  for k, v in value.items()], pad) + "\n" + " " * indent + "}"
+    if isinstance(value, dict):
+        keys = [json.dumps(k, ensure_ascii=False) for k in value]
+        items = [f"{pad}{k}: {render(v, indent + 2, len(k) + 2)}"
+                 for k, v in zip(keys, value.values(), strict=True)]
+        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+    if all(not isinstance(v, (dict, list)) for v in value):
+        items = [json.dumps(v, ensure_ascii=False, default=_plain) for v in value]
+        return "[\n" + _wrapped(items, pad) + "\n" + " " * indent + "]"
+    items = [pad + render(v, indent + 2) for v in value]
+    return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+
+
+def _wrapped(items: list[str], pad: str) -> str:
+    """Items joined by commas, as many to a line as fit in WIDTH."""
+    lines, line = [], ""
+    for item in items:
+        if line and len(pad) + len(line) + len(item) + 2 > WIDTH:
+            lines.append(line)
+            line = ""
+        line = f"{line}, {item}" if line else item
+    lines.append(line)
+    return ",\n".join(pad + ln for ln in lines)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON: {type(value).__name__}")

@@ -1,0 +1,62 @@
+"""The fidelity report on small samples whose distances are known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from services.infer.compare import compare, format_report
+from services.infer.samples import Sample
+
+N = 20_000
+
+
+def sample(**columns) -> Sample:
+    arrays = {name: pa.chunked_array([pa.array(values, pa.string())])
+              for name, values in columns.items()}
+    return Sample(arrays, N, (Path("x.csv"),))
+
+
+def iso(seconds: np.ndarray) -> list[str]:
+    return np.datetime_as_string(seconds.astype("datetime64[s]")).tolist()
+
+
+def by_name(report: dict) -> dict:
+    return {c["name"]: c for c in report["columns"]}
+
+
+def test_distances_and_problems():
+    rng = np.random.default_rng(3)
+    start = np.datetime64("2025-01-06T00:00:00").astype(np.int64)
+    flat = start + rng.integers(0, 7 * 86400, N)
+    evening = start + rng.integers(0, 7, N) * 86400 + rng.integers(18 * 3600, 22 * 3600, N)
+    real = sample(
+        flag=np.where(rng.random(N) < 0.3, "Y", "N").tolist(),
+        level=rng.choice(["a", "b"], N, p=[0.5, 0.5]).tolist(),
+        size=[f"{v:.2f}" for v in rng.normal(10, 2, N)],
+        flat=iso(flat), busy=iso(evening),
+        gappy=[None if i % 10 == 0 else "x" for i in range(N)],
+        gone=["1"] * N)
+    synthetic = sample(
+        flag=np.where(rng.random(N) < 0.3, "true", "false").tolist(),
+        level=rng.choice(["a", "b"], N, p=[0.6, 0.4]).tolist(),
+        size=[f"{v:.2f}" for v in rng.normal(11, 2, N)],
+        flat=iso(start + rng.integers(0, 7 * 86400, N)),
+        busy=iso(start + rng.integers(0, 7 * 86400, N)),
+        gappy=["x"] * N)
+    report = compare(real, synthetic)
+    got = by_name(report)
+    assert got["flag"]["ok"] and got["flag"]["tv"] < 0.02  # Y/N is true/false
+    assert got["level"]["tv"] == pytest.approx(0.1, abs=0.015) and not got["level"]["ok"]
+    assert got["size"]["kind"] == "number" and got["size"]["ks"] == pytest.approx(0.2, abs=0.02)
+    assert got["flat"]["ok"] and got["flat"]["hour_r"] is None  # flat: no correlation
+    assert got["busy"]["hour_r"] < 0.95 and not got["busy"]["ok"]
+    assert got["gappy"]["null_diff"] == pytest.approx(0.1) and not got["gappy"]["ok"]
+    assert got["gone"]["kind"] == "missing"
+    summary = report["summary"]
+    assert (summary["columns"], summary["within_targets"], summary["ok"]) == (7, 2, False)
+    text = format_report(report)
+    assert "NO: total variation" in text and "2 of 7 columns within the targets" in text
