@@ -75,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the NameNode's HTTP address (default: http://namenode:9870)")
     parser.add_argument("--wait", type=float, default=180.0,
                         help="seconds to wait for HDFS to take writes (default: 180)")
+    parser.add_argument("--allow-empty", action="store_true",
+                        help="no extracts in --source: leave HDFS as it is and exit 0 (the "
+                             "generator's Spark engine wrote the input to HDFS itself)")
     parser.add_argument("--log-level", default=s.value(s.LOG_LEVEL, os.environ))
     args = parser.parse_args(argv)
     configure_logging(args.log_level)
@@ -83,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.source.is_dir():
         raise UsageError(f"--source {args.source} is not a folder")
     files = local_extracts(args.source)
+    if not files and args.allow_empty:
+        log.info("no extracts in %s: hdfs:%s left as it is", args.source, args.dest)
+        return 0
     if not files:
         raise UsageError(f"no extracts ({ACCEPTED}) in {args.source}: "
                          "generate some first")

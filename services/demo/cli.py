@@ -26,10 +26,12 @@ from services.infra import net, process
 from services.infra.kafka import Kafka
 from services.kafka.offsets import starting_offsets
 from services.schema import load_schema
+from services.schema.model import OUTPUT_FORMATS
 from services.spark.trigger_interval import trigger_ms
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
+SPARK_ROWS = 1_000_000  # above this many rows the demo generates with Spark tasks
 
 
 @dataclass(frozen=True)
@@ -131,13 +133,26 @@ def claim_workdir(layout: Layout) -> None:
     process.write_pid_file(layout.owner_file, me)
 
 
+def generator_args(options: Options, layout: Layout) -> list[str]:
+    """One extract (this process and its workers) up to SPARK_ROWS rows; above, a folder of
+    part files written by Spark tasks (local mode, every core), which the batch job reads
+    as it is. Either way the input folder then holds this run's data only."""
+    rows = options.rows or load_schema(options.schema).entity_count
+    args = ["--config", str(options.schema), "--no-progress"]
+    if options.rows is not None:
+        args += ["--n", str(options.rows)]
+    layout.clear_part_folders()
+    if rows > SPARK_ROWS:
+        for fmt in OUTPUT_FORMATS:
+            generator_cli.clear_earlier_extracts(layout.input, fmt, keep=layout.input)
+        return [*args, "--engine", "spark", "--spark-master", "local[*]",
+                "--out", str(layout.input / options.schema.stem)]
+    return [*args, "--output-dir", str(layout.input), "--clear-output", "--workers", "0"]
+
+
 def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
         stop: threading.Event) -> int:
-    gen = ["--config", str(options.schema), "--output-dir", str(layout.input),
-           "--clear-output", "--workers", "0", "--no-progress"]
-    if options.rows is not None:
-        gen += ["--n", str(options.rows)]
-    if generator_cli.main(gen):
+    if generator_cli.main(generator_args(options, layout)):
         return 1
     say("demo: starting Kafka ...")
     status, _ = kafka.start()

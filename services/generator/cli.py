@@ -14,11 +14,13 @@ from services.common import settings
 from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging
 from services.common.progress import ProgressBar
 from services.generator.engine import BLOCK_SIZE, WriteResult, write_dataset
+from services.generator.parts import DEFAULT_PART_BLOCKS
 from services.schema import Dataset, load_schema
 from services.schema.model import OUTPUT_FORMATS
 
 log = logging.getLogger("generator")
 
+ENGINES = ("local", "spark")
 SCHEMAS = Path(__file__).resolve().parents[1] / "batch" / "schemas"
 DEFAULT_SCHEMA = SCHEMAS / "card_transactions.json"
 
@@ -28,6 +30,13 @@ ENV_OPTIONS = (
     settings.Option("rows", "GENERATOR_ROWS", settings.integer(0, float("inf"))),
     settings.Option("output_dir", "GENERATOR_OUTPUT_DIR", settings.path, Path("data/input")),
     settings.LOG_LEVEL,
+    # --engine spark
+    settings.Option("spark_master", "SPARK_MASTER", settings.text),
+    settings.Option("use_hdfs", "USE_HDFS", settings.boolean, False),
+    settings.Option("namenode", "HDFS_NAMENODE_URI", settings.text, "hdfs://namenode:8020"),
+    settings.Option("webhdfs", "HDFS_WEBHDFS_URL", settings.text),
+    settings.Option("hadoop_user", "HADOOP_USER_NAME", settings.text),
+    settings.Option("executor_python", "PYSPARK_PYTHON", settings.text),
 )
 
 
@@ -52,13 +61,27 @@ def parse_args(argv: Sequence[str] | None) -> object:
     parser.add_argument("--clear-output", action="store_true",
                         help="after writing, remove earlier extracts of the same format in the "
                              "target folder")
-    parser.add_argument("--workers", type=int, default=1,
+    parser.add_argument("--workers", type=int,
                         help="worker processes (0 = one per CPU for big runs); output is identical "
                              "for any count")
+    parser.add_argument("--engine", choices=ENGINES, default="local",
+                        help="local: this process and --workers, one file (default); spark: "
+                             "Spark tasks write a folder of part files (--out DIR or hdfs:// URI)")
+    parser.add_argument("--spark-master",
+                        help="with --engine spark: the master URL (default: $SPARK_MASTER, "
+                             "else local[*])")
+    parser.add_argument("--part-blocks", type=int,
+                        help=f"with --engine spark: blocks of {BLOCK_SIZE:,} rows per part file "
+                             f"(default {DEFAULT_PART_BLOCKS})")
+    parser.add_argument("--replace", action="store_true",
+                        help="with --engine spark: replace an existing output folder")
+    parser.add_argument("--webhdfs",
+                        help="with --engine spark and HDFS output: the NameNode's WebHDFS URL "
+                             "(default: $HDFS_WEBHDFS_URL, else http://NAMENODE:9870)")
     parser.add_argument("--validate", action="store_true", help="check the schema and exit")
     parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
     parser.add_argument("--log-level", default=defaults["log_level"], choices=LOG_LEVELS)
-    parser.set_defaults(default_output_dir=defaults["output_dir"])
+    parser.set_defaults(default_output_dir=defaults["output_dir"], env=defaults)
     args = parser.parse_args(argv)
     if args.out and (args.output_dir or args.output_name):
         raise UsageError("--out cannot be combined with --output-dir/--output-name")
@@ -66,9 +89,31 @@ def parse_args(argv: Sequence[str] | None) -> object:
         raise UsageError(f"--n must be >= 0, got {args.n}")
     if args.seed is not None and not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed must be between 0 and 2**63-1, got {args.seed}")
-    if args.workers < 0:
+    if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers must be >= 0, got {args.workers}")
+    check_engine_flags(args)
     return args
+
+
+def check_engine_flags(args) -> None:
+    """Each engine's flags with that engine only, so no flag is silently ignored."""
+    if args.engine == "spark":
+        if not args.out:
+            raise UsageError("--engine spark writes a folder: give it as --out DIR or "
+                             "--out hdfs://NAMENODE:PORT/PATH")
+        for flag, given in (("--workers", args.workers is not None),
+                            ("--clear-output", args.clear_output)):
+            if given:
+                raise UsageError(f"{flag} applies to --engine local only (Spark runs as many "
+                                 "tasks as the master has cores; --replace replaces a folder)")
+        if args.part_blocks is not None and args.part_blocks < 1:
+            raise UsageError(f"--part-blocks must be >= 1, got {args.part_blocks}")
+        return
+    for flag, given in (("--spark-master", args.spark_master is not None),
+                        ("--part-blocks", args.part_blocks is not None),
+                        ("--replace", args.replace), ("--webhdfs", args.webhdfs)):
+        if given:
+            raise UsageError(f"{flag} applies to --engine spark only")
 
 
 def format_from_suffix(path: Path) -> tuple[str | None, bool]:
@@ -83,7 +128,7 @@ def format_from_suffix(path: Path) -> tuple[str | None, bool]:
 def output_choice(args, dataset: Dataset) -> tuple[str | None, bool | None]:
     """The format and gzip the command line asks for (None: the file's); a conflict is
     named after the flag or suffix the user gave. Parquet chosen here drops the file's gzip,
-    which was meant for its csv or jsonl."""
+    which was meant for its csv or jsonl. A folder (--engine spark) may end in .gz or not."""
     fmt = args.format
     suffix_fmt, suffix_gz = format_from_suffix(Path(args.out)) if args.out else (None, False)
     if fmt and suffix_fmt and fmt != suffix_fmt:
@@ -97,8 +142,10 @@ def output_choice(args, dataset: Dataset) -> tuple[str | None, bool | None]:
     if suffix_gz and parquet:
         raise UsageError(f"--out {args.out}: the .gz suffix applies to csv and jsonl only "
                          "(parquet compresses itself); end the name in .parquet")
-    if args.gzip and not suffix_gz:
+    if args.gzip and not suffix_gz and args.engine == "local":
         raise UsageError(f"--gzip given but --out {args.out} does not end in .gz")
+    if args.engine == "spark":  # a folder: its name, the flag, else the file decides
+        return fmt, False if parquet else (True if suffix_gz else args.gzip)
     return fmt, suffix_gz
 
 
@@ -138,6 +185,37 @@ def summary(result: WriteResult, seed: int) -> str:
             f"{result.seconds:.2f} s ({rate:,.0f} rows/s), seed {seed}")
 
 
+def run_seed(dataset: Dataset) -> int:
+    if dataset.seed is not None:
+        return dataset.seed
+    seed = secrets.randbelow(2**63)
+    print(f"no seed given: this run uses seed {seed} (pass --seed {seed} to repeat it)",
+          file=sys.stderr)
+    return seed
+
+
+def run_spark(args, dataset: Dataset) -> int:
+    """--engine spark: a folder of part files written by Spark tasks (spark_engine)."""
+    from services.generator import spark_engine
+    from services.generator.parts import PartPlan
+    from services.generator.stores import resolve_target
+
+    fmt, gz = output_choice(args, dataset)
+    dataset = dataset.with_overrides(seed=args.seed, entity_count=args.n, output_format=fmt,
+                                     gzip=gz)
+    env = args.env
+    target = resolve_target(args.out, use_hdfs=env["use_hdfs"], namenode=env["namenode"],
+                            webhdfs=args.webhdfs or env["webhdfs"], user=env["hadoop_user"])
+    master = args.spark_master or env["spark_master"] or None
+    plan = PartPlan(dataset, run_seed(dataset), args.part_blocks or DEFAULT_PART_BLOCKS)
+    result = spark_engine.run(plan, target, master, replace=args.replace,
+                              executor_python=env["executor_python"])
+    rate = result.rows / result.seconds if result.seconds > 0 else float("inf")
+    print(f"wrote {result.rows:,} rows in {result.parts} part(s) to {result.uri} in "
+          f"{result.seconds:.2f} s ({rate:,.0f} rows/s), seed {plan.seed}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging(args.log_level)
@@ -150,13 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               + "".join(f"; entity {e.name}: {e.count:,} rows, key {e.key}"
                         for e in dataset.entities))
         return 0
+    if args.engine == "spark":
+        return run_spark(args, dataset)
     dataset, path = resolve_dataset_and_path(args, dataset)
-    seed = dataset.seed
-    if seed is None:
-        seed = secrets.randbelow(2**63)
-        print(f"no seed given: this run uses seed {seed} (pass --seed {seed} to repeat it)",
-              file=sys.stderr)
-    workers = args.workers or auto_workers(dataset.entity_count)
+    seed = run_seed(dataset)
+    workers = args.workers if args.workers else (
+        auto_workers(dataset.entity_count) if args.workers == 0 else 1)
     bar = ProgressBar(dataset.entity_count, enabled=False if args.no_progress else None)
     try:
         result = write_dataset(dataset, path, seed, workers=workers, progress=bar)

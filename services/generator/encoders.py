@@ -11,7 +11,7 @@ import gzip
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,6 +27,8 @@ from services.schema.fields import BOOLEAN, FLOAT, INTEGER, DatetimeField, Field
 
 class Encoder(Protocol):
     def encode(self, block: Block) -> pa.Buffer | bytes | pa.Table: ...
+
+    def stream(self, out: BinaryIO): ...
 
     def open(self, path: Path): ...
 
@@ -58,12 +60,22 @@ class TextEncoder:
         return body
 
     @contextmanager
+    def stream(self, out: BinaryIO):
+        """A sink appending encoded blocks to `out` (a file, or an HDFS upload), after the
+        header (its own gzip member, so it can be dropped from the front of a part)."""
+        header = self.header_bytes()
+        if header:
+            out.write(header)
+        yield out
+
+    def header_bytes(self) -> bytes:
+        header = self.header()
+        return gzip.compress(header, compresslevel=6, mtime=0) if self.gzip and header else header
+
+    @contextmanager
     def open(self, path: Path):
-        with open(path, "wb") as out:
-            header = self.header()
-            if header:
-                out.write(gzip.compress(header, compresslevel=6, mtime=0) if self.gzip else header)
-            yield out
+        with open(path, "wb") as out, self.stream(out) as sink:
+            yield sink
 
 
 class CsvEncoder(TextEncoder):
@@ -134,12 +146,16 @@ class ParquetEncoder:
         return pa.Table.from_arrays(arrays, schema=schema)
 
     @contextmanager
-    def open(self, path: Path):
-        writer = pq.ParquetWriter(path, parquet_schema(self.dataset), compression="snappy")
+    def stream(self, out: BinaryIO | str):
+        """A sink writing row groups (one per block) to `out`: a file object or a path."""
+        writer = pq.ParquetWriter(out, parquet_schema(self.dataset), compression="snappy")
         try:
             yield _ParquetSink(writer)
         finally:
             writer.close()
+
+    def open(self, path: Path):
+        return self.stream(str(path))  # arrow's own file: no Python in the write path
 
 
 def encoder_for(dataset: Dataset) -> Encoder:

@@ -222,17 +222,23 @@ def write_entities(dataset: Dataset, path: Path, tables: Mapping[str, EntityTabl
     results = []
     for name, entity in tables.items():
         started, target = time.perf_counter(), entity_path(path, dataset, name)
-        sub, table = dataset.entity_dataset(entity.entity), entity.table
-        encoder = encoder_for(sub)
+        encoder = encoder_for(dataset.entity_dataset(entity.entity))
         with _replacing(target) as temp, encoder.open(temp) as sink:
-            for index in range(block_count(table.num_rows)):
-                block = Block(sub, 0, index, table.num_rows)
-                block.columns = {f.name: table.column(f.name).slice(block.start, block.size)
-                                 .combine_chunks() for f in sub.fields}
+            for block in entity_blocks(dataset, entity):
                 sink.write(encoder.encode(block))
-        results.append(WriteResult(table.num_rows, target, target.stat().st_size,
+        results.append(WriteResult(entity.table.num_rows, target, target.stat().st_size,
                                    time.perf_counter() - started))
     return tuple(results)
+
+
+def entity_blocks(dataset: Dataset, entity: EntityTable) -> Iterator[Block]:
+    """An entity table as blocks of its own dataset, for its encoder."""
+    sub, table = dataset.entity_dataset(entity.entity), entity.table
+    for index in range(block_count(table.num_rows)):
+        block = Block(sub, 0, index, table.num_rows)
+        block.columns = {f.name: table.column(f.name).slice(block.start, block.size)
+                         .combine_chunks() for f in sub.fields}
+        yield block
 
 
 def write_dataset(dataset: Dataset, path: Path, seed: int, *, workers: int = 1,

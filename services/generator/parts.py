@@ -1,0 +1,81 @@
+"""A dataset as a folder of part files, block-aligned and named in block order.
+
+Part k holds blocks [k * part_blocks, (k + 1) * part_blocks): the same blocks, encoded the
+same way, as the single-process file, so the CSV parts concatenated in name order (each
+part's header dropped but the first's) are that file byte for byte, and the Parquet parts
+read in name order are its rows. Every CSV part keeps its header so it reads on its own
+(Spark, pandas); with gzip the header is a gzip member of its own.
+
+`write_part` is what a Spark task runs: it needs only the plan, the faker pools and entity
+tables (made once by the driver and shipped, so every executor samples the very same
+values) and a store. Entity tables are written once, by the driver, under `_entities/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from services.generator.block import block_count
+from services.generator.encoders import encoder_for
+from services.generator.engine import BackgroundWriter, make_block
+from services.generator.links import EntityTable
+from services.generator.stores import Store
+from services.schema import Dataset
+
+SUCCESS = "_SUCCESS"
+DEFAULT_PART_BLOCKS = 16  # 1,048,576 rows a part: ~165 MB of card CSV, ~950 a billion rows
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    dataset: Dataset
+    seed: int
+    part_blocks: int = DEFAULT_PART_BLOCKS
+
+    @property
+    def total(self) -> int:
+        return self.dataset.entity_count
+
+    @property
+    def parts(self) -> int:
+        """At least one part, so an empty run still writes its header (CSV)."""
+        return max(1, -(-block_count(self.total) // self.part_blocks))
+
+    def blocks_of(self, part: int) -> range:
+        first = part * self.part_blocks
+        return range(first, min(first + self.part_blocks, block_count(self.total)))
+
+    def name(self, part: int) -> str:
+        """part-00000.csv.gz ...: zero-padded so name order is block order."""
+        width = max(5, len(str(self.parts - 1)))
+        return f"part-{part:0{width}d}{self.dataset.output.suffix}"
+
+
+@dataclass(frozen=True)
+class PartWritten:
+    name: str
+    rows: int
+
+
+def write_part(plan: PartPlan, pools: dict[str, pa.Array],
+               entities: Mapping[str, EntityTable], store: Store, folder: str,
+               part: int) -> PartWritten:
+    """Make the part's blocks in order and write them to `folder`/name (complete or not at
+    all: the store writes under a hidden name and renames). Encoding and the upload run in a
+    thread beside block making, as in the single process."""
+    encoder = encoder_for(plan.dataset)
+    name = plan.name(part)
+    rows = 0
+    with store.create(f"{folder}/{name}") as out, encoder.stream(out) as sink:
+        writer = BackgroundWriter(sink, encoder.encode)
+        try:
+            for index in plan.blocks_of(part):
+                block = make_block(plan.dataset, plan.seed, plan.total, index, pools, entities)
+                writer.write(block)
+                rows += block.size
+        finally:
+            writer.close()
+    return PartWritten(name, rows)
