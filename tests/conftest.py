@@ -25,12 +25,16 @@ from services.infra.spark import Spark, SparkDetails
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test starts without the project's settings and cannot leak env changes."""
     snapshot = dict(os.environ)
     for name in CATALOGUE:
         monkeypatch.delenv(name, raising=False)
+    # Jobs a test starts keep their event logs out of the repo's spark-events/ (the demo's
+    # history server); the tests of event logs say where they want them.
+    monkeypatch.setenv("SPARK_EVENT_LOG_DIR", "none")
     yield
     os.environ.clear()
     os.environ.update(snapshot)

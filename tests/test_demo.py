@@ -99,6 +99,7 @@ def test_the_retail_demo_shows_revenue_as_quantity_times_unit_price(tmp_path):
     try:
         poll("the retail demo to be ready", lambda: READY in out.read_text(), timeout=400)
         text = out.read_text()
+        assert " kafka." not in text  # the Kafka client's chatter stays out of the demo's screen
         links = urls(text)
         orders = pd.concat([pd.read_csv(f) for f in (tmp_path / "data/input").glob("*.csv*")])
         assert len(orders) == 3000

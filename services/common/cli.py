@@ -52,8 +52,9 @@ def configure_logging(level: str) -> None:
 
 @contextlib.contextmanager
 def quiet_kafka_client() -> Iterator[None]:
-    """kafka-python logs every refused connection as an error, many a second while a broker
-    starts or restarts; the callers report what matters themselves. DEBUG keeps it all."""
+    """kafka-python logs each connection at INFO and every refused one as an error, many a
+    second while a broker starts or restarts; the callers report what matters themselves.
+    DEBUG keeps it all."""
     client = logging.getLogger("kafka")
     level = client.level
     if not logging.getLogger().isEnabledFor(logging.DEBUG):

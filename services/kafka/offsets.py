@@ -11,18 +11,21 @@ import json
 
 from kafka import KafkaConsumer, TopicPartition
 
+from services.common.cli import quiet_kafka_client
+
 EARLIEST = "earliest"  # a topic not made yet: everything it will hold is new
 
 
 def starting_offsets(bootstrap: str, topic: str) -> str:
     """`{"topic": {"partition": offset, ...}}` at the topic's current end, or `earliest`."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                             allow_auto_create_topics=False)
-    try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            return EARLIEST
-        ends = consumer.end_offsets([TopicPartition(topic, p) for p in sorted(partitions)])
-        return json.dumps({topic: {str(tp.partition): offset for tp, offset in ends.items()}})
-    finally:
-        consumer.close()
+    with quiet_kafka_client():
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                 allow_auto_create_topics=False)
+        try:
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:
+                return EARLIEST
+            ends = consumer.end_offsets([TopicPartition(topic, p) for p in sorted(partitions)])
+        finally:
+            consumer.close()
+    return json.dumps({topic: {str(tp.partition): offset for tp, offset in ends.items()}})
