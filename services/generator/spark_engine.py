@@ -34,7 +34,7 @@ from services.generator.engine import (
 from services.generator.faker_pools import faker_pools
 from services.generator.links import EntityTable
 from services.generator.parts import SUCCESS, PartPlan, PartWritten, write_part
-from services.generator.stores import Target, hidden_sibling
+from services.generator.stores import Target, hidden_sibling, write_bytes
 
 log = logging.getLogger("generator.spark")
 
@@ -159,7 +159,7 @@ def commit(target: Target, folder: str, written: list[PartWritten], plan: PartPl
         raise RuntimeError(f"the tasks wrote {len(names)} of {len(expected)} parts and "
                            f"{sum(w.rows for w in written):,} of {plan.total:,} rows")
     store = target.store
-    store.write_bytes(f"{folder}/{SUCCESS}", b"")
+    write_bytes(store, f"{folder}/{SUCCESS}", b"")
     old = None
     if replace and store.exists(target.path):
         old = hidden_sibling(target.path, "old")

@@ -34,13 +34,17 @@ class Store(Protocol):
 
     def create(self, path: str) -> AbstractContextManager[BinaryIO]: ...
 
-    def write_bytes(self, path: str, data: bytes) -> None: ...
-
     def rename(self, source: str, target: str) -> None: ...
 
     def delete(self, path: str) -> None: ...
 
     def list(self, path: str) -> list[str]: ...
+
+
+def write_bytes(store: Store, path: str, data: bytes) -> None:
+    """A small file, complete or not at all (the store's create renames when done)."""
+    with store.create(path) as out:
+        out.write(data)
 
 
 def hidden_sibling(path: str, tag: str) -> str:
@@ -67,10 +71,6 @@ class LocalStore:
             os.replace(temp, path)
         finally:
             Path(temp).unlink(missing_ok=True)
-
-    def write_bytes(self, path: str, data: bytes) -> None:
-        with self.create(path) as out:
-            out.write(data)
 
     def rename(self, source: str, target: str) -> None:
         os.rename(source, target)
@@ -161,10 +161,6 @@ class WebHdfsStore:
             client.rename(temp, path)
         finally:
             client.delete(temp)
-
-    def write_bytes(self, path: str, data: bytes) -> None:
-        with self.create(path) as out:
-            out.write(data)
 
     def rename(self, source: str, target: str) -> None:
         self.client().rename(source, target)
