@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from services.generator import write_dataset  # noqa: E402
 from services.schema import load_schema  # noqa: E402
-from services.spark.batch_job import APP_NAME, BatchSettings, publish  # noqa: E402
+from services.spark.batch_job import APP_NAME, BatchJobSettings, publish  # noqa: E402
 from services.spark.cleansing import Roles  # noqa: E402
 from services.spark.extracts import list_extracts, read_extracts  # noqa: E402
 from services.spark.session import build_session  # noqa: E402
@@ -47,13 +47,13 @@ def main() -> None:
         folder = Path(tmp)
         write_dataset(dataset.with_overrides(entity_count=args.rows),
                       folder / "input" / "card.csv", seed=1, workers=2)
-        settings = BatchSettings.from_env({
+        settings = BatchJobSettings.from_env({
             "SCHEMA_CONFIG_PATH": str(CARD), "INPUT_PATH": str(folder / "input"),
             "OUT_PARQUET": str(folder / "out/analysis_parquet"),
             "OUT_LOCAL_CSV": str(folder / "out/analysis_csv")})
         spark = build_session(APP_NAME, None, {
             "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
-            "spark.ui.showConsoleProgress": "false"})
+            "spark.ui.showConsoleProgress": "false"}, event_log_dir=settings.event_log_dir)
         spark.sparkContext.setLogLevel("ERROR")
         try:
             extracts = list_extracts(spark, settings.resolve(settings.input_path))

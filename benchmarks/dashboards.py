@@ -33,7 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from dashboard import create_app as create_batch_app  # noqa: E402
-from services.outputs import StreamOutputs, write_json_atomic  # noqa: E402
+from services.common.files import write_json_atomic  # noqa: E402
+from services.outputs import StreamOutputs  # noqa: E402
 from streaming_dashboard import create_app as create_stream_app  # noqa: E402
 from tests.dashboards.fixtures import (  # noqa: E402
     CARD_VALUES,

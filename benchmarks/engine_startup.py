@@ -43,7 +43,7 @@ def resident_mb(engine: Engine) -> int:
     """Resident memory of the engine's daemons (and their children) right after start."""
     total_kb = 0
     for record in engine.records().values():
-        for pid in {record.pid, *(m.pid for m in process._group_members(record))}:
+        for pid in {record.pid, *(m.pid for m in process.members(record))}:
             with contextlib.suppress(OSError):
                 status = Path(f"/proc/{pid}/status").read_text()
                 total_kb += int(next(x for x in status.splitlines()

@@ -2,6 +2,7 @@
 
 import sys
 
-from services.commands import batch_dashboard
+from dashboard.serve import main
+from services.common.cli import run
 
-sys.exit(batch_dashboard())
+sys.exit(run(main))

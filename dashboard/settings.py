@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from services.common import settings as s
-from services.web.settings import REPO_ROOT, web_options
+from services.common.paths import DEFAULT_SCHEMA, REPO_ROOT
+from services.web.settings import web_options
 
 OPTIONS = (
     s.Option("out_local_csv", "OUT_LOCAL_CSV", s.local_folder,
              REPO_ROOT / "data/output/analysis_csv"),
-    s.Option("schema_path", "SCHEMA_CONFIG_PATH", s.path,
-             REPO_ROOT / "services/batch/schemas/card_transactions.json"),
+    s.Option("schema_path", "SCHEMA_CONFIG_PATH", s.path, DEFAULT_SCHEMA),
     *web_options("DASHBOARD", 5000),
 )
 

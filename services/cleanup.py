@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from services.common.cli import ArgumentParser, UsageError, run
+from services.common.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
 TARGETS = {
     "input": "data/input",
     "output": "data/output",
@@ -70,7 +70,7 @@ def clean(root: Path, targets: Sequence[str], dry_run: bool) -> list[Path]:
     return doomed
 
 
-def main(argv: Sequence[str] | None = None, root: Path = REPO) -> int:
+def main(argv: Sequence[str] | None = None, root: Path = REPO_ROOT) -> int:
     parser = ArgumentParser(prog="cleanup_demo_data.py", description=__doc__.splitlines()[0])
     parser.add_argument("targets", nargs="*", default=["all"],
                         help=f"what to clear: {', '.join(TARGETS)} or all (default)")

@@ -1,4 +1,4 @@
-"""The output contract between the jobs and the dashboards: names, layouts, atomic writes.
+"""The output contract between the jobs and the dashboards: names and layouts.
 
 Batch, under OUT_LOCAL_CSV = .../analysis_csv:
   analysis_csv/part-*.csv       one CSV: <date>, <dimensions...>, record_count, sum_<m>...,
@@ -19,13 +19,10 @@ Times in JSON are ISO-8601 UTC with a trailing Z; Parquet timestamps are UTC.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlparse
 
+from services.common.paths import local_path
 from services.schema import Analysis
 
 RECORD_COUNT = "record_count"
@@ -137,31 +134,6 @@ class StreamOutputs:
     @property
     def status_file(self) -> Path:
         return self.parquet_dir.with_name(self.parquet_dir.name + "_status.json")
-
-
-def local_path(uri_or_path: str) -> Path:
-    """A local filesystem path from a plain path or a file:// URI."""
-    parsed = urlparse(uri_or_path)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme:
-        raise ValueError(f"not a local path: {uri_or_path}")
-    return Path(uri_or_path)
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON under a temporary name in the same folder, then rename: readers never see
-    half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=1, default=str)
-        os.chmod(temp, 0o644)  # readable by the dashboards, whoever runs them
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def committed_parquet_files(sink_dir: Path) -> list[Path]:

@@ -2,6 +2,7 @@
 
 import sys
 
-from services.commands import streaming_dashboard
+from services.common.cli import run
+from streaming_dashboard.serve import main
 
-sys.exit(streaming_dashboard())
+sys.exit(run(main))

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from services.common import settings as s
-from services.web.settings import REPO_ROOT, web_options
+from services.common.paths import REPO_ROOT, RETAIL_SCHEMA
+from services.web.settings import web_options
 
 # The streaming job's retail mode is the default; its labels come from the retail schema.
-RETAIL_SCHEMA = REPO_ROOT / "services/batch/schemas/retail_orders.json"
 
 OPTIONS = (
     s.Option("output_path", "OUTPUT_PATH", s.local_folder,

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from services.common import jars
+from services.common.jars import JarsMissingError
 from services.common.variables import CATALOGUE
-from services.infra import jars, process
+from services.infra import process
 from services.infra.engine import Engine
-from services.infra.errors import EngineError, JarsMissingError
+from services.infra.errors import EngineError
 from services.infra.hdfs import Hdfs, HdfsDetails
 from services.infra.kafka import Kafka, KafkaDetails
 from services.infra.spark import Spark, SparkDetails
@@ -44,7 +46,7 @@ def _run_engine(engine: Engine[Any]) -> Iterator[Any]:
     """Start `engine`, yield its details, stop it and check none of its processes survive."""
     try:
         status, _ = engine.start()
-    except EngineError as exc:
+    except (EngineError, JarsMissingError) as exc:
         failure = f"{engine.name} did not start:\n{exc}"
     else:
         failure = ""

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from services import cleanup
-
-REPO = Path(__file__).resolve().parents[1]
+from services.common.paths import REPO_ROOT
 
 
 @pytest.fixture
@@ -66,10 +65,10 @@ def test_refuses_unknown_targets_and_escaping_links(root, tmp_path_factory):
 
 
 def test_script_works_from_any_directory(tmp_path):
-    done = subprocess.run([sys.executable, str(REPO / "cleanup_demo_data.py"), "--dry-run"],
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "cleanup_demo_data.py"), "--dry-run"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert f"under {REPO}" in done.stdout
-    bad = subprocess.run([sys.executable, str(REPO / "cleanup_demo_data.py"), "../.."],
+    assert f"under {REPO_ROOT}" in done.stdout
+    bad = subprocess.run([sys.executable, str(REPO_ROOT / "cleanup_demo_data.py"), "../.."],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown target" in bad.stderr

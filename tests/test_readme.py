@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from services.common.paths import REPO_ROOT
 from services.common.variables import markdown_table
 
-REPO = Path(__file__).resolve().parents[1]
-README = (REPO / "README.md").read_text()
+README = (REPO_ROOT / "README.md").read_text()
 
 
 def section(title: str) -> str:
@@ -25,14 +24,14 @@ def test_exactly_two_setup_commands_and_ci_runs_the_test_one():
     block = re.search(r"```\n(.*?)```", section("Two commands"), re.DOTALL).group(1)
     commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
     assert commands == ["make demo", "make test"]
-    makefile = (REPO / "Makefile").read_text()
+    makefile = (REPO_ROOT / "Makefile").read_text()
     assert re.search(r"^demo:", makefile, re.MULTILINE)
     assert re.search(r"^test:", makefile, re.MULTILINE)
-    assert "make test" in (REPO / ".ci/run").read_text()
+    assert "make test" in (REPO_ROOT / ".ci/run").read_text()
 
 
 def test_demo_knobs_exist_in_the_makefile():
-    makefile = (REPO / "Makefile").read_text()
+    makefile = (REPO_ROOT / "Makefile").read_text()
     knobs = re.findall(r"^\| `([A-Z_]+)` \|", section("Two commands"), re.MULTILINE)
     assert knobs == ["SCHEMA", "ROWS", "TIME_SCALE", "RATE", "TRIGGER"]
     for knob in knobs:
@@ -55,14 +54,14 @@ def test_the_readme_names_every_script():
 
 @pytest.mark.parametrize("target", SCRIPTS + [f"-m {m}" for m in MODULES])
 def test_each_documented_command_answers_help(target):
-    argv = target.split() if target.startswith("-m") else [str(REPO / target)]
+    argv = target.split() if target.startswith("-m") else [str(REPO_ROOT / target)]
     done = subprocess.run([sys.executable, *argv, "--help"], capture_output=True, text=True,
-                          timeout=120, cwd=REPO)
+                          timeout=120, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
     assert "usage" in done.stdout.lower()
 
 
 def test_schema_format_doc_exists_and_ships_with_the_schemas():
-    assert (REPO / "docs/SCHEMA_FORMAT.md").is_file()
+    assert (REPO_ROOT / "docs/SCHEMA_FORMAT.md").is_file()
     for name in re.findall(r"`(\w+\.json)`", section("Two commands")):
-        assert (REPO / "services/batch/schemas" / name).is_file() or name == "schema.json"
+        assert (REPO_ROOT / "services/batch/schemas" / name).is_file() or name == "schema.json"

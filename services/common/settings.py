@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from services.common.cli import LOG_LEVELS, UsageError
+from services.common.paths import SPARK_EVENTS, local_path
 from services.common.variables import CATALOGUE
-from services.outputs import local_path
 
 DECLARED: set[str] = set()  # variables some option reads (checked against the catalogue)
 
@@ -165,3 +165,5 @@ def choice(*accepted: str) -> Callable[[str], str]:
 
 LOG_LEVEL = Option("log_level", "LOG_LEVEL", log_level, "INFO")
 SCHEMA_CONFIG_PATH = Option("schema_path", "SCHEMA_CONFIG_PATH", path)
+# Every Spark session's event logs (a folder or URI; `none`: none); see services.spark.session.
+SPARK_EVENT_LOG_DIR = Option("event_log_dir", "SPARK_EVENT_LOG_DIR", text, str(SPARK_EVENTS))

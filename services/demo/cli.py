@@ -9,7 +9,6 @@ leaves pid files behind; the next demo stops those processes first.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 import time
@@ -17,19 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.commands import generate
 from services.common.cli import ArgumentParser, UsageError
+from services.common.paths import DEFAULT_SCHEMA, REPO_ROOT
+from services.common.signals import StopSignals
 from services.demo.children import Children, wait_until
 from services.demo.layout import Layout
 from services.demo.status import batch_summary, status_line
-from services.generator import cli as generator_cli
+from services.generator import clear_earlier_extracts
 from services.infra import net, process
 from services.infra.kafka import Kafka
 from services.kafka.offsets import starting_offsets
-from services.schema import load_schema
-from services.schema.model import OUTPUT_FORMATS
+from services.schema import OUTPUT_FORMATS, load_schema
 from services.spark.trigger_interval import trigger_ms
 
-REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
 SPARK_ROWS = 1_000_000  # above this many rows the demo generates with Spark tasks
 
@@ -48,8 +48,7 @@ class Options:
 
 def parse(argv: Sequence[str] | None) -> Options:
     parser = ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--schema", default=str(REPO / "services/batch/schemas/"
-                                                        "card_transactions.json"),
+    parser.add_argument("--schema", default=str(DEFAULT_SCHEMA),
                         help="schema file (make demo SCHEMA=...)")
     parser.add_argument("--rows", type=int, help="rows to generate (make demo ROWS=...)")
     parser.add_argument("--rate", type=float, default=200.0,
@@ -60,7 +59,7 @@ def parse(argv: Sequence[str] | None) -> Options:
                              "(make demo TIME_SCALE=...)")
     parser.add_argument("--trigger", default="10 seconds",
                         help="streaming micro-batch interval (make demo TRIGGER=...)")
-    parser.add_argument("--workdir", default=str(REPO),
+    parser.add_argument("--workdir", default=str(REPO_ROOT),
                         help="folder holding data/ and checkpoints/ (tests use a temp one)")
     parser.add_argument("--status-every", type=float, default=30.0,
                         help="seconds between status lines (0: none)")
@@ -106,20 +105,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     leftovers = children.stop_leftovers()
     if leftovers:
         say(f"demo: stopped what an earlier demo left running: {', '.join(leftovers)}")
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGINT, signal.SIGTERM)}
     kafka = Kafka(layout.kafka_state, port=port(9092, options))
-    try:
-        return run(options, layout, children, kafka, stop)
-    finally:
-        say("demo: stopping everything it started ...")
-        children.stop_all()
-        kafka.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        layout.owner_file.unlink(missing_ok=True)
-        say("demo: stopped")
+    with StopSignals() as stop:
+        try:
+            return run(options, layout, children, kafka, stop.requested)
+        finally:
+            say("demo: stopping everything it started ...")
+            children.stop_all()
+            kafka.stop()
+            layout.owner_file.unlink(missing_ok=True)
+            say("demo: stopped")
 
 
 def claim_workdir(layout: Layout) -> None:
@@ -129,7 +124,7 @@ def claim_workdir(layout: Layout) -> None:
     if owner is not None and owner.pid != os.getpid() and process.is_alive(owner):
         raise UsageError(f"a demo is already running in {layout.root} (pid {owner.pid}); "
                          f"stop it with Ctrl-C in its terminal or `kill {owner.pid}`")
-    me = process.PidRecord(os.getpid(), process.start_ticks(os.getpid()), "make demo")
+    me = process.PidRecord(os.getpid(), process.create_time(os.getpid()), "make demo")
     process.write_pid_file(layout.owner_file, me)
 
 
@@ -144,7 +139,7 @@ def generator_args(options: Options, layout: Layout) -> list[str]:
     layout.clear_part_folders()
     if rows > SPARK_ROWS:
         for fmt in OUTPUT_FORMATS:
-            generator_cli.clear_earlier_extracts(layout.input, fmt, keep=layout.input)
+            clear_earlier_extracts(layout.input, fmt, keep=layout.input)
         return [*args, "--engine", "spark", "--spark-master", "local[*]",
                 "--out", str(layout.input / options.schema.stem)]
     return [*args, "--output-dir", str(layout.input), "--clear-output", "--workers", "0"]
@@ -152,13 +147,13 @@ def generator_args(options: Options, layout: Layout) -> list[str]:
 
 def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
         stop: threading.Event) -> int:
-    if generator_cli.main(generator_args(options, layout)):
+    if generate(generator_args(options, layout)):
         return 1
     say("demo: starting Kafka ...")
     status, _ = kafka.start()
     bootstrap = status.details.bootstrap_servers
     say("demo: running the Spark batch job (local mode) ...")
-    batch = children.start("batch", [PY, str(REPO / "services/batch/pipeline_batch.py")],
+    batch = children.start("batch", [PY, str(REPO_ROOT / "services/batch/pipeline_batch.py")],
                            layout.batch_env(options.schema), layout.log("batch"))
     if not wait_until(lambda: not batch.alive() or stop.is_set(), timeout=3600):
         return fail("the batch job did not finish within an hour", batch.log)
@@ -172,14 +167,14 @@ def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
     ui_port, batch_port, stream_port = (port(p, options) for p in (4040, 5000, 5100))
     layout.reset_stream()
     offsets = starting_offsets(bootstrap, layout.topic)  # before the producer's first event
-    stream = children.start("stream", [PY, str(REPO / "services/streaming/"
+    stream = children.start("stream", [PY, str(REPO_ROOT / "services/streaming/"
                                                       "streaming_sales_aggregator.py")],
                             layout.stream_env(options.schema, bootstrap, offsets,
                                               options.trigger, ui_port), layout.log("stream"))
     pace = (["--time-scale", f"{options.time_scale:g}"] if options.time_scale
             else ["--rate", f"{options.rate:g}"])
     children.start("producer", [
-        PY, str(REPO / "services/event-generator/kafka_event_producer.py"), "--generate",
+        PY, str(REPO_ROOT / "services/event-generator/kafka_event_producer.py"), "--generate",
         "--config", str(options.schema), "--bootstrap-servers", bootstrap, "--topic",
         layout.topic, *pace], layout.env(), layout.log("producer"))
     boards = [

@@ -1,5 +1,7 @@
-"""The generator's command line (the interface of the earlier demo, plus --workers and
---validate). `services/batch/generate_synthetic_data.py` is a thin shell around `main`."""
+"""The generator's command line, read once into GeneratorSettings, and its local engine (this
+process and --workers). `sdp-generate` (services.commands.generate, which the script
+`services/batch/generate_synthetic_data.py` calls) parses here, then runs `run_local` or,
+for --engine spark, services.spark.generate.run_command: only that imports pyspark."""
 
 from __future__ import annotations
 
@@ -8,21 +10,21 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from services.common import settings
 from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging
+from services.common.files import remove_leftovers
+from services.common.paths import DEFAULT_SCHEMA
 from services.common.progress import ProgressBar
 from services.generator.engine import BLOCK_SIZE, WriteResult, write_dataset
 from services.generator.parts import DEFAULT_PART_BLOCKS
-from services.schema import Dataset, load_schema
-from services.schema.model import OUTPUT_FORMATS
+from services.schema import OUTPUT_FORMATS, Dataset, load_schema
 
 log = logging.getLogger("generator")
 
 ENGINES = ("local", "spark")
-SCHEMAS = Path(__file__).resolve().parents[1] / "batch" / "schemas"
-DEFAULT_SCHEMA = SCHEMAS / "card_transactions.json"
 
 
 ENV_OPTIONS = (
@@ -37,10 +39,41 @@ ENV_OPTIONS = (
     settings.Option("webhdfs", "HDFS_WEBHDFS_URL", settings.text),
     settings.Option("hadoop_user", "HADOOP_USER_NAME", settings.text),
     settings.Option("executor_python", "PYSPARK_PYTHON", settings.text),
+    settings.SPARK_EVENT_LOG_DIR,
 )
 
 
-def parse_args(argv: Sequence[str] | None) -> object:
+@dataclass(frozen=True)
+class GeneratorSettings:
+    """The flags, each with its environment default applied."""
+
+    config: str
+    out: str | None
+    output_dir: Path
+    output_name: str | None
+    n: int | None
+    format: str | None
+    seed: int | None
+    gzip: bool | None
+    clear_output: bool
+    workers: int | None
+    engine: str
+    validate: bool
+    no_progress: bool
+    log_level: str
+    # --engine spark
+    spark_master: str | None
+    part_blocks: int
+    replace: bool
+    webhdfs: str | None
+    use_hdfs: bool
+    namenode: str
+    hadoop_user: str | None
+    executor_python: str | None
+    event_log_dir: str
+
+
+def parse_args(argv: Sequence[str] | None) -> GeneratorSettings:
     defaults = settings.resolve(ENV_OPTIONS, os.environ)
     parser = ArgumentParser(
         prog="generate_synthetic_data.py",
@@ -81,7 +114,6 @@ def parse_args(argv: Sequence[str] | None) -> object:
     parser.add_argument("--validate", action="store_true", help="check the schema and exit")
     parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
     parser.add_argument("--log-level", default=defaults["log_level"], choices=LOG_LEVELS)
-    parser.set_defaults(default_output_dir=defaults["output_dir"], env=defaults)
     args = parser.parse_args(argv)
     if args.out and (args.output_dir or args.output_name):
         raise UsageError("--out cannot be combined with --output-dir/--output-name")
@@ -92,7 +124,18 @@ def parse_args(argv: Sequence[str] | None) -> object:
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers must be >= 0, got {args.workers}")
     check_engine_flags(args)
-    return args
+    return GeneratorSettings(
+        config=args.config, out=args.out,
+        output_dir=Path(args.output_dir) if args.output_dir else defaults["output_dir"],
+        output_name=args.output_name, n=args.n, format=args.format, seed=args.seed,
+        gzip=args.gzip, clear_output=args.clear_output, workers=args.workers,
+        engine=args.engine, validate=args.validate, no_progress=args.no_progress,
+        log_level=args.log_level, spark_master=args.spark_master or defaults["spark_master"],
+        part_blocks=args.part_blocks or DEFAULT_PART_BLOCKS, replace=args.replace,
+        webhdfs=args.webhdfs or defaults["webhdfs"], use_hdfs=defaults["use_hdfs"],
+        namenode=defaults["namenode"], hadoop_user=defaults["hadoop_user"],
+        executor_python=defaults["executor_python"],
+        event_log_dir=defaults["event_log_dir"])
 
 
 def check_engine_flags(args) -> None:
@@ -125,7 +168,7 @@ def format_from_suffix(path: Path) -> tuple[str | None, bool]:
     return fmt, gz
 
 
-def output_choice(args, dataset: Dataset) -> tuple[str | None, bool | None]:
+def output_choice(args: GeneratorSettings, dataset: Dataset) -> tuple[str | None, bool | None]:
     """The format and gzip the command line asks for (None: the file's); a conflict is
     named after the flag or suffix the user gave. Parquet chosen here drops the file's gzip,
     which was meant for its csv or jsonl. A folder (--engine spark) may end in .gz or not."""
@@ -149,14 +192,14 @@ def output_choice(args, dataset: Dataset) -> tuple[str | None, bool | None]:
     return fmt, suffix_gz
 
 
-def resolve_dataset_and_path(args, dataset: Dataset) -> tuple[Dataset, Path]:
+def resolve_dataset_and_path(args: GeneratorSettings, dataset: Dataset) -> tuple[Dataset, Path]:
     """Apply CLI overrides (they win over the file) and decide the output file."""
     fmt, gz = output_choice(args, dataset)
     dataset = dataset.with_overrides(seed=args.seed, entity_count=args.n, output_format=fmt,
                                      gzip=gz)
     if args.out:
         return dataset, Path(args.out)
-    folder = Path(args.output_dir or args.default_output_dir)
+    folder = args.output_dir
     name = args.output_name or Path(dataset.source).stem
     suffix = dataset.output.suffix
     return dataset, folder / (name if name.endswith(suffix) else name + suffix)
@@ -194,52 +237,35 @@ def run_seed(dataset: Dataset) -> int:
     return seed
 
 
-def run_spark(args, dataset: Dataset) -> int:
-    """--engine spark: a folder of part files written by Spark tasks (spark_engine)."""
-    from services.generator import spark_engine
-    from services.generator.parts import PartPlan
-    from services.generator.stores import resolve_target
-
-    fmt, gz = output_choice(args, dataset)
-    dataset = dataset.with_overrides(seed=args.seed, entity_count=args.n, output_format=fmt,
-                                     gzip=gz)
-    env = args.env
-    target = resolve_target(args.out, use_hdfs=env["use_hdfs"], namenode=env["namenode"],
-                            webhdfs=args.webhdfs or env["webhdfs"], user=env["hadoop_user"])
-    master = args.spark_master or env["spark_master"] or None
-    plan = PartPlan(dataset, run_seed(dataset), args.part_blocks or DEFAULT_PART_BLOCKS)
-    result = spark_engine.run(plan, target, master, replace=args.replace,
-                              executor_python=env["executor_python"])
-    rate = result.rows / result.seconds if result.seconds > 0 else float("inf")
-    print(f"wrote {result.rows:,} rows in {result.parts} part(s) to {result.uri} in "
-          f"{result.seconds:.2f} s ({rate:,.0f} rows/s), seed {plan.seed}")
-    return 0
+def prepare(options: GeneratorSettings) -> Dataset | None:
+    """Logging and the schema; with --validate, the report (and None: nothing to run)."""
+    configure_logging(options.log_level)
+    dataset = load_schema(options.config)
+    if not options.validate:
+        return dataset
+    a = dataset.analysis
+    print(f"{options.config}: OK, {len(dataset.fields)} fields; analysis: timestamp "
+          f"{a.timestamp_field}, dimensions {list(a.dimensions)}, numeric "
+          f"{list(a.numeric_fields)}, boolean {list(a.boolean_fields)}"
+          + "".join(f"; entity {e.name}: {e.count:,} rows, key {e.key}"
+                    for e in dataset.entities))
+    return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    configure_logging(args.log_level)
-    dataset = load_schema(args.config)
-    if args.validate:
-        a = dataset.analysis
-        print(f"{args.config}: OK, {len(dataset.fields)} fields; analysis: timestamp "
-              f"{a.timestamp_field}, dimensions {list(a.dimensions)}, numeric "
-              f"{list(a.numeric_fields)}, boolean {list(a.boolean_fields)}"
-              + "".join(f"; entity {e.name}: {e.count:,} rows, key {e.key}"
-                        for e in dataset.entities))
-        return 0
-    if args.engine == "spark":
-        return run_spark(args, dataset)
-    dataset, path = resolve_dataset_and_path(args, dataset)
+def run_local(options: GeneratorSettings, dataset: Dataset) -> int:
+    """--engine local: one file, written by this process and its workers."""
+    dataset, path = resolve_dataset_and_path(options, dataset)
+    for old in remove_leftovers(path.parent):
+        log.info("removed %s, left by a run that died", old)
     seed = run_seed(dataset)
-    workers = args.workers if args.workers else (
-        auto_workers(dataset.entity_count) if args.workers == 0 else 1)
-    bar = ProgressBar(dataset.entity_count, enabled=False if args.no_progress else None)
+    workers = options.workers if options.workers else (
+        auto_workers(dataset.entity_count) if options.workers == 0 else 1)
+    bar = ProgressBar(dataset.entity_count, enabled=False if options.no_progress else None)
     try:
         result = write_dataset(dataset, path, seed, workers=workers, progress=bar)
     finally:
         bar.close()
-    if args.clear_output:
+    if options.clear_output:
         for old in clear_earlier_extracts(path.parent, dataset.output.format, path):
             log.info("removed earlier extract %s", old)
     print(summary(result, seed))

@@ -13,17 +13,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.generator.arrow_util import fixed_width_strings
+from services.common.arrow import fixed_width_strings
+from services.extracts import SECONDS
 from services.generator.block import Block
 from services.generator.datetimes import epoch_seconds, sample_seconds
 from services.generator.quantiles import draw_quantiles
-from services.generator.render import SECONDS, text
-from services.schema.fields import (
+from services.generator.render import text
+from services.schema import (
     BOOLEAN,
     FLOAT,
     INTEGER,
     BoolField,
     CategoryField,
+    Choice,
     DatetimeField,
     DerivedConcatField,
     DerivedMapField,
@@ -33,10 +35,11 @@ from services.schema.fields import (
     GeoField,
     IdSequenceField,
     IntField,
+    PatternPart,
     StringField,
     UuidField,
+    text_of,
 )
-from services.schema.values import Choice, PatternPart, text_of
 
 ColumnFn = Callable[[Field, Block], pa.Array]
 COLUMNS: dict[type[Field], ColumnFn] = {}

@@ -7,8 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from services.schema.fields import DatetimeField
-from services.schema.values import Profile
+from services.schema import DatetimeField, Profile
 
 HOUR = 3600
 DAY = 86_400

@@ -18,11 +18,20 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from services.generator.arrow_util import concat, values_bytes
+from services.common.arrow import concat, values_bytes
+from services.extracts import SECONDS
 from services.generator.block import Block
-from services.generator.render import SECONDS, csv_cells, csv_plain, json_values, parquet_values
-from services.schema import EPOCH_FORMATS, Dataset
-from services.schema.fields import BOOLEAN, FLOAT, INTEGER, DatetimeField, Field, GeoField
+from services.generator.render import csv_cells, csv_plain, json_values, parquet_values
+from services.schema import (
+    BOOLEAN,
+    EPOCH_FORMATS,
+    FLOAT,
+    INTEGER,
+    Dataset,
+    DatetimeField,
+    Field,
+    GeoField,
+)
 
 
 class Encoder(Protocol):

@@ -6,51 +6,28 @@ Memory stays flat: at most a few blocks are alive at once, whatever the row coun
 from __future__ import annotations
 
 import multiprocessing
-import os
-import queue
-import tempfile
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
-from services.generator.arrow_util import with_nulls
+from services.common.arrow import with_nulls
+from services.common.files import atomic_path, scratch_folder
+from services.common.writer import BoundedWriter
 from services.generator.block import BLOCK_SIZE, NULLS, Block, block_count
-from services.generator.datetimes import epoch_seconds, hour_slots
 from services.generator.dispatch import column
 from services.generator.encoders import Encoder, encoder_for
-from services.generator.faker_pools import faker_pools
+from services.generator.fakers import faker_pools
 from services.generator.links import EntityTable, entity_seed
-from services.schema import Dataset, Problem, SchemaError
-from services.schema.fields import DatetimeField
+from services.schema import Dataset
 
 __all__ = ["BLOCK_SIZE", "WriteResult", "generate_blocks", "generate_table", "write_dataset"]
 
 Progress = Callable[[int], None]
-
-
-def check_runnable(dataset: Dataset) -> None:
-    """Problems only visible against the time window, found before anything is written."""
-    problems = []
-    window = dataset.time_window
-    lists = [("schema.fields", dataset.fields)]
-    lists += [(f"entities.{e.name}.fields", e.fields) for e in dataset.entities]
-    for where, fields in lists:
-        for index, field in enumerate(fields):
-            if isinstance(field, DatetimeField) and field.mode == "seasonality":
-                try:
-                    hour_slots(field.profile, epoch_seconds(window.start),
-                               epoch_seconds(window.end))
-                except ValueError as exc:
-                    problems.append(Problem(f"{where}[{index}].profile", str(exc)))
-    if problems:
-        raise SchemaError(problems, dataset.source)
 
 
 def make_block(dataset: Dataset, seed: int, total: int, index: int,
@@ -70,7 +47,6 @@ def make_block(dataset: Dataset, seed: int, total: int, index: int,
 def entity_tables(dataset: Dataset, seed: int) -> dict[str, EntityTable]:
     """Every entity's rows, from the run's seed alone, in dependency order (an entity's refs
     read the tables made before it). Blocks as for the main rows, so the same everywhere."""
-    check_runnable(dataset)
     tables: dict[str, EntityTable] = {}
     for entity in dataset.entities:
         sub, sub_seed = dataset.entity_dataset(entity), entity_seed(seed, entity.name)
@@ -91,7 +67,6 @@ def generate_blocks(dataset: Dataset, seed: int, total: int | None = None,
     """The blocks in order; `entities` (made from this seed when not given) lets a caller
     keep one set of entity tables across runs with other seeds (the live producer)."""
     total = dataset.entity_count if total is None else total
-    check_runnable(dataset)
     entities = entity_tables(dataset, seed) if entities is None else entities
     pools = faker_pools(dataset, seed)
     for index in range(block_count(total)):
@@ -150,38 +125,15 @@ def _worker_blocks(dataset: Dataset, seed: int, total: int, encoder: Encoder, wo
             yield min(BLOCK_SIZE, total - index * BLOCK_SIZE), future.result()
 
 
-class BackgroundWriter:
-    """Encodes (when given an encoder) and appends blocks from a thread, so encoding and
-    disk writes overlap generation; arrow and file writes release the GIL."""
+def block_writer(sink, encode: Callable | None = None) -> BoundedWriter:
+    """Appends blocks to `sink` from a thread (encoding them there when given `encode`), so
+    encoding and disk writes overlap generation; arrow and file writes release the GIL."""
 
-    _STOP = object()
+    def consume(items: Iterator) -> None:
+        for item in items:
+            sink.write(encode(item) if encode else item)
 
-    def __init__(self, sink, encode: Callable | None = None, depth: int = 3):
-        self.sink = sink
-        self.encode = encode
-        self.queue: queue.Queue = queue.Queue(maxsize=depth)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="block-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while (item := self.queue.get()) is not self._STOP:
-            if self.error is None:
-                try:
-                    self.sink.write(self.encode(item) if self.encode else item)
-                except BaseException as exc:  # re-raised in the producing thread
-                    self.error = exc
-
-    def write(self, item) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(item)
-
-    def close(self) -> None:
-        self.queue.put(self._STOP)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
+    return BoundedWriter(consume, depth=3, name="block-writer")
 
 
 @dataclass(frozen=True)
@@ -203,19 +155,6 @@ def entity_path(path: Path, dataset: Dataset, name: str) -> Path:
     return path.parent / ENTITY_FOLDER / f"{stem}.{name}{suffix}"
 
 
-@contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    """A hidden temporary name for `path`, renamed to it when the block ends without error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        yield temp
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 def write_entities(dataset: Dataset, path: Path, tables: Mapping[str, EntityTable],
                    ) -> tuple[WriteResult, ...]:
     """Each entity table beside the main output `path`, in its format, block by block."""
@@ -223,7 +162,7 @@ def write_entities(dataset: Dataset, path: Path, tables: Mapping[str, EntityTabl
     for name, entity in tables.items():
         started, target = time.perf_counter(), entity_path(path, dataset, name)
         encoder = encoder_for(dataset.entity_dataset(entity.entity))
-        with _replacing(target) as temp, encoder.open(temp) as sink:
+        with atomic_path(target) as temp, encoder.open(temp) as sink:
             for block in entity_blocks(dataset, entity):
                 sink.write(encoder.encode(block))
         results.append(WriteResult(entity.table.num_rows, target, target.stat().st_size,
@@ -247,18 +186,16 @@ def write_dataset(dataset: Dataset, path: Path, seed: int, *, workers: int = 1,
     and the entity tables beside it."""
     started = time.perf_counter()
     total = dataset.entity_count
-    check_runnable(dataset)
     entities = entity_tables(dataset, seed)
     encoder = encoder_for(dataset)
-    with _replacing(path) as temp, encoder.open(temp) as sink, \
-            tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.") as scratch:
+    with atomic_path(path) as temp, encoder.open(temp) as sink, \
+            scratch_folder(path) as scratch:
         if workers > 1 and block_count(total) > 1:
-            items = _worker_blocks(dataset, seed, total, encoder, workers, entities,
-                                   Path(scratch))
-            writer = BackgroundWriter(sink)
+            items = _worker_blocks(dataset, seed, total, encoder, workers, entities, scratch)
+            writer = block_writer(sink)
         else:
             items = ((b.size, b) for b in generate_blocks(dataset, seed, total, entities))
-            writer = BackgroundWriter(sink, encoder.encode)
+            writer = block_writer(sink, encoder.encode)
         try:
             for rows, item in items:
                 writer.write(item)

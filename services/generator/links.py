@@ -15,8 +15,7 @@ import pyarrow.compute as pc
 from services.generator.block import Block, field_key
 from services.generator.columns import column_for
 from services.generator.render import text
-from services.schema import Entity
-from services.schema.links import DerivedCompareField, LookupField, Popularity, RefField
+from services.schema import DerivedCompareField, Entity, LookupField, Popularity, RefField
 
 
 def entity_seed(seed: int, name: str) -> int:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from services.common.stores import Store
 from services.generator.block import block_count
 from services.generator.encoders import encoder_for
-from services.generator.engine import BackgroundWriter, make_block
+from services.generator.engine import block_writer, make_block
 from services.generator.links import EntityTable
-from services.generator.stores import Store
 from services.schema import Dataset
 
 SUCCESS = "_SUCCESS"
@@ -70,7 +70,7 @@ def write_part(plan: PartPlan, pools: dict[str, pa.Array],
     name = plan.name(part)
     rows = 0
     with store.create(f"{folder}/{name}") as out, encoder.stream(out) as sink:
-        writer = BackgroundWriter(sink, encoder.encode)
+        writer = block_writer(sink, encoder.encode)
         try:
             for index in plan.blocks_of(part):
                 block = make_block(plan.dataset, plan.seed, plan.total, index, pools, entities)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from services.common import settings
 from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging
+from services.common.files import write_text_atomic
 from services.infer.compare import compare, format_report
 from services.infer.infer import infer_schema
 from services.infer.samples import SampleError, read_samples
@@ -30,7 +31,8 @@ def parse_args(argv: Sequence[str] | None):
         prog="infer_schema.py",
         description="Write a schema file shaped like a sample of real data (CSV, JSONL or "
                     "Parquet, gzip or not), or compare a synthetic extract with a real one.")
-    parser.add_argument("samples", nargs="*", metavar="SAMPLE", help="files to learn from")
+    parser.add_argument("samples", nargs="*", metavar="SAMPLE",
+                        help="files (or folders of extracts) to learn from")
     parser.add_argument("--out", help="the schema file to write")
     parser.add_argument("--sample-rows", type=int, help="read at most this many rows")
     parser.add_argument("--name", help="the dataset's name (default: the first file's stem)")
@@ -76,7 +78,7 @@ def _infer(samples: list[str], out: Path, limit: int | None, name: str | None) -
         parse_schema(doc, source=str(out))  # what is written must pass --validate
     except SchemaError as exc:
         raise RuntimeError(f"the inferred schema is refused, a bug: {exc}") from None
-    _write(out, render(doc) + "\n")
+    write_text_atomic(out, render(doc) + "\n")
     print(f"wrote {out}: {len(doc['schema']['fields'])} fields from {sample.rows:,} rows in "
           f"{time.perf_counter() - started:.1f} s")
     return 0
@@ -86,12 +88,5 @@ def _compare(real: str, synthetic: str, json_out: str | None) -> int:
     report = compare(read_samples([real]), read_samples([synthetic]))
     print(format_report(report))
     if json_out:
-        _write(Path(json_out), json.dumps(report, indent=2) + "\n")
+        write_text_atomic(Path(json_out), json.dumps(report, indent=2) + "\n")
     return 0
-
-
-def _write(path: Path, text: str) -> None:
-    """Atomically: a temporary name beside the target, then a rename."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)

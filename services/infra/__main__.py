@@ -2,6 +2,7 @@
 
 import sys
 
-from services.commands import infra
+from services.common.cli import run
+from services.infra.cli import main
 
-sys.exit(infra())
+sys.exit(run(main))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from services.common.cli import ArgumentParser, UsageError
+from services.common.paths import SPARK_EVENTS
 from services.infra import hdfs, kafka, spark
 from services.infra.engine import Engine
 
@@ -35,7 +36,7 @@ def _hdfs(state_dir: Path, **kwargs: Any) -> Engine[Any]:
 
 def _spark(state_dir: Path, event_log_dir: Path | None = None, **kwargs: Any) -> Engine[Any]:
     # The demo's history server reads the repo's spark-events/ folder, as the jobs write there.
-    return spark.Spark(state_dir, event_log_dir=event_log_dir or spark.DEMO_EVENT_LOG_DIR,
+    return spark.Spark(state_dir, event_log_dir=event_log_dir or SPARK_EVENTS,
                        **kwargs)
 
 

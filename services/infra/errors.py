@@ -7,10 +7,6 @@ class EngineError(RuntimeError):
     """An engine could not be located, configured, started or stopped."""
 
 
-class JarsMissingError(EngineError):
-    """The jars or launcher of an engine are not where we looked."""
-
-
 class PortInUseError(EngineError):
     """A port an engine must bind is already taken by another process."""
 

@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from services.infra import config, jars, net
+from services.common import jars
+from services.common.paths import REPO_ROOT
+from services.infra import config, net
 from services.infra.engine import LOOPBACK, Details, Engine, Network
 
-DEFAULT_STATE_DIR = jars.REPO / "hdfs" / "local-cluster"
+DEFAULT_STATE_DIR = REPO_ROOT / "hdfs" / "local-cluster"
 HEAP = "-Xmx384m"
 NAMENODE_MAIN = "org.apache.hadoop.hdfs.server.namenode.NameNode"
 DATANODE_MAIN = "org.apache.hadoop.hdfs.server.datanode.DataNode"

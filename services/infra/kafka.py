@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from services.common import jars
 from services.common.cli import quiet_kafka_client
-from services.infra import config, jars, net
+from services.common.paths import REPO_ROOT
+from services.infra import config, net
 from services.infra.engine import LOOPBACK, Details, Engine, Network
 
-DEFAULT_STATE_DIR = jars.REPO / "data" / ".engines" / "kafka"
+DEFAULT_STATE_DIR = REPO_ROOT / "data" / ".engines" / "kafka"
 HEAP = "-Xmx512m"
 BROKER_MAIN = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from services.common.files import write_text_atomic
 from services.common.polling import poll
 
 POLL_INTERVAL = 0.1
@@ -69,7 +70,6 @@ def create_time(pid: int) -> float | None:
         return None
 
 
-start_ticks = create_time  # the name services/demo/cli.py still uses
 
 
 def _find(record: PidRecord) -> psutil.Process | None:
@@ -108,10 +108,7 @@ def read_pid_file(path: Path) -> PidRecord | None:
 
 def write_pid_file(path: Path, record: PidRecord) -> None:
     """Write atomically, so a crash mid-write never leaves half a pid file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(record.to_json())
-    tmp.replace(path)
+    write_text_atomic(path, record.to_json())
 
 
 def spawn(argv: Sequence[str], *, log_file: Path, env: Mapping[str, str] | None = None,
@@ -151,7 +148,6 @@ def members(record: PidRecord) -> list[PidRecord]:
     return found
 
 
-_group_members = members  # the name benchmarks/engine_startup.py still uses
 
 
 def _family(leader: psutil.Process) -> list[psutil.Process]:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from services.infra import config, jars, net
+from services.common import jars
+from services.common.paths import REPO_ROOT
+from services.infra import config, net
 from services.infra.engine import LOOPBACK, Details, Engine, Network
 
-DEFAULT_STATE_DIR = jars.REPO / "data" / ".engines" / "spark"
-DEMO_EVENT_LOG_DIR = jars.REPO / "spark-events"
+DEFAULT_STATE_DIR = REPO_ROOT / "data" / ".engines" / "spark"
 DAEMON_MEMORY = "384m"
 WORKER_CORES = 2
 WORKER_MEMORY = "2g"

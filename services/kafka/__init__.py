@@ -2,17 +2,15 @@
 
 One concern per module:
   settings   the command line and environment, read once into a frozen dataclass
-  extracts   finding extracts; the text-column shape every reader returns, bad rows
-  csv_extract, jsonl_extract, parquet_extract   the readers, a batch of rows at a time
-             (flat memory)
   timestamps event-time normalisation (vectorised parsing, ISO-8601 output)
   fragments  typed JSON fragments of text columns (numbers and booleans stay JSON types)
   events     pre-rendered payloads, stamped with the send time and turned into bytes
-  replay     extracts -> events in event-time (or shuffled) order, pass after pass
+  replay     extracts (read by services.extracts) -> events in event-time (or shuffled)
+             order, pass after pass
   live       schema engine blocks -> events, at now or on a scaled historical clock
   schedule   the pacing maths: a fixed rate without drift, or a scaled event clock
   delivery   the kafka-python client: connecting, keyed sends, bounded buffering, accounting
-  signals    SIGINT / SIGTERM -> a stop request (a second one abandons the final flush)
   runner     the send loop tying a source, a pacer and delivery together
-  cli        `main(argv)`, used by services/event-generator/kafka_event_producer.py
+  cli        `main(argv)`, SIGINT / SIGTERM as a stop (services.common.signals), used by
+             services/event-generator/kafka_event_producer.py
 """

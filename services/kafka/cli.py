@@ -17,18 +17,27 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from services.common.cli import UsageError, configure_logging, quiet_kafka_client
+from services.common.signals import StopSignals
+from services.extracts import ExtractError, NoExtractsError, find_extracts
 from services.kafka.delivery import ClientOptions, ConnectError, Delivery, connect
-from services.kafka.extract_rows import ExtractError
-from services.kafka.extracts import find_extracts
 from services.kafka.live import LiveSource, entity_seed_of
 from services.kafka.replay import Chunk, Stopped, load_replay
 from services.kafka.runner import Limits, Pacer, Totals, run
 from services.kafka.schedule import RatePacer, ScaledPacer
 from services.kafka.settings import ProducerSettings, parse_settings
-from services.kafka.signals import StopRequest, stop_on_signals
 from services.schema import Dataset, load_schema
 
 log = logging.getLogger("producer")
+
+
+def stop_signals() -> StopSignals:
+    """The first SIGINT or SIGTERM stops sending (what was sent is still flushed and
+    counted); another one stops waiting for the broker's confirmations too."""
+    return StopSignals(
+        on_first=lambda name: log.warning("%s: stopping; flushing what was sent (send it "
+                                          "again to stop waiting)", name),
+        on_repeat=lambda name: log.warning("%s again: no longer waiting for the broker's "
+                                           "confirmations", name))
 
 
 def key_field_of(settings: ProducerSettings, dataset: Dataset | None) -> str | None:
@@ -40,13 +49,14 @@ def key_field_of(settings: ProducerSettings, dataset: Dataset | None) -> str | N
 
 
 def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field: str | None,
-                  seed: int, request: StopRequest) -> tuple[Iterable[Chunk], int]:
+                  seed: int, request: StopSignals) -> tuple[Iterable[Chunk], int]:
     """The replay's chunks and its count of bad input rows; reading happens here."""
     try:
         paths = find_extracts(settings.input_dir)
-    except ExtractError as exc:
-        raise UsageError(str(exc)) from None
-    replay = load_replay(paths, dataset, key_field, request.stop)
+    except NoExtractsError as exc:
+        raise UsageError(f"--input-dir / EVENT_INPUT_DIR: {exc} (make extracts with "
+                         "services/batch/generate_synthetic_data.py)") from None
+    replay = load_replay(paths, dataset, key_field, request.requested)
     order = "shuffled" if settings.shuffle else "in event-time order"
     log.info("replaying %d events from %d file(s) %s%s", replay.events.size, len(replay.files),
              order, ", looping" if settings.loop else "")
@@ -90,11 +100,11 @@ def report(totals: Totals, settings: ProducerSettings, bad_rows: int | None) -> 
     return 0
 
 
-def open_delivery(settings: ProducerSettings, request: StopRequest) -> Delivery:
+def open_delivery(settings: ProducerSettings, request: StopSignals) -> Delivery:
     """A connected client, with the topic's metadata fetched; ConnectError if not."""
     options = ClientOptions(settings.bootstrap_servers, settings.delivery_timeout,
                             max_block=settings.connect_timeout)
-    producer = connect(options, settings.connect_timeout, request.stop)
+    producer = connect(options, settings.connect_timeout, request.requested)
     delivery = Delivery(producer, settings.topic, settings.max_buffered)
     try:
         delivery.prepare()
@@ -104,7 +114,7 @@ def open_delivery(settings: ProducerSettings, request: StopRequest) -> Delivery:
     return delivery
 
 
-def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopRequest) -> int:
+def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSignals) -> int:
     key_field = key_field_of(settings, dataset)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**63)
     bad_rows = live = None
@@ -121,7 +131,7 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopRe
     try:
         delivery = open_delivery(settings, request)
     except ConnectError as exc:
-        if request.stop.is_set():
+        if request.requested.is_set():
             return report(Totals(0, 0, 0, 0.0), settings, bad_rows) or request.exit_code
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -137,6 +147,5 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     settings = parse_settings(argv, os.environ if env is None else env)
     configure_logging(settings.log_level)
     dataset = load_schema(settings.config) if settings.config else None
-    request = StopRequest()
-    with stop_on_signals(request), quiet_kafka_client():
+    with stop_signals() as request, quiet_kafka_client():
         return produce(settings, dataset, request)

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.generator import concat
+from services.common.arrow import concat
 
 Column = pa.ChunkedArray | pa.Array
 Segment = Column | str  # a literal when it is the same in every row

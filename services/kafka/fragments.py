@@ -11,8 +11,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from services.extracts import TextColumn
 from services.generator import json_strings
-from services.kafka.extract_rows import TextColumn
 from services.schema import BOOLEAN, FLOAT, GEO, INTEGER
 
 JSON_NUMBER = r"^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$"

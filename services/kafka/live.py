@@ -23,10 +23,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from services.common.arrow import concat
+from services.extracts import SECONDS
 from services.generator import (
-    SECONDS,
-    check_runnable,
-    concat,
     entity_tables,
     faker_pools,
     generate_blocks,
@@ -67,7 +66,6 @@ class LiveSource:
 
     def __init__(self, dataset: Dataset, seed: int, key_field: str | None,
                  time_scale: float | None = None, entity_seed: int | None = None) -> None:
-        check_runnable(dataset)
         self.dataset = dataset
         self.seed = seed
         # One set of entities for the whole run (every scaled window shares it), from the

@@ -18,7 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.generator import concat
+from services.common.arrow import concat
+from services.extracts import BadRow, ExtractError, ExtractRows, extract_batches
 from services.kafka.events import (
     Events,
     Part,
@@ -27,13 +28,19 @@ from services.kafka.events import (
     concat_events,
     iso_now,
 )
-from services.kafka.extract_rows import ExtractError, ExtractRows
-from services.kafka.extracts import extract_batches, log_bad_rows
 from services.kafka.fragments import fragments
 from services.kafka.timestamps import EVENT_TIME, candidates, event_times, iso_ms
 from services.schema import Dataset, DatetimeField
 
 log = logging.getLogger("producer.replay")
+BAD_ROWS_LOGGED = 20  # per file; the rest are counted and summarised
+
+
+def log_bad_rows(path: Path, bad: list[BadRow]) -> None:
+    for row in bad[:BAD_ROWS_LOGGED]:
+        log.warning("skipped %s", row)
+    if len(bad) > BAD_ROWS_LOGGED:
+        log.warning("skipped %d more bad rows in %s", len(bad) - BAD_ROWS_LOGGED, path)
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,7 @@ class Stopped(Exception):
 
 def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str | None,
                 stop: threading.Event | None = None) -> Replay:
-    """Read, normalise and render every extract (see find_extracts), batch by batch, so
+    """Read, normalise and render every extract (services.extracts), batch by batch, so
     only the rendered payloads stay in memory; files that cannot be read are reported and
     skipped, and at least one must give rows. Raises Stopped if `stop` is set meanwhile."""
     normaliser = Normaliser(dataset, key_field)

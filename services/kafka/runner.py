@@ -12,11 +12,11 @@ from typing import Protocol
 
 import numpy as np
 
+from services.common.signals import StopSignals
 from services.kafka.delivery import Delivery, SendStalled
 from services.kafka.events import render
 from services.kafka.replay import Chunk
 from services.kafka.schedule import MAX_SLICE, Allowance
-from services.kafka.signals import StopRequest
 
 log = logging.getLogger("producer")
 
@@ -58,7 +58,7 @@ class Limits:
     close_timeout: float = 120.0
 
 
-def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopRequest,
+def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopSignals,
         limits: Limits, clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time) -> Totals:
     """Send until the source ends, a limit is reached or a stop is requested; then flush,
@@ -72,9 +72,9 @@ def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: Stop
         error = str(exc)
         log.error("%s", error)
     except BaseException:
-        delivery.close(0, request.abort)  # an unexpected failure: do not wait on the broker
+        delivery.close(0, request.repeated)  # an unexpected failure: do not wait on the broker
         raise
-    delivery.close(limits.close_timeout, request.abort)
+    delivery.close(limits.close_timeout, request.repeated)
     if pacer.skipped:
         log.warning("the producer fell behind the rate schedule; %d events' worth of "
                     "schedule were skipped", pacer.skipped)
@@ -84,7 +84,7 @@ def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: Stop
                   None if first is None else f"{type(first).__name__}: {first}")
 
 
-def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopRequest,
+def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopSignals,
               limits: Limits, start: float, clock: Callable[[], float],
               wall: Callable[[], float]) -> None:
     deadline = start + limits.duration if limits.duration else math.inf
@@ -98,19 +98,19 @@ def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request
         cursor = 0
         while cursor < chunk.size:
             now = clock()
-            if request.stop.is_set() or sent >= budget or now >= deadline:
+            if request.requested.is_set() or sent >= budget or now >= deadline:
                 return
             step = MAX_SLICE
             upcoming = None if at_ms is None else at_ms[cursor:cursor + step]
             allowance = pacer.allowance(now, sent, upcoming)
             if allowance.count <= 0:
-                request.stop.wait(min(allowance.wait, WAIT_STEP, deadline - now))
+                request.requested.wait(min(allowance.wait, WAIT_STEP, deadline - now))
                 continue
             count = int(min(allowance.count, step, chunk.size - cursor, budget - sent))
             rows = (slice(cursor, cursor + count) if chunk.rows is None
                     else chunk.rows[cursor:cursor + count])
             keys, values = render(chunk.events, rows, int(wall()))
-            delivery.send(keys, values, request.stop)
+            delivery.send(keys, values, request.requested)
             sent += count
             cursor += count
             if now >= next_report:

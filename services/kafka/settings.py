@@ -1,6 +1,6 @@
 """The producer's settings: command-line flags over environment defaults, read once.
 
-The earlier demo's flags and variables keep their meaning: --bootstrap-servers
+Flags and their variables: --bootstrap-servers
 (KAFKA_BOOTSTRAP_SERVERS, kafka:9092), --topic (KAFKA_TOPIC, sales), --input-dir
 (EVENT_INPUT_DIR, /opt/spark-data/input), --rate (EVENTS_PER_SECOND, 5; <= 0 = as fast as
 possible), --shuffle, --loop, --log-level (LOG_LEVEL).

@@ -1,7 +1,8 @@
 """Event-time normalisation: which value of a row is its event time, parsed.
 
 Per row, the first non-empty of: the schema's analysis.timestamp_field, then order_ts,
-order_time, order_date, timestamp (the original list), then an event_time already present.
+order_time, order_date, timestamp (the retail events' names), then an event_time already
+present.
 That value is parsed (ISO-8601 with or without a zone, a date, epoch seconds or
 milliseconds, or the schema field's own strftime format); times without a zone are UTC.
 A row with none of them gets the send time; a row whose chosen value does not parse is bad.
@@ -21,7 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.generator import concat, iso_text
+from services.common.arrow import concat
+from services.extracts import iso_text
 from services.schema import EPOCH_FORMATS, EPOCH_MS, EPOCH_S
 
 EVENT_TIME = "event_time"

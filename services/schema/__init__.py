@@ -1,19 +1,54 @@
-"""The dataset schema file: strict, typed models and their validation (no numpy, no Spark)."""
+"""The dataset schema file: strict, typed models and their validation (no numpy, no Spark).
 
-from services.schema import links  # noqa: F401 (registers ref, lookup, derived_compare)
+What other packages use: loading (`load_schema`, `parse_schema`) and errors, the `Dataset`
+and its parts, and, for the generator that executes them, every field model and the values
+they hold (choices, pattern parts, seasonality profiles, Faker's scalars).
+"""
+
 from services.schema.errors import Problem, SchemaError
+from services.schema.faker_check import make_faker, to_scalar
 from services.schema.fields import (
     EPOCH_FORMATS,
     EPOCH_MS,
     EPOCH_S,
     FIELD_TYPES,
+    BoolField,
+    CategoryField,
     DatetimeField,
+    DerivedConcatField,
+    DerivedMapField,
+    FakerField,
     Field,
+    FloatField,
+    GeoField,
+    IdSequenceField,
+    IntField,
+    StringField,
+    UuidField,
 )
+from services.schema.links import DerivedCompareField, LookupField, Popularity, RefField
 from services.schema.loader import load_schema, parse_schema
 from services.schema.measures import Measure
-from services.schema.model import Analysis, Dataset, Entity, OutputSpec, TimeWindow
-from services.schema.values import BOOLEAN, DATETIME, FLOAT, GEO, INTEGER, STRING
+from services.schema.model import (
+    OUTPUT_FORMATS,
+    Analysis,
+    Dataset,
+    Entity,
+    OutputSpec,
+    TimeWindow,
+)
+from services.schema.values import (
+    BOOLEAN,
+    DATETIME,
+    FLOAT,
+    GEO,
+    INTEGER,
+    STRING,
+    Choice,
+    PatternPart,
+    Profile,
+    text_of,
+)
 
 __all__ = [
     "BOOLEAN",
@@ -25,17 +60,39 @@ __all__ = [
     "FLOAT",
     "GEO",
     "INTEGER",
+    "OUTPUT_FORMATS",
     "STRING",
     "Analysis",
+    "BoolField",
+    "CategoryField",
+    "Choice",
     "Dataset",
     "DatetimeField",
+    "DerivedCompareField",
+    "DerivedConcatField",
+    "DerivedMapField",
     "Entity",
+    "FakerField",
     "Field",
+    "FloatField",
+    "GeoField",
+    "IdSequenceField",
+    "IntField",
+    "LookupField",
     "Measure",
     "OutputSpec",
+    "PatternPart",
+    "Popularity",
     "Problem",
+    "Profile",
+    "RefField",
     "SchemaError",
+    "StringField",
     "TimeWindow",
+    "UuidField",
     "load_schema",
+    "make_faker",
     "parse_schema",
+    "text_of",
+    "to_scalar",
 ]

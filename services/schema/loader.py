@@ -11,6 +11,7 @@ from typing import Any
 from services.schema.entities import Entities, parse_entities
 from services.schema.errors import Problem, SchemaError
 from services.schema.field_list import Declared, parse_field_list
+from services.schema.fields import DatetimeField
 from services.schema.measures import default_measures, parse_measures
 from services.schema.model import (
     DEFAULT_ENTITY_COUNT,
@@ -61,11 +62,30 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     top.finish(alone=False)
     if problems:
         raise SchemaError(problems.items, source)
-    return Dataset(
+    dataset = Dataset(
         fields=declared.fields, analysis=analysis, seed=seed,
         entity_count=DEFAULT_ENTITY_COUNT if count is None else count,
         time_window=window, output=output, source=source, entities=entities.parsed,
     )
+    silent = silent_profiles(dataset)
+    if silent:
+        raise SchemaError(silent, source)
+    return dataset
+
+
+def silent_profiles(dataset: Dataset) -> list[Problem]:
+    """Seasonality profiles that give every hour inside the time window weight 0 (say only
+    night hours, in a window of one afternoon): such a field could draw no time at all.
+    Judged once the window and the fields are both known, so before any run."""
+    window = dataset.time_window
+    lists = [("schema.fields", dataset.fields)]
+    lists += [(f"entities.{e.name}.fields", e.fields) for e in dataset.entities]
+    return [Problem(f"{where}[{index}].profile",
+                    f"every hour inside time_window ({window.start.isoformat()} to "
+                    f"{window.end.isoformat()}) has weight 0")
+            for where, fields in lists for index, field in enumerate(fields)
+            if isinstance(field, DatetimeField) and field.mode == "seasonality"
+            and not field.profile.weighs_any(window.start, window.end)]
 
 
 def parse_instant(value: Any, *, end: bool = False) -> datetime | None:

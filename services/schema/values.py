@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.schema.reader import Obj, describe, is_int, is_number, is_scalar
@@ -140,6 +140,16 @@ class Profile:
 
     hour_of_day: tuple[float, ...] = (1.0,) * 24
     day_of_week: tuple[float, ...] = (1.0,) * 7
+
+    def weighs_any(self, start: datetime, end: datetime) -> bool:
+        """Whether some clock hour touching [start, end] (naive UTC) has weight > 0. A week
+        or more touches every (weekday, hour), and each table has a weight > 0."""
+        first = start.replace(minute=0, second=0, microsecond=0)
+        if end - first >= timedelta(days=7):
+            return True
+        hours = int((end - first).total_seconds() // 3600) + 1
+        return any(self.hour_of_day[moment.hour] * self.day_of_week[moment.weekday()] > 0
+                   for moment in (first + timedelta(hours=h) for h in range(hours)))
 
 
 def parse_weights(obj: Obj, key: str, size: int) -> tuple[float, ...]:

@@ -1,6 +1,6 @@
 """The batch pipeline: wait for extracts, cleanse, aggregate once, publish.
 
-Settings come from the environment with the spec's container defaults; `make demo` points
+Settings come from the environment with the containers' defaults; `make demo` points
 them at ./data. The input is scanned exactly once: the raw aggregates are cached and every
 output (Parquet, CSV, KPIs, data-quality report) is derived from them.
 """
@@ -12,12 +12,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
 from services.common import settings as s
-from services.outputs import BatchOutputs, local_path, write_json_atomic
+from services.common.files import temporary_sibling, write_json_atomic
+from services.common.paths import DEFAULT_SCHEMA, local_path
+from services.outputs import BatchOutputs
 from services.schema import Dataset, load_schema
 from services.spark import aggregates
 from services.spark.cleansing import Roles, normalise
@@ -30,12 +31,10 @@ from services.spark.extracts import (
 )
 from services.spark.job_shell import job_main
 from services.spark.session import build_session
-from services.spark.storage import RFC4180, as_local_uri, is_local, replace_folder, sibling
+from services.spark.storage import RFC4180, as_local_uri, is_local, replace_folder
 
 APP_NAME = "batch.schema_driven_pipeline"
 DESCRIPTION = "The Spark batch pipeline: settings from the environment, see README."
-CONTAINER_SCHEMA = "/opt/services/batch/schemas/card_transactions.json"
-PACKAGED_SCHEMA = Path(__file__).resolve().parents[1] / "batch/schemas/card_transactions.json"
 
 log = logging.getLogger("batch")
 
@@ -51,6 +50,7 @@ OPTIONS = (
     s.Option("shuffle_partitions", "SPARK_SHUFFLE_PARTITIONS", s.count, 8),
     s.Option("input_wait_seconds", "INPUT_WAIT_SECONDS", s.wait_seconds, 300.0),
     s.Option("csv_multiline", "CSV_MULTILINE", s.boolean, False),
+    s.SPARK_EVENT_LOG_DIR,
 )
 
 
@@ -65,17 +65,16 @@ class BatchJobSettings:
     shuffle_partitions: int
     input_wait_seconds: float
     csv_multiline: bool
+    event_log_dir: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> BatchJobSettings:
         values = s.resolve(OPTIONS, env)
         namenode = values.pop("namenode").rstrip("/")
         base = f"{namenode}/data" if values["use_hdfs"] else "/opt/spark-data"
-        default_schema = CONTAINER_SCHEMA if Path(CONTAINER_SCHEMA).exists() else str(
-            PACKAGED_SCHEMA)
         return cls(**{
             **values,
-            "schema_path": str(values["schema_path"] or default_schema),
+            "schema_path": str(values["schema_path"] or DEFAULT_SCHEMA),
             "input_path": values["input_path"] or f"{base}/input",
             "out_parquet": values["out_parquet"] or f"{base}/output/analysis_parquet",
         })
@@ -100,7 +99,7 @@ def write_csv(spark: SparkSession, frame: DataFrame, uri: str,
     """One RFC 4180 CSV file (coalesced) with a header, doubles as plain decimals with their
     `places`, values exactly as they are (Spark would trim them), swapped into place when
     complete: pandas and Python's csv module read back what the Parquet holds."""
-    staged = sibling(uri, "tmp")
+    staged = temporary_sibling(uri)
     single = frame.coalesce(1)
     single = single.sortWithinPartitions(*frame.columns[:-1]) if frame.columns else single
     (single.select(*aggregates.plain_text(single, places)).write.mode("overwrite")
@@ -114,7 +113,8 @@ def run(settings: BatchJobSettings) -> int:
     dataset = load_schema(settings.schema_path)
     roles = Roles.of(dataset.analysis)
     spark = build_session(APP_NAME, settings.spark_master, {
-        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions)})
+        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions)},
+        event_log_dir=settings.event_log_dir)
     try:
         return publish(spark, settings, dataset, roles)
     finally:
@@ -185,7 +185,7 @@ def unreadable_extract(spark: SparkSession, extracts: list[ExtractFile]) -> str 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The batch job's command: runs to its end; a signal stops its session (StopSignal)."""
+    """The batch job's command: runs to its end; a signal stops its session (SparkStop)."""
     return job_main(argv, prog="pipeline_batch.py", title="batch job", description=DESCRIPTION,
                     log_name="batch", settings=BatchJobSettings.from_env,
                     run_job=lambda settings, _stop: run(settings), stop_spark_on_signal=True)

@@ -86,8 +86,8 @@ def parse_timestamp(raw: Column, field: DatetimeField | None = None) -> Column:
 
 def parse_boolean(raw: Column) -> Column:
     """true/false/yes/no/y/n/1/0 in any case; null for anything else. Spark's boolean cast
-    accepts these words already; the word lists are the fallback the spec asks for, only
-    evaluated when the cast gives nothing."""
+    accepts these words already; the word lists are the fallback, only evaluated when the
+    cast gives nothing."""
     text = F.trim(raw.cast("string"))
     word = F.lower(text)
     fallback = (F.when(word.isin(*TRUE_WORDS), F.lit(True))

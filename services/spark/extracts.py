@@ -1,19 +1,21 @@
 """Finding and reading the generator's extracts, locally or on HDFS.
 
 Files are listed through Hadoop's FileSystem API, so one code path serves `file://` and
-`hdfs://`. Each file's header is read once (gzip too) to build its reading schema: the
-file's own columns, lower-cased and trimmed, all read as strings; the cleansing casts them
-as the schema file declares, so no inference pass is needed. CSV is read as RFC 4180, the
-way the generator writes it (storage.RFC4180).
+`hdfs://`; services.extracts says which of them make the extract. Each file's header is
+read once (gzip too) to build its reading schema: the file's own columns, lower-cased and
+trimmed, all read as strings; the cleansing casts them as the schema file declares, so no
+inference pass is needed. CSV is read as RFC 4180, the way the generator writes it
+(storage.RFC4180).
 
 Parquet extracts carry their schema in their footers: Spark reads them natively (footers
 merged, so files may differ in columns), and each typed column becomes the text the same
-value has in the generator's CSV (the Spark twin of services.generator.render.parquet_text),
+value has in the generator's CSV (the Spark twin of services.extracts.parquet_text),
 so the cleansing sees the same strings, whatever the format, and gives the same results.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
 import time
 from collections.abc import Callable
@@ -25,18 +27,13 @@ from pyspark.sql import types as T
 from pyspark.sql.types import StringType, StructField, StructType
 
 from services.common import polling
+from services.extracts import ACCEPTED, CSV, is_extract, kind_of
 from services.schema import Dataset
 from services.spark.cleansing import normalise_name
 from services.spark.errors import spark_error_message
 from services.spark.storage import RFC4180
 
 log = logging.getLogger("batch.extracts")
-
-CSV_SUFFIXES = (".csv", ".csv.gz")
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz")
-PARQUET_SUFFIXES = (".parquet",)
-EXTRACT_SUFFIXES = CSV_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES
-ACCEPTED = "*.csv, *.jsonl (optionally .gz), *.parquet"
 
 
 class InputError(RuntimeError):
@@ -54,23 +51,13 @@ class ExtractFile:
 
     @property
     def kind(self) -> str:
-        """csv, jsonl or parquet, by the name's suffix."""
-        name = self.name.lower()
-        if name.endswith(CSV_SUFFIXES):
-            return "csv"
-        return "parquet" if name.endswith(PARQUET_SUFFIXES) else "jsonl"
-
-
-def _is_extract(relative: str) -> bool:
-    """A data file, not inside a hidden or `_` folder (temporary files, the generator's
-    `_entities`, Spark's `_temporary`): Hadoop's convention for what is not input."""
-    parts = relative.lower().split("/")
-    return (not any(p.startswith((".", "_")) for p in parts)
-            and parts[-1].endswith(EXTRACT_SUFFIXES))
+        """csv, jsonl or parquet, by the name's suffix (services.extracts.formats)."""
+        return kind_of(self.name) or CSV
 
 
 def list_extracts(spark: SparkSession, folder: str) -> list[ExtractFile]:
-    """Extracts under `folder`, recursively, skipping hidden and temporary files."""
+    """The extract files under `folder` (services.extracts.listing's rule), in the order of
+    their paths."""
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     root = jvm.org.apache.hadoop.fs.Path(folder)
@@ -83,7 +70,7 @@ def list_extracts(spark: SparkSession, folder: str) -> list[ExtractFile]:
     while files.hasNext():
         status = files.next()
         uri = status.getPath().toString()
-        if _is_extract(uri[len(prefix):] if uri.startswith(prefix) else status.getPath().getName()):
+        if is_extract(uri[len(prefix):] if uri.startswith(prefix) else status.getPath().getName()):
             found.append(ExtractFile(uri, status.getLen()))
     return sorted(found, key=lambda e: e.uri)
 
@@ -127,8 +114,6 @@ def _java_message(exc: Exception) -> str:
 
 
 def csv_header(line: str) -> list[str]:
-    import csv
-
     return [normalise_name(c) for c in next(csv.reader([line.lstrip("\ufeff")]))]
 
 
@@ -202,7 +187,7 @@ def _column(name: str) -> Column:
 
 def as_text(column: Column, kind: T.DataType) -> Column:
     """A typed Parquet value as the generator's CSV writes it: timestamps in ISO form with a
-    T (services.generator.render.iso_text), geo structs as {"lat": .., "lon": ..}, booleans
+    T (services.extracts.iso_text), geo structs as {"lat": .., "lon": ..}, booleans
     true/false; other scalars as Spark casts them, nested values as JSON. Numbers round-trip
     exactly; only the notation of very large or small floats differs (1.0E7, not
     10000000.0), which no dimension should hold."""

@@ -11,19 +11,18 @@ from typing import Any
 
 from services.common import settings as s
 from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configure_logging
+from services.common.signals import INTERRUPTED
 from services.schema import SchemaError
 from services.spark.errors import spark_error_message
-from services.spark.session import StopSignal
-
-INTERRUPTED = 130
+from services.spark.session import SparkStop
 
 
 def job_main(argv: Sequence[str] | None, *, prog: str, title: str, description: str,
              log_name: str,
              settings: Callable[[Mapping[str, str]], Any],
-             run_job: Callable[[Any, StopSignal], int],
+             run_job: Callable[[Any, SparkStop], int],
              stop_spark_on_signal: bool) -> int:
-    """Run a job with its settings and a StopSignal installed. A job that polls the stop
+    """Run a job with its settings and a SparkStop installed. A job that polls the stop
     request itself (streaming) passes stop_spark_on_signal=False; one that spends its time
     inside Spark actions (batch) passes True, so a signal stops its session at once."""
     parser = ArgumentParser(prog=prog, description=description)
@@ -33,7 +32,7 @@ def job_main(argv: Sequence[str] | None, *, prog: str, title: str, description: 
     configure_logging(args.log_level)
     chosen = settings(os.environ)
     log = logging.getLogger(log_name)
-    with StopSignal(stop_spark=stop_spark_on_signal) as stop:
+    with SparkStop(stop_spark=stop_spark_on_signal) as stop:
         try:
             return run_job(chosen, stop)
         except (UsageError, SchemaError):

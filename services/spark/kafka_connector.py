@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pyspark
 
-from services.common import settings
-from services.infra import jars
-from services.infra.errors import JarsMissingError
+from services.common import jars, settings
+from services.common.jars import JarsMissingError
+from services.common.paths import JVM_CACHE
 
 CONNECTOR = "spark-sql-kafka-0-10"
 PACKAGE = settings.Option("package", "SPARK_KAFKA_PACKAGE", settings.text)
@@ -53,7 +53,7 @@ def _discover_local_kafka_jars(env: Mapping[str, str]) -> tuple[list[Path], str]
         if jars.install("SPARK_KAFKA_JAR_DIR", env):
             raise
         return None
-    where = jars.install("SPARK_KAFKA_JAR_DIR", env) or str(jars.JVM_CACHE / "spark-kafka")
+    where = jars.install("SPARK_KAFKA_JAR_DIR", env) or str(JVM_CACHE / "spark-kafka")
     return found, where
 
 

@@ -1,14 +1,14 @@
-"""Paths, the CSV dialect, and atomic output replacement through Hadoop's FileSystem API
-(local or HDFS)."""
+"""Paths, the CSV dialect, and Hadoop's FileSystem API (local or HDFS) for folder swaps."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
 from pyspark.sql import SparkSession
+
+from services.common.files import swap_folder
 
 # RFC 4180, as the generator, pandas, Python's csv module and spreadsheets write it: a field
 # is quoted with " where needed and a " inside it is doubled. Spark's default escape is a
@@ -29,28 +29,28 @@ def is_local(uri: str) -> bool:
     return urlparse(uri).scheme in ("", "file")
 
 
-def _fs(spark: SparkSession, uri: str):
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(uri)
-    return path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+class HadoopStore:
+    """Hadoop's FileSystem (local or HDFS) as services.common.files.swap_folder sees one."""
 
+    def __init__(self, spark: SparkSession, uri: str) -> None:
+        self.jvm = spark.sparkContext._jvm
+        conf = spark.sparkContext._jsc.hadoopConfiguration()
+        self.fs = self.jvm.org.apache.hadoop.fs.Path(uri).getFileSystem(conf)
 
-def sibling(uri: str, tag: str) -> str:
-    """A hidden name next to `uri` (Spark and the dashboards ignore names starting with .)."""
-    head, _, name = uri.rstrip("/").rpartition("/")
-    return f"{head}/.{name}.{tag}-{uuid.uuid4().hex[:12]}"
+    def _path(self, uri: str):
+        return self.jvm.org.apache.hadoop.fs.Path(uri)
+
+    def exists(self, path: str) -> bool:
+        return bool(self.fs.exists(self._path(path)))
+
+    def rename(self, source: str, target: str) -> None:
+        if not self.fs.rename(self._path(source), self._path(target)):
+            raise OSError(f"cannot rename {source} to {target}")
+
+    def delete(self, path: str) -> None:
+        self.fs.delete(self._path(path), True)
 
 
 def replace_folder(spark: SparkSession, staged: str, final: str) -> None:
-    """Swap a fully written folder into place: readers see the old or the new, never a
-    half-written one (the gap between the two renames is a metadata operation)."""
-    jvm = spark.sparkContext._jvm
-    staged_path, fs = _fs(spark, staged)
-    final_path = jvm.org.apache.hadoop.fs.Path(final)
-    retired = jvm.org.apache.hadoop.fs.Path(sibling(final, "old"))
-    if fs.exists(final_path) and not fs.rename(final_path, retired):
-        raise OSError(f"cannot move the old output {final} aside")
-    if not fs.rename(staged_path, final_path):
-        raise OSError(f"cannot rename {staged} to {final}")
-    fs.delete(retired, True)
-
+    """Swap a fully written folder into place (services.common.files.swap_folder)."""
+    swap_folder(HadoopStore(spark, final), staged, final)

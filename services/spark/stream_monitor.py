@@ -18,7 +18,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQueryListener
 
-from services.outputs import EVENT_COUNT, REVENUE, WINDOW_END, WINDOW_START, write_json_atomic
+from services.common.files import write_json_atomic
+from services.outputs import EVENT_COUNT, REVENUE, WINDOW_END, WINDOW_START
 from services.spark.stream_transforms import StreamShape
 
 log = logging.getLogger("stream")

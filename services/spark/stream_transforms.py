@@ -1,6 +1,6 @@
 """Streaming transforms, pure DataFrame -> DataFrame, for both kinds of events.
 
-Retail orders follow the original `transform_orders`; any dataset with a schema file reuses
+Retail orders go through `transform_orders`; any dataset with a schema file reuses
 the batch job's `cleanse`, so one row gives the same numbers in batch and streaming. Both
 produce (group, event time, value) columns for `build_aggregations`.
 """
@@ -84,7 +84,7 @@ RETAIL = StreamShape(group=RETAIL_GROUP, time="order_ts", value="line_amount")
 
 
 def transform_orders(events: DataFrame) -> DataFrame:
-    """The original retail transform: product, reconciled order time, line amount."""
+    """The retail transform: product, reconciled order time, line amount."""
     cols = set(events.columns)
 
     def col(name: str) -> Column:

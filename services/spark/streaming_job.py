@@ -8,7 +8,6 @@ snapshot of still-open windows in update mode. Settings come from the environmen
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,12 +19,13 @@ from pyspark.sql.streaming import StreamingQuery
 
 from services.common import settings as s
 from services.common.cli import UsageError
-from services.outputs import StreamOutputs, local_path
+from services.common.paths import local_path
+from services.outputs import StreamOutputs
 from services.schema import Dataset, load_schema
 from services.spark.errors import spark_error_message
 from services.spark.job_shell import job_main
-from services.spark.kafka_connector import resolve_connector
-from services.spark.session import StopSignal, build_session
+from services.spark.kafka_connector import Connector, resolve_connector
+from services.spark.session import SparkStop, build_session
 from services.spark.storage import as_local_uri, is_local
 from services.spark.stream_monitor import EVENTS_METRIC, VALID_METRIC, LiveView, ProgressMonitor
 from services.spark.stream_transforms import (
@@ -68,6 +68,7 @@ OPTIONS = (
     s.Option("max_offsets_per_trigger", "STREAM_MAX_OFFSETS_PER_TRIGGER", s.count),
     s.Option("live_view", "STREAM_LIVE_VIEW", s.boolean, True),
     s.Option("monitor_dir", "STREAM_MONITOR_DIR", s.text),
+    s.SPARK_EVENT_LOG_DIR,
 )
 
 
@@ -88,6 +89,8 @@ class StreamJobSettings:
     max_offsets_per_trigger: int | None
     live_view: bool
     monitor_dir: str | None
+    event_log_dir: str
+    connector: Connector  # the Spark Kafka connector (SPARK_KAFKA_JAR_DIR, ..._PACKAGE)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StreamJobSettings:
@@ -100,7 +103,7 @@ class StreamJobSettings:
             raise UsageError("STREAM_MODE=schema needs SCHEMA_CONFIG_PATH (the schema file)")
         interval = trigger_ms("STREAM_TRIGGER_INTERVAL", values.pop("trigger"))
         return cls(**values, mode=mode, schema_path=str(schema_path) if schema_path else None,
-                   trigger_ms=interval)
+                   trigger_ms=interval, connector=resolve_connector(env))
 
     @property
     def trigger(self) -> str:
@@ -197,20 +200,19 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
     return Pipeline(spark, main, live, monitor)
 
 
-def run(settings: StreamJobSettings, stop: StopSignal) -> int:
+def run(settings: StreamJobSettings, stop: SparkStop) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or until a query fails (raises).
 
     On a signal the queries are stopped, then the session (the JVM does not get the signal:
     see services.spark.session), so the checkpoint holds the last committed batch and a
     restart goes on from there."""
     dataset = load_schema(settings.schema_path) if settings.mode == "schema" else None
-    connector = resolve_connector(os.environ)
-    log.info("Kafka connector: %s", connector.source)
+    log.info("Kafka connector: %s", settings.connector.source)
     spark = pipeline = None
     try:
         spark = build_session(APP_NAME, settings.spark_master, {
             "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
-            **connector.conf})
+            **settings.connector.conf}, event_log_dir=settings.event_log_dir)
         pipeline = start(spark, settings, dataset)
         wait(spark, pipeline, stop.requested)
     except Exception:

@@ -9,7 +9,7 @@ microsecond, millisecond, second, minute, hour, day, week (also month and year, 
 trigger refuses), singular or plural; only seconds take a fraction (at most 9 digits); the
 sum must be zero or more (zero: micro-batches back to back) and is truncated to whole
 milliseconds. Java's 64-bit (and, for days and months, 32-bit) overflow refuses the value
-as Spark does. tests/streaming/test_settings.py holds the table of accepted and refused
+as Spark does. tests/spark/streaming/test_settings.py holds the table of accepted and refused
 values, and checks it against Spark's own parser where a JVM is at hand.
 """
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from services.common import settings as s
+from services.common.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CHARTJS_DEFAULT = REPO_ROOT / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
 
 

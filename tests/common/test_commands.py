@@ -10,9 +10,9 @@ import pytest
 import tomllib
 
 from services import commands
+from services.common.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[2]
-SCRIPTS = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+SCRIPTS = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["scripts"]
 
 
 def test_every_command_is_installed_as_a_console_script():

@@ -6,14 +6,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from pathlib import Path
 
 import pytest
 
 from services.common import settings as s
+from services.common.paths import REPO_ROOT
 from services.common.variables import CATALOGUE
 
-REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("services", "dashboard", "streaming_dashboard")
 # Reading a variable by name anywhere but through an Option: env.get("X"), environ["X"],
 # getenv("X").
@@ -36,8 +35,8 @@ def test_every_catalogued_variable_is_read_by_some_option():
 
 
 def test_no_code_reads_a_variable_around_the_options():
-    offenders = [f"{path.relative_to(REPO)}: {match.group(0)}"
-                 for package in PACKAGES for path in sorted((REPO / package).rglob("*.py"))
+    offenders = [f"{path.relative_to(REPO_ROOT)}: {match.group(0)}"
+                 for package in PACKAGES for path in sorted((REPO_ROOT / package).rglob("*.py"))
                  for match in DIRECT_READ.finditer(path.read_text())]
     assert offenders == []
 
@@ -77,12 +76,33 @@ def test_default_then_environment_then_overrides_and_blank_is_unset():
 def test_spark_sessions_write_event_logs_where_a_history_server_reads(tmp_path):
     from services.spark.session import event_log_conf
 
+    def where(env: dict[str, str]) -> str:
+        return s.value(s.SPARK_EVENT_LOG_DIR, env)
+
     folder = tmp_path / "events" / "nested"
-    conf = event_log_conf({"SPARK_EVENT_LOG_DIR": str(folder)})
+    conf = event_log_conf(where({"SPARK_EVENT_LOG_DIR": str(folder)}))
     assert folder.is_dir()  # Spark refuses a missing folder
     assert conf["spark.eventLog.enabled"] == "true"
     assert conf["spark.eventLog.dir"] == folder.resolve().as_uri()
-    assert event_log_conf({"SPARK_EVENT_LOG_DIR": "hdfs://nn:8020/events"})[
+    assert event_log_conf(where({"SPARK_EVENT_LOG_DIR": "hdfs://nn:8020/events"}))[
         "spark.eventLog.dir"] == "hdfs://nn:8020/events"
-    assert event_log_conf({"SPARK_EVENT_LOG_DIR": "none"}) == {}
-    assert event_log_conf({})["spark.eventLog.dir"] == (REPO / "spark-events").as_uri()
+    assert event_log_conf(where({"SPARK_EVENT_LOG_DIR": "none"})) == {}
+    assert event_log_conf(where({}))["spark.eventLog.dir"] == (REPO_ROOT / "spark-events").as_uri()
+
+
+@pytest.mark.parametrize("command", ["batch", "stream", "generate"])
+def test_every_spark_session_builder_reads_the_event_log_setting(command, tmp_path):
+    from services.generator.cli import parse_args
+    from services.spark.batch_job import BatchJobSettings
+    from services.spark.streaming_job import StreamJobSettings
+
+    env = {"SPARK_EVENT_LOG_DIR": str(tmp_path), "SPARK_KAFKA_PACKAGE": "g:a:1"}
+    read = {"batch": lambda: BatchJobSettings.from_env(env),
+            "stream": lambda: StreamJobSettings.from_env(env)}
+    if command == "generate":
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("SPARK_EVENT_LOG_DIR", str(tmp_path))
+            chosen = parse_args(["--engine", "spark", "--out", str(tmp_path / "x")])
+    else:
+        chosen = read[command]()
+    assert chosen.event_log_dir == str(tmp_path)

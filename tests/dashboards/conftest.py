@@ -4,28 +4,14 @@ Playwright."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app as create_batch_app
-from services.common.variables import CATALOGUE
 from streaming_dashboard import create_app as create_stream_app
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def build_isolated(factory: Callable[[dict[str, Any]], Flask], config: dict[str, Any]) -> Flask:
-    """An app built with no setting from the shell (for module-scoped servers, which the
-    function-scoped isolation in tests/conftest.py does not reach)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name in CATALOGUE:
-            patch.delenv(name, raising=False)
-        return factory(config)
 
 
 @pytest.fixture

@@ -18,18 +18,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from flask.testing import FlaskClient
 
+from services.common.files import write_json_atomic
 from services.outputs import (
     QUALITY_KEYS,
     BatchColumns,
     BatchOutputs,
     StreamOutputs,
-    write_json_atomic,
 )
 from services.schema import load_schema
+from tests.schemas import CARD as CARD_SCHEMA
 
-REPO = Path(__file__).resolve().parents[2]
-CARD_SCHEMA = REPO / "services/batch/schemas/card_transactions.json"
-RETAIL_SCHEMA = REPO / "services/batch/schemas/retail_orders.json"
 CARD_VALUES: dict[str, tuple[str, ...]] = {
     "city": ("London", "Paris", "Berlin", "Madrid", "Milan", "Amsterdam"),
     "channel": ("POS", "ECOM", "ATM"),

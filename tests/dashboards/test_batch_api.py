@@ -14,12 +14,12 @@ from flask.testing import FlaskClient
 
 from dashboard import create_app
 from dashboard import data as batch_data
-from services.outputs import BatchColumns, BatchOutputs, write_json_atomic
+from services.common.files import write_json_atomic
+from services.outputs import BatchColumns, BatchOutputs
 from services.schema import load_schema
 from tests.dashboards.fixtures import (
     CARD_VALUES,
     HOSTILE,
-    RETAIL_SCHEMA,
     batch_frame,
     card_columns,
     get,
@@ -27,6 +27,7 @@ from tests.dashboards.fixtures import (
     write_batch_outputs,
     write_spark_csv,
 )
+from tests.schemas import RETAIL as RETAIL_SCHEMA
 
 COLUMNS = card_columns()
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from flask.testing import FlaskClient
 
-from services.outputs import StreamOutputs, write_json_atomic
+from services.common.files import write_json_atomic
+from services.outputs import StreamOutputs
 from streaming_dashboard import create_app
 from streaming_dashboard import data as stream_data
 from tests.dashboards.fixtures import (

@@ -15,7 +15,8 @@ from services.web.cache import MtimeCache, file_signature, folder_signature, lat
 from services.web.envelope import NoData
 from services.web.freshness import assess
 from services.web.labels import Metric, dataset_labels, humanize
-from tests.dashboards.fixtures import CARD_SCHEMA, RETAIL_SCHEMA
+from tests.schemas import CARD as CARD_SCHEMA
+from tests.schemas import RETAIL as RETAIL_SCHEMA
 
 
 def test_cache_rebuilds_only_when_the_signature_moves() -> None:

@@ -18,9 +18,9 @@ from typing import Any
 
 from testcontainers.compose import DockerCompose
 
+from services.common.paths import REPO_ROOT
 from services.infra import net
 
-REPO = Path(__file__).resolve().parents[2]
 IMAGE = "sdp:local"
 FILES = {"batch": "docker-compose.batch.yml", "streaming": "docker-compose.streaming.yml"}
 PORT_VARIABLES = ("DASHBOARD_PORT", "STREAMING_DASHBOARD_PORT", "SPARK_MASTER_UI_PORT",
@@ -46,7 +46,7 @@ def daemon_problem() -> str | None:
 def dotenv() -> dict[str, str]:
     """The repo's .env: KEY=VALUE lines, comments and blank lines skipped."""
     values = {}
-    for line in (REPO / ".env").read_text().splitlines():
+    for line in (REPO_ROOT / ".env").read_text().splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")
@@ -89,7 +89,7 @@ def build_image() -> str:
     """Build the one image as a user's `docker build` would (classic builder); cached layers
     make this quick after the first time. Returns the build's output for the report."""
     done = subprocess.run(["docker", "build", "-f", "docker/Dockerfile", "-t", IMAGE, "."],
-                          cwd=REPO, capture_output=True, text=True, timeout=3000, check=False,
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=3000, check=False,
                           env={**os.environ, "DOCKER_BUILDKIT": "0"})
     if done.returncode != 0:
         raise AssertionError(f"docker build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
@@ -122,7 +122,7 @@ class Stack:
             env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """A `docker compose` command on this project (kill, start, run, logs...); `env`
         overrides settings of the env file (the shell wins in Compose's interpolation)."""
-        return subprocess.run([*self.compose.compose_command_property, *args], cwd=REPO,
+        return subprocess.run([*self.compose.compose_command_property, *args], cwd=REPO_ROOT,
                               capture_output=True, text=True, timeout=timeout, check=False,
                               env={**os.environ, **(env or {})})
 
@@ -170,7 +170,7 @@ def running(kind: str, root: Path, target: str, **overrides: Any) -> Iterator[St
     env_file = root / "stack.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     with compose_cli(root), _environ({"COMPOSE_PROJECT_NAME": settings["COMPOSE_PROJECT_NAME"]}):
-        compose = DockerCompose(REPO, compose_file_name=FILES[kind], env_file=str(env_file),
+        compose = DockerCompose(REPO_ROOT, compose_file_name=FILES[kind], env_file=str(env_file),
                                 services=[target], wait=True, pull=False, build=False)
         stack = Stack(kind, root, settings, compose)
         try:

@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.batch.conftest import expected_aggregates
 from tests.docker.stacks import Stack, running
+from tests.spark.batch.recompute import expected_aggregates
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(1500)]
 ROWS = 30000

@@ -14,18 +14,19 @@ from typing import Any
 
 import pytest
 
+from services.common.paths import REPO_ROOT
 from services.common.variables import CATALOGUE
 from services.infra import cli as infra_cli
-from tests.docker.stacks import FILES, IMAGE, REPO, dotenv
+from tests.docker.stacks import FILES, IMAGE, dotenv
 
-DOCKERFILE = REPO / "docker" / "Dockerfile"
+DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
 
 
 def resolved(kind: str) -> dict[str, Any]:
     done = subprocess.run([str(Path(sys.executable).parent / "docker-compose"),
-                           "-f", FILES[kind], "--project-directory", str(REPO),
+                           "-f", FILES[kind], "--project-directory", str(REPO_ROOT),
                            "config", "--format", "json"],
-                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -58,7 +59,7 @@ def test_ports_are_published_on_loopback_only(stack: dict[str, Any]) -> None:
 
 
 def test_bind_mounts_are_the_data_folders(stack: dict[str, Any]) -> None:
-    allowed = {(REPO / dotenv()[v]).resolve() for v in
+    allowed = {(REPO_ROOT / dotenv()[v]).resolve() for v in
                ("DATA_DIR", "HDFS_DIR", "CHECKPOINTS_DIR", "SPARK_EVENTS_DIR")}
     for name, svc in stack["services"].items():
         for volume in svc.get("volumes", []):
@@ -113,7 +114,7 @@ def test_scripts_in_commands_exist(stack: dict[str, Any]) -> None:
         for part in svc["command"]:
             if part.endswith(".py") and not part.startswith("-"):
                 path = Path(part.removeprefix("/opt/"))
-                assert (REPO / path).is_file(), (name, part)
+                assert (REPO_ROOT / path).is_file(), (name, part)
 
 
 def test_dockerfile_builds_with_the_classic_builder_from_the_one_base() -> None:
@@ -127,8 +128,8 @@ def test_dockerfile_builds_with_the_classic_builder_from_the_one_base() -> None:
 
 def test_no_second_list_of_engine_versions() -> None:
     """Versions live in pyproject.toml, jvm/*/pom.xml and package-lock.json only."""
-    texts = [DOCKERFILE.read_text(), (REPO / ".env").read_text(),
-             *((REPO / f).read_text() for f in FILES.values())]
+    texts = [DOCKERFILE.read_text(), (REPO_ROOT / ".env").read_text(),
+             *((REPO_ROOT / f).read_text() for f in FILES.values())]
     version = re.compile(r"(?<![\d.])\d+\.\d+\.\d+(?![\d.])")  # 4.1.3, not 127.0.0.1
     for text in texts:
         assert not version.search(text), version.findall(text)
@@ -144,9 +145,9 @@ def test_dockerfile_passes_hadolint() -> None:
 
 def test_build_context_holds_what_the_dockerfile_copies() -> None:
     """Every COPY source (outside other stages) is let in by .dockerignore."""
-    allowed = [line[1:] for line in (REPO / ".dockerignore").read_text().splitlines()
+    allowed = [line[1:] for line in (REPO_ROOT / ".dockerignore").read_text().splitlines()
                if line.startswith("!")]
     for line in re.findall(r"^COPY\s+(?!--from)(.+)$", DOCKERFILE.read_text(), re.M):
         for source in line.split()[:-1]:
-            assert (REPO / source).exists(), source
+            assert (REPO_ROOT / source).exists(), source
             assert any(source == a or source.startswith(f"{a}/") for a in allowed), source

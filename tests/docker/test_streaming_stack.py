@@ -18,7 +18,8 @@ import pytest
 
 from tests.docker.stacks import Stack, running
 from tests.polling import poll
-from tests.streaming.conftest import compare, expected_windows, in_utc, sink_rows, topic_events
+from tests.spark.streaming.windows import compare, expected_windows, in_utc, sink_rows
+from tests.topics import topic_events
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(1500)]
 TOPIC = "sales"

@@ -1,8 +1,9 @@
-"""The generator's command line: the earlier demo's flags, exit codes, clear messages."""
+"""The generator's command line: its flags, exit codes, clear messages."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,10 +12,10 @@ import pandas as pd
 import pytest
 
 from services.commands import generate as main
-
-REPO = Path(__file__).resolve().parents[2]
-CARD = REPO / "services/batch/schemas/card_transactions.json"
-RETAIL = REPO / "services/batch/schemas/retail_orders.json"
+from services.common import files
+from services.common.paths import REPO_ROOT
+from tests.processes import dead_pid
+from tests.schemas import CARD, RETAIL
 
 
 def test_writes_to_output_dir_with_schema_name(tmp_path, capsys):
@@ -135,9 +136,45 @@ def test_validate_refuses_an_analysis_role_the_field_cannot_fill(tmp_path, capsy
 
 
 def test_script_runs_as_a_file_from_anywhere(tmp_path):
-    script = REPO / "services/batch/generate_synthetic_data.py"
+    script = REPO_ROOT / "services/batch/generate_synthetic_data.py"
     done = subprocess.run([sys.executable, str(script), "--config", str(CARD), "--out",
                            str(tmp_path / "a.csv"), "--n", "20"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "wrote 20 rows" in done.stdout
+
+
+def test_a_run_removes_what_a_dead_run_left_in_its_folder_and_nothing_else(tmp_path):
+    mine = files.temporary_name("card_transactions.csv")
+    dead = mine.replace(f"-{os.getpid()}@", f"-{dead_pid()}@")
+    for name in (mine, dead, ".card_transactions.csv.tmp"):
+        (tmp_path / name).write_text("half a file")
+    assert main(["--config", str(CARD), "--output-dir", str(tmp_path), "--n", "10"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "_entities") == sorted(
+        [mine, ".card_transactions.csv.tmp", "card_transactions.csv"])
+
+
+def silent_profile_schema(folder: Path) -> Path:
+    """A schema that loads field by field, but whose seasonality has no hour in its window."""
+    path = folder / "afternoon.json"
+    path.write_text(json.dumps({
+        "time_window": {"start": "2025-01-07T13:00:00", "end": "2025-01-07T17:00:00"},
+        "schema": {"fields": [
+            {"name": "id", "type": "uuid"},
+            {"name": "at", "type": "datetime", "mode": "seasonality",
+             "profile": {"hour_of_day": {"_default": 0, "3": 5}}}]}}))
+    return path
+
+
+@pytest.mark.parametrize("args", [["--validate"], ["--output-dir", "{tmp}"],
+                                  ["--engine", "spark", "--out", "{tmp}/parts"]],
+                         ids=["validate", "local", "spark"])
+def test_validate_refuses_what_a_run_would_refuse(tmp_path, capsys, args):
+    config = silent_profile_schema(tmp_path)
+    args = [a.format(tmp=tmp_path) for a in args]
+    assert main(["--config", str(config), "--n", "10", *args]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {config}: 1 problem",
+        "  schema.fields[1].profile: every hour inside time_window (2025-01-07T13:00:00 to "
+        "2025-01-07T17:00:00) has weight 0"]
+    assert [p.name for p in tmp_path.iterdir()] == ["afternoon.json"]

@@ -10,8 +10,7 @@ import pytest
 from services.generator import write_dataset
 from services.generator.block import BLOCK_SIZE
 from services.schema import load_schema
-
-CARD = Path(__file__).resolve().parents[2] / "services/batch/schemas/card_transactions.json"
+from tests.schemas import CARD
 
 
 def digest(path: Path) -> str:

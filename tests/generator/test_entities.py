@@ -16,9 +16,7 @@ from services.generator import BLOCK_SIZE, generate_table, write_dataset
 from services.generator.engine import entity_path, entity_tables
 from services.generator.links import ZipfTable
 from services.schema import load_schema, parse_schema
-
-REPO = Path(__file__).resolve().parents[2]
-CARD = REPO / "services/batch/schemas/card_transactions.json"
+from tests.schemas import CARD
 
 
 def read(path: Path) -> pd.DataFrame:

@@ -10,9 +10,6 @@ from services.infer.infer import infer_schema
 from services.infer.samples import read_samples
 from services.schema import parse_schema
 
-REPO = Path(__file__).resolve().parents[2]
-SCHEMAS = REPO / "services/batch/schemas"
-
 
 def generate(schema: dict | Path, out: Path, n: int, seed: int = 3) -> Path:
     """Write `n` rows of the schema (a file, or a dict written beside `out`) to `out`."""

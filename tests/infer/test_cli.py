@@ -12,7 +12,8 @@ import pytest
 
 from services.commands import generate as generate_main
 from services.commands import infer_schema as main
-from tests.infer.extracts import REPO, SCHEMAS, generate
+from services.common.paths import REPO_ROOT, SCHEMAS
+from tests.infer.extracts import generate
 
 
 @pytest.fixture(scope="module")
@@ -60,21 +61,25 @@ def bad_inputs(tmp_path):
     bad_parquet.write_bytes(b"PAR1 nope")
     truncated = tmp_path / "t.jsonl.gz"
     whole = gzip.compress(b"".join(b"{\"a\": %d}\n" % i for i in range(5000)))
+    hollow = tmp_path / "hollow"
+    (hollow / "_entities").mkdir(parents=True)
+    (hollow / "_entities" / "x.cards.csv").write_text("a\n1\n")
     truncated.write_bytes(whole[:len(whole) // 2])
     return {
         "missing": ([str(tmp_path / "nope.csv")], "nope.csv: file not found"),
         "empty": ([str(empty)], "empty.csv: has no rows of data"),
         "header only": ([str(header_only)], "header.csv: has no rows of data"),
         "not gzip": ([str(broken)], "broken.csv.gz: cannot be read"),
-        "unknown format": ([str(text)], "notes.txt: unknown format; accepted: .csv"),
+        "unknown format": ([str(text)], "notes.txt: not an extract; accepted: *.csv"),
         "bad parquet": ([str(bad_parquet)], "x.parquet: not readable as Parquet"),
         "truncated gzip": ([str(truncated)], "t.jsonl.gz: cannot be read"),
-        "a folder": ([str(tmp_path)], "not a file"),
+        "a folder without extracts": ([str(hollow)], "no extracts (*.csv"),
     }
 
 
 @pytest.mark.parametrize("case", ["missing", "empty", "header only", "not gzip",
-                                  "unknown format", "bad parquet", "truncated gzip", "a folder"])
+                                  "unknown format", "bad parquet", "truncated gzip",
+                                  "a folder without extracts"])
 def test_bad_input_one_line_exit_2(tmp_path, capsys, case):
     samples, message = bad_inputs(tmp_path)[case]
     assert main([*samples, "--out", str(tmp_path / "s.json")]) == 2
@@ -101,11 +106,11 @@ def test_bad_arguments(capsys, args, message):
 
 def test_runs_as_a_script(card, tmp_path):
     out = tmp_path / "s.json"
-    done = subprocess.run([sys.executable, str(REPO / "services/batch/infer_schema.py"),
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "services/batch/infer_schema.py"),
                            str(card), "--out", str(out)], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr
-    missing = subprocess.run([sys.executable, str(REPO / "services/batch/infer_schema.py"),
+    missing = subprocess.run([sys.executable, str(REPO_ROOT / "services/batch/infer_schema.py"),
                               "--compare", str(card), str(tmp_path / "none.csv")],
                              capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
@@ -113,7 +118,7 @@ def test_runs_as_a_script(card, tmp_path):
 
 def test_the_readme_commands_run(tmp_path):
     """The README's "From your own data" commands, on a small extract of orders."""
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO_ROOT / "README.md").read_text()
     section = readme[readme.index("## From your own data"):]
     block = section[section.index("```\n") + 4:section.index("\n```", section.index("```\n"))]
     commands = [line.split("#")[0].split() for line in block.splitlines()
@@ -123,7 +128,7 @@ def test_the_readme_commands_run(tmp_path):
     generate(SCHEMAS / "retail_orders.json", tmp_path / "orders.csv", 5000)
     (tmp_path / "data/input").mkdir(parents=True)
     for command in commands:
-        args = [sys.executable, str(REPO / command[1]),
+        args = [sys.executable, str(REPO_ROOT / command[1]),
                 *["5000" if a == "1000000" else a for a in command[2:]]]
         done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, check=False)
         assert done.returncode == 0, (command, done.stderr)

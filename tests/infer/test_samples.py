@@ -1,37 +1,28 @@
-"""Reading samples: JSONL through Arrow's reader gives the producer's reader's text; rows
-are limited across files; keys missing from a file are empty there."""
+"""Reading samples: folders as their extracts' files; rows are limited across files; keys
+missing from a file are empty there."""
 
 from __future__ import annotations
 
 import json
 
-from services.infer.samples import arrow_jsonl, read_samples
-from services.kafka.extracts import read_extract
-from tests.infer.extracts import generate
-
-SPEC = {"seed": 1, "schema": {"fields": [
-    {"name": "id", "type": "id_sequence"},
-    {"name": "at", "type": "datetime"},
-    {"name": "who", "type": "category", "choices": ["a", "b"], "null_prob": 0.3},
-    {"name": "n", "type": "int", "min": -5, "max": 5},
-    {"name": "ok", "type": "bool"}]}}
+from services.infer.samples import read_samples
 
 
-def testarrow_jsonl_gives_the_producer_readers_text(tmp_path):
-    path = generate(SPEC, tmp_path / "x.jsonl.gz", 3000)
-    [(columns, rows)] = arrow_jsonl(path)
-    extract = read_extract(path)
-    assert rows == extract.num_rows == 3000
-    assert list(columns) == list(extract.columns)
-    for name, column in extract.columns.items():
-        assert columns[name].to_pylist() == column.text.to_pylist(), name
-
-
-def test_jsonl_that_arrow_refuses_is_read_by_the_producers_reader(tmp_path):
+def test_jsonl_that_arrow_refuses_is_read_by_the_line_reader(tmp_path):
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(json.dumps({"v": v}) for v in [1, "two", 3]) + "\n")
-    assert arrow_jsonl(path) is None
     assert read_samples([path]).columns["v"].to_pylist() == ["1", "two", "3"]
+
+
+def test_a_folder_is_the_files_of_its_extract(tmp_path):
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "part-00000.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "parts" / "part-00001.csv").write_text("x,y\n3,4\n")
+    (tmp_path / "parts" / "_SUCCESS").write_text("")
+    (tmp_path / ".a.csv.tmp").write_text("x,y\n9,9\n")
+    sample = read_samples([tmp_path])
+    assert sample.rows == 2 and sample.columns["x"].to_pylist() == ["1", "3"]
+    assert [p.name for p in sample.files] == ["part-00000.csv", "part-00001.csv"]
 
 
 def test_rows_limit_and_missing_keys(tmp_path):

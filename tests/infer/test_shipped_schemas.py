@@ -8,9 +8,10 @@ import json
 import numpy as np
 import pytest
 
+from services.common.paths import SCHEMAS
 from services.infer.compare import compare
 from services.infer.samples import read_samples
-from tests.infer.extracts import SCHEMAS, fields, generate, infer, shares
+from tests.infer.extracts import fields, generate, infer, shares
 
 ROWS = 200_000
 WEIGHT_TOL = 0.01  # absolute, on shares; sampling noise at 200k rows is ~0.001

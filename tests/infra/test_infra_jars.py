@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from services.infra import jars
-from services.infra.errors import JarsMissingError
+from services.common import jars
+from services.common.jars import JarsMissingError
 
 
 def touch(path: Path) -> Path:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import psutil
 
-from services.infra import jars, process
+from services.common.paths import REPO_ROOT
+from services.infra import process
 from tests.polling import poll
 
 
@@ -108,7 +109,7 @@ def test_die_with_parent_leaves_nothing_when_the_caller_is_killed(tmp_path: Path
          "import sys, time; from pathlib import Path; from services.infra import process; "
          "p = process.spawn(['sleep', '60'], log_file=Path(sys.argv[1]), die_with_parent=True); "
          "print(p.pid, flush=True); time.sleep(60)", str(tmp_path / "p.log")],
-        stdout=subprocess.PIPE, text=True, cwd=jars.REPO)
+        stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT)
     assert caller.stdout is not None
     orphan = process.PidRecord(int(caller.stdout.readline()), None, "sleep")
     # setpriv arms the signal just before it execs sleep: kill the caller only after that.

@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 from importlib.metadata import version
 from pathlib import Path
 
-from services.infra import jars
+from services.common import jars
+from services.common.paths import JVM_CACHE, REPO_ROOT
 
 POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 # artifact-1.2.3[-qualifier][-tests].jar; artifacts may hold digits ("kafka-0-10_2.13").
@@ -18,7 +19,7 @@ JAR_NAME = re.compile(r"^(?P<artifact>.+?)-(?P<version>\d+(?:\.\d+)+(?:[-.][A-Za
 
 
 def pom_property(pom: str, name: str) -> str:
-    root = ET.parse(jars.REPO / "jvm" / pom / "pom.xml").getroot()
+    root = ET.parse(REPO_ROOT / "jvm" / pom / "pom.xml").getroot()
     value = root.findtext(f"m:properties/m:{name}", namespaces=POM_NS)
     assert value, f"jvm/{pom}/pom.xml has no <{name}>"
     return value
@@ -32,7 +33,7 @@ def artifacts(folder: Path) -> dict[str, str]:
 
 def test_connector_version_is_the_installed_pyspark() -> None:
     assert pom_property("spark-kafka", "spark.version") == version("pyspark")
-    pyproject = (jars.REPO / "pyproject.toml").read_text()
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
     assert f'"pyspark=={version("pyspark")}"' in pyproject
 
 
@@ -46,7 +47,7 @@ def test_hdfs_daemons_match_sparks_hadoop_client() -> None:
 
 
 def test_connector_jars_do_not_repeat_what_pyspark_ships() -> None:
-    cached = artifacts(jars.JVM_CACHE / "spark-kafka")
+    cached = artifacts(JVM_CACHE / "spark-kafka")
     assert cached.get("spark-sql-kafka-0-10_2.13") == version("pyspark"), "run `make setup`"
     shipped = artifacts(jars.spark_home() / "jars")
     assert sorted(set(cached) & set(shipped)) == []

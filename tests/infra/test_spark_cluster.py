@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from services.infra import jars, net
+from services.common import jars
+from services.infra import net
 from services.infra.spark import SparkDetails
 from tests.polling import poll
 

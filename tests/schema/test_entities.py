@@ -7,7 +7,7 @@ import pytest
 
 from services.schema import parse_schema
 from services.schema.links import DerivedCompareField, LookupField, Popularity, RefField
-from tests.schema.test_loader import problems_of, schema
+from tests.schema.documents import problems_of, schema
 
 CARDS = {"count": 50, "fields": [
     {"name": "card_id", "type": "id_sequence", "start": 1000},

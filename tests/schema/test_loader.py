@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
+from services.common.paths import SCHEMAS
 from services.schema import SchemaError, load_schema, parse_schema
 from services.schema.fields import CategoryField, DatetimeField, FloatField, IntField
-
-SCHEMAS = Path(__file__).resolve().parents[2] / "services" / "batch" / "schemas"
-
-
-def schema(*fields, **top):
-    return {"schema": {"fields": list(fields)}, **top}
-
-
-def problems_of(data) -> list[str]:
-    with pytest.raises(SchemaError) as caught:
-        parse_schema(data, source="test.json")
-    return [str(p) for p in caught.value.problems]
+from tests.schema.documents import problems_of, schema
 
 
 def test_defaults_of_a_minimal_file():
@@ -69,7 +58,7 @@ def test_shipped_schemas_load(path):
 
 def test_card_schema_has_the_seed_columns_and_analysis():
     ds = load_schema(SCHEMAS / "card_transactions.json")
-    # the seed's columns, with the card's looked-up attributes after card_id (a lookup and
+    # the card schema's columns, with the card's looked-up attributes after card_id (a lookup and
     # the city conditional on it come after the ref they read)
     assert ds.names == ("event_id", "event_time", "card_id", "card_home_city", "card_type",
                         "card_limit", "city", "channel", "merchant_cat", "amount",
@@ -514,3 +503,41 @@ def test_a_bool_conditions_a_category_without_default():
         {"name": "channel", "type": "category", "conditional_on": "online",
          "conditional_table": {"true": ["web", "app"], "false": ["shop"]}}))
     assert ds.field("channel").conditional_on == "online"
+
+
+def night_only(name: str = "t") -> dict:
+    """Seasonality that only draws times between 03:00 and 04:00."""
+    return {"name": name, "type": "datetime", "mode": "seasonality",
+            "profile": {"hour_of_day": {"_default": 0, "3": 1}}}
+
+
+@pytest.mark.parametrize(("start", "end", "silent"), [
+    ("2025-01-07T10:00:00", "2025-01-07T12:00:00", True),   # an afternoon: no 3 o'clock
+    ("2025-01-07T04:00:00", "2025-01-08T02:59:59", True),   # just misses both 3 o'clocks
+    ("2025-01-07T03:59:59", "2025-01-07T12:00:00", False),  # the last second of 03:xx
+    ("2025-01-07T10:00:00", "2025-01-08T03:00:00", False),  # the first second of 03:xx
+    ("2025-01-01", "2025-03-01", False),
+])
+def test_a_profile_silent_over_the_whole_window_is_refused_when_loaded(start, end, silent):
+    data = schema(night_only(), {"name": "id", "type": "uuid"},
+                  time_window={"start": start, "end": end})
+    if not silent:
+        parse_schema(data)
+        return
+    assert problems_of(data) == [
+        f"schema.fields[0].profile: every hour inside time_window ({start} to {end}) has "
+        "weight 0"]
+
+
+def test_a_weekday_profile_is_judged_with_the_hours_and_in_entities_too():
+    weekend = {"name": "w", "type": "datetime", "mode": "seasonality",
+               "profile": {"day_of_week": {"_default": 0, "5": 1, "6": 1}}}
+    data = schema({"name": "card", "type": "ref", "entity": "cards"}, weekend,
+                  night_only("n"), time_window={"start": "2025-01-06", "end": "2025-01-10"},
+                  entities={"cards": {"count": 5, "key": "card_id", "fields": [
+                      {"name": "card_id", "type": "id_sequence"}, {**weekend, "name": "opened"}]}})
+    assert problems_of(data) == [
+        "schema.fields[1].profile: every hour inside time_window (2025-01-06T00:00:00 to "
+        "2025-01-10T23:59:59) has weight 0",
+        "entities.cards.fields[1].profile: every hour inside time_window "
+        "(2025-01-06T00:00:00 to 2025-01-10T23:59:59) has weight 0"]

@@ -4,16 +4,12 @@ measures over expressions, and one located message per mistake."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from services.schema import Measure, SchemaError, load_schema, parse_schema
-
-REPO = Path(__file__).resolve().parents[2]
-RETAIL = REPO / "services/batch/schemas/retail_orders.json"
-CARD = REPO / "services/batch/schemas/card_transactions.json"
+from tests.schemas import CARD, RETAIL
 
 
 def retail_with(measures) -> dict:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.dashboards.browser.tab import Tab
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -27,14 +28,6 @@ def browser() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
-
-
-@dataclass
-class Tab:
-    """A browser page and what went wrong in it: console errors/warnings, uncaught errors."""
-
-    page: Page
-    problems: list[str] = field(default_factory=list)
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from playwright.sync_api import expect
 
 from dashboard import create_app
 from services.outputs import BatchOutputs
-from tests.dashboards.browser.conftest import Tab
 from tests.dashboards.browser.pages import WAIT_MS, charts, clear, wait_for_charts
-from tests.dashboards.conftest import ARTIFACTS, build_isolated
+from tests.dashboards.browser.tab import Tab
 from tests.dashboards.fixtures import (
     CARD_SCHEMA,
     CARD_VALUES,
@@ -25,6 +24,7 @@ from tests.dashboards.fixtures import (
     card_columns,
     write_batch_outputs,
 )
+from tests.dashboards.isolated import ARTIFACTS, build_isolated
 from tests.dashboards.server import LiveServer
 
 pytestmark = pytest.mark.browser

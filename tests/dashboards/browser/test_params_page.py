@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.dashboards.browser.conftest import Tab
+from tests.dashboards.browser.tab import Tab
 from tests.dashboards.server import LiveServer
 from tests.dashboards.test_params import APPS, DIMENSIONS, TABLE
 

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from services.outputs import StreamOutputs, write_json_atomic
+from services.common.files import write_json_atomic
+from services.outputs import StreamOutputs
 from streaming_dashboard import create_app
-from tests.dashboards.browser.conftest import Tab
 from tests.dashboards.browser.pages import WAIT_MS, clear, wait_for_charts
-from tests.dashboards.conftest import ARTIFACTS, build_isolated
+from tests.dashboards.browser.tab import Tab
 from tests.dashboards.fixtures import (
     HOSTILE,
     PRODUCTS,
@@ -23,6 +23,7 @@ from tests.dashboards.fixtures import (
     window_frame,
     write_stream_outputs,
 )
+from tests.dashboards.isolated import ARTIFACTS, build_isolated
 from tests.dashboards.server import LiveServer
 
 pytestmark = pytest.mark.browser
