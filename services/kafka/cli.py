@@ -13,19 +13,35 @@ import secrets
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from services.common.cli import UsageError, configure_logging, quiet_kafka_client
 from services.common.signals import StopSignals
 from services.extracts import ExtractError, NoExtractsError, find_extracts
+from services.kafka.answers import Recorder
+from services.kafka.chunks import Chunk, faulted
 from services.kafka.delivery import ClientOptions, ConnectError, Delivery, connect
 from services.kafka.live import LiveSource, entity_seed_of
-from services.kafka.replay import Chunk, Stopped, load_replay
-from services.kafka.runner import Limits, Pacer, Totals, run
+from services.kafka.poisons import PoisonShape, unsupported_kinds
+from services.kafka.replay import Stopped, load_replay
+from services.kafka.runner import Limits, Outlet, Pacer, Totals, run
 from services.kafka.schedule import RatePacer, ScaledPacer
 from services.kafka.settings import ProducerSettings, parse_settings
-from services.schema import Dataset, load_schema
+from services.kafka.timeline import Timeline
+from services.schema import (
+    NO_FAULTS,
+    Dataset,
+    FaultSpec,
+    IdSequenceField,
+    MissingColumnError,
+    SchemaError,
+    UuidField,
+    load_schema,
+    parse_faults,
+)
+from services.streamcheck import RETAIL, AnswerBook, StreamShape, schema_shape
 
 log = logging.getLogger("producer")
 
@@ -41,22 +57,74 @@ def stop_signals() -> StopSignals:
 
 
 def key_field_of(settings: ProducerSettings, dataset: Dataset | None) -> str | None:
+    """The field holding each event's id: --key-field, else the schema's first uuid or
+    id_sequence field (None: ids are made from where each event comes from)."""
     if settings.key_field:
         return settings.key_field
-    if dataset is not None and dataset.analysis.dimensions:
-        return dataset.analysis.dimensions[0]
+    if dataset is not None:
+        for field in dataset.fields:
+            if isinstance(field, (UuidField, IdSequenceField)):
+                return field.name
     return None
 
 
+def fault_spec(settings: ProducerSettings, dataset: Dataset | None) -> FaultSpec:
+    """--faults / EVENT_FAULTS (inline JSON or a file), else the schema's own, else none;
+    refused with a UsageError when the stream cannot carry it."""
+    spec = dataset.faults if dataset is not None and dataset.faults else NO_FAULTS
+    if settings.faults is not None:
+        text, source = settings.faults, "--faults / EVENT_FAULTS"
+        if not text.lstrip().startswith("{"):
+            source = text
+            try:
+                text = Path(text).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"--faults / EVENT_FAULTS: {source} is neither a JSON "
+                                 f"object nor a readable file ({exc.strerror or exc})") from None
+        try:
+            spec = parse_faults(text, source)
+        except SchemaError as exc:
+            raise UsageError(str(exc)) from None
+    problems = []
+    if spec.moves_events and settings.shuffle:
+        problems.append("faults: out_of_order, late and too_late move events in event time; "
+                        "--shuffle already sends them in random order")
+    if spec.moves_events and settings.generate and settings.time_scale is None:
+        problems.append("faults: out_of_order, late and too_late need events whose time is "
+                        "not the send time: replay an extract or use --time-scale")
+    if spec.malformed_p and unsupported_kinds(spec.malformed_kinds, PoisonShape.of(dataset)):
+        problems.append("faults: malformed kind text_number needs a numeric field in the "
+                        "schema; list the other kinds in malformed.kinds")
+    if problems:
+        raise UsageError("\n".join(problems))
+    return spec
+
+
+def answer_shape(settings: ProducerSettings, dataset: Dataset | None) -> StreamShape:
+    """The streaming job's shape for the expected answer, from the job's own settings."""
+    mode = settings.stream_mode
+    if mode == "auto":
+        mode = "schema" if dataset is not None else "retail"
+    if mode == "retail":
+        return RETAIL
+    if dataset is None:
+        raise UsageError("--expect with STREAM_MODE=schema needs the schema: give --config")
+    try:
+        return schema_shape(dataset, settings.group_field, settings.value_field)
+    except MissingColumnError as exc:
+        raise UsageError(f"--expect: {exc}") from None
+
+
 def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field: str | None,
-                  seed: int, request: StopSignals) -> tuple[Iterable[Chunk], int]:
+                  seed: int, request: StopSignals,
+                  shape: StreamShape | None = None) -> tuple[Iterable[Chunk], int]:
     """The replay's chunks and its count of bad input rows; reading happens here."""
     try:
         paths = find_extracts(settings.input_dir)
     except NoExtractsError as exc:
         raise UsageError(f"--input-dir / EVENT_INPUT_DIR: {exc} (make extracts with "
                          "services/batch/generate_synthetic_data.py)") from None
-    replay = load_replay(paths, dataset, key_field, request.requested)
+    replay = load_replay(paths, dataset, key_field, request.requested, shape)
     order = "shuffled" if settings.shuffle else "in event-time order"
     log.info("replaying %d events from %d file(s) %s%s", replay.events.size, len(replay.files),
              order, ", looping" if settings.loop else "")
@@ -65,11 +133,11 @@ def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field
 
 
 def live_source(settings: ProducerSettings, dataset: Dataset, key_field: str | None,
-                seed: int) -> LiveSource:
+                seed: int, shape: StreamShape | None = None) -> LiveSource:
     """The live source, checked against the schema before anything connects."""
     try:
         source = LiveSource(dataset, seed, key_field, settings.time_scale,
-                            entity_seed_of(dataset, settings.seed, seed))
+                            entity_seed_of(dataset, settings.seed, seed), shape)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     log.info("streaming live %s records (seed %d)%s%s", dataset.analysis.name, seed,
@@ -79,10 +147,11 @@ def live_source(settings: ProducerSettings, dataset: Dataset, key_field: str | N
     return source
 
 
-def make_pacer(settings: ProducerSettings, start_s: int) -> Pacer:
+def make_pacer(settings: ProducerSettings, start_s: int, timeline: Timeline) -> Pacer:
     if settings.time_scale is not None:
-        return ScaledPacer(settings.time_scale, start=0.0, anchor_ms=start_s * 1000)
-    return RatePacer(settings.rate, start=0.0)
+        return ScaledPacer(settings.time_scale, start=0.0, anchor_ms=start_s * 1000,
+                           timeline=timeline)
+    return RatePacer(settings.rate, start=0.0, timeline=timeline)
 
 
 def report(totals: Totals, settings: ProducerSettings, bad_rows: int | None) -> int:
@@ -117,12 +186,16 @@ def open_delivery(settings: ProducerSettings, request: StopSignals) -> Delivery:
 def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSignals) -> int:
     key_field = key_field_of(settings, dataset)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**63)
+    spec = fault_spec(settings, dataset)
+    shape = answer_shape(settings, dataset) if settings.expect_dir else None
+    if not spec.clean:
+        log.info("faults: %s (seed %d)", spec.describe(), seed)
     bad_rows = live = None
     if dataset is not None and settings.generate:
-        live = live_source(settings, dataset, key_field, seed)
+        live = live_source(settings, dataset, key_field, seed, shape)
     else:
         try:
-            chunks, bad_rows = replay_source(settings, dataset, key_field, seed, request)
+            chunks, bad_rows = replay_source(settings, dataset, key_field, seed, request, shape)
         except ExtractError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -138,9 +211,24 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
     start_s = int(time.time())  # scaled event times start here
     if live is not None:
         chunks = live.chunks(start_s)
+    outlet = outlet_for(settings, dataset, spec, shape)
+    if not spec.clean:
+        chunks = faulted(chunks, spec, seed, 1000.0 / settings.rate if settings.rate > 0 else 1.0)
     limits = Limits(settings.max_events, settings.duration, settings.delivery_timeout + 5)
-    totals = run(chunks, make_pacer(settings, start_s), delivery, request, limits)
+    totals = run(chunks, make_pacer(settings, start_s, Timeline(spec.periods)), delivery,
+                 request, limits, outlet=outlet)
+    if outlet.recorder is not None:
+        outlet.recorder.write()
+        log.info("expected answer written to %s", settings.expect_dir)
     return report(totals, settings, bad_rows) or request.exit_code
+
+
+def outlet_for(settings: ProducerSettings, dataset: Dataset | None, spec: FaultSpec,
+               shape: StreamShape | None) -> Outlet:
+    recorder = None
+    if shape is not None and settings.expect_dir is not None:
+        recorder = Recorder(AnswerBook(shape.group, shape.value), settings.expect_dir, spec)
+    return Outlet(PoisonShape.of(dataset), spec.malformed_kinds, recorder)
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.common.arrow import concat
+from services.streamcheck import Facts, concat_facts
 
 Column = pa.ChunkedArray | pa.Array
 Segment = Column | str  # a literal when it is the same in every row
@@ -52,7 +53,7 @@ class Events:
     slots: tuple[Slot, ...]
     keys: Column | None
     size: int
-    at_ms: np.ndarray | None = field(default=None, compare=False)  # event times, for pacing
+    facts: Facts | None = field(default=None, compare=False)  # for the expected answer
 
 
 def key_prefix(name: str, first: bool) -> str:
@@ -60,7 +61,7 @@ def key_prefix(name: str, first: bool) -> str:
 
 
 def assemble(parts: Sequence[Part], slots: Sequence[Slot], keys: Column | None,
-             size: int, at_ms: np.ndarray | None = None) -> Events:
+             size: int, facts: Facts | None = None) -> Events:
     """Join the parts around the slots, column at a time. Parts that may be absent (JSONL
     keys missing in some rows) carry their own comma, so the first present key's comma is
     cut from each row instead."""
@@ -85,7 +86,7 @@ def assemble(parts: Sequence[Part], slots: Sequence[Slot], keys: Column | None,
             concat("{", pc.replace_substring_regex(first, "^,", ""))
     else:
         first = "{" + first if isinstance(first, str) else concat("{", first)
-    return Events((first, *segments[1:]), tuple(slots), keys, size, at_ms)
+    return Events((first, *segments[1:]), tuple(slots), keys, size, facts)
 
 
 def _join(group: list[Segment]) -> Segment:
@@ -168,7 +169,9 @@ def concat_events(items: Sequence[Events]) -> Events:
     has_keys = any(e.keys is not None for e in items)
     keys = _chunked([e.keys if e.keys is not None else pa.nulls(e.size, pa.binary())
                      for e in items]) if has_keys else None
-    return Events(segments, tuple(slots), keys, sum(e.size for e in items))
+    facts = concat_facts([e.facts for e in items]) if all(
+        e.facts is not None for e in items) else None
+    return Events(segments, tuple(slots), keys, sum(e.size for e in items), facts)
 
 
 def _concat_segment(segments: list[Segment], sizes: list[int]) -> Segment:

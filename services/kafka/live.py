@@ -33,10 +33,11 @@ from services.generator import (
     make_block,
     text,
 )
+from services.kafka.chunks import Chunk
 from services.kafka.events import Events, Part, Slot, assemble, cached_stamp, iso_now
-from services.kafka.replay import Chunk
 from services.kafka.timestamps import EVENT_TIME, iso_ms
 from services.schema import Dataset, Field
+from services.streamcheck import StreamShape, event_facts
 
 log = logging.getLogger("producer.live")
 
@@ -65,7 +66,8 @@ class LiveSource:
     """Chunks of generated events; see the module docstring for the two clocks."""
 
     def __init__(self, dataset: Dataset, seed: int, key_field: str | None,
-                 time_scale: float | None = None, entity_seed: int | None = None) -> None:
+                 time_scale: float | None = None, entity_seed: int | None = None,
+                 shape: StreamShape | None = None) -> None:
         self.dataset = dataset
         self.seed = seed
         # One set of entities for the whole run (every scaled window shares it), from the
@@ -74,6 +76,7 @@ class LiveSource:
         self.time_scale = time_scale
         self.ts_field = dataset.analysis.timestamp_field
         self.key_field = key_field
+        self.shape = shape  # with it, events carry what they add to the expected answer
         names = dataset.names
         if key_field is not None and key_field not in names:
             raise ValueError(f"key field {key_field!r} is not a field of the schema; fields: "
@@ -92,7 +95,9 @@ class LiveSource:
         index = 0
         while True:
             block = make_block(self.dataset, self.seed, ENDLESS, index, pools, self.entities)
-            yield Chunk(self._events(block.columns, block.size, known=None))
+            prefix = "" if self.key_field else f"{self.seed}:{index}:"
+            events = self._events(block.columns, block.size, prefix, None)
+            yield Chunk(events, timed=np.zeros(block.size, dtype=bool), index=index)
             index += 1
 
     # --- scaled: a historical window after another -------------------------------------
@@ -106,8 +111,11 @@ class LiveSource:
             shifted = seconds - first + start_s + window * span
             at_ms = shifted * 1000
             known = pa.array(shifted, pa.int64()).cast(SECONDS)
-            yield Chunk(self._events(dict(zip(table.column_names, table.columns, strict=True)),
-                                     table.num_rows, known=known, at_ms=at_ms))
+            columns = dict(zip(table.column_names, table.columns, strict=True))
+            prefix = f"{window}:" if self.key_field else f"{self.seed}:{window}:"
+            events = self._events(columns, table.num_rows, prefix, known)
+            yield Chunk(events, send_ms=at_ms, timed=np.ones(table.num_rows, dtype=bool),
+                        index=window)
             window += 1
 
     def _window_table(self, window: int) -> pa.Table:
@@ -123,8 +131,11 @@ class LiveSource:
         return table.take(pc.sort_indices(table[self.ts_field]))
 
     # --- rendering ----------------------------------------------------------------------
-    def _events(self, columns: dict, size: int, known: pa.Array | None,
-                at_ms: np.ndarray | None = None) -> Events:
+    def _events(self, columns: dict, size: int, id_prefix: str,
+                known: pa.Array | None) -> Events:
+        """Rendered events; `known`: their stamps in scaled mode (None: the send time).
+        Event ids: `id_prefix` + the key field's value, or + the row's place; scaled
+        windows repeat a schema's id sequence, so their prefix names the window."""
         parts: list[Part] = []
         slots: list[Slot] = []
         for field in self.dataset.fields:
@@ -141,11 +152,20 @@ class LiveSource:
         if EVENT_TIME not in self.dataset.names:
             parts.append(Part(EVENT_TIME, None))
             slots.append(Slot(iso_now, _iso_known(known)))
-        keys = None
+        ids = pa.array(np.arange(size)).cast(pa.string())
         if self.key_field is not None:
             field = self.dataset.field(self.key_field)
-            keys = text(field, _array(columns[field.name])).cast(pa.binary())
-        return assemble(parts, slots, keys, size, at_ms)
+            values = text(field, _array(columns[field.name]))
+            ids = pc.if_else(pc.is_valid(values), values, concat("row ", ids))
+        keys = concat(id_prefix, ids).cast(pa.binary())
+        facts = None
+        if self.shape is not None:
+            texts = {f.name: text(f, _array(columns[f.name])) for f in self.dataset.fields}
+            time_ms = (np.zeros(size, np.int64) if known is None
+                       else known.cast(pa.int64()).to_numpy() * 1000)
+            facts = event_facts(texts, size, time_ms, np.full(size, known is None),
+                                self.dataset, self.shape)
+        return assemble(parts, slots, keys, size, facts)
 
 
 def _array(column: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -9,6 +9,7 @@ time keep their place after the row before them.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pyarrow.compute as pc
 
 from services.common.arrow import concat
 from services.extracts import BadRow, ExtractError, ExtractRows, extract_batches
+from services.kafka.chunks import Chunk
 from services.kafka.events import (
     Events,
     Part,
@@ -31,6 +33,7 @@ from services.kafka.events import (
 from services.kafka.fragments import fragments
 from services.kafka.timestamps import EVENT_TIME, candidates, event_times, iso_ms
 from services.schema import Dataset, DatetimeField
+from services.streamcheck import StreamShape, event_facts
 
 log = logging.getLogger("producer.replay")
 BAD_ROWS_LOGGED = 20  # per file; the rest are counted and summarised
@@ -44,21 +47,10 @@ def log_bad_rows(path: Path, bad: list[BadRow]) -> None:
 
 
 @dataclass(frozen=True)
-class Chunk:
-    """Rows of `events` to send in this order (None: all, in their own order)."""
-
-    events: Events
-    rows: np.ndarray | None = None
-
-    @property
-    def size(self) -> int:
-        return self.events.size if self.rows is None else len(self.rows)
-
-
-@dataclass(frozen=True)
 class Replay:
     events: Events
     sort_ms: np.ndarray  # the ordering key of each row
+    timed: np.ndarray  # whether the row has its own event time (else stamped when sent)
     files: tuple[Path, ...]
     bad_rows: int
     bad_files: int
@@ -73,7 +65,7 @@ class Replay:
         pass with --shuffle)."""
         order = self.order(shuffle, rng)
         while True:
-            yield Chunk(self.events, order)
+            yield Chunk(self.events, order, self.sort_ms[order], self.timed)
             if not loop:
                 return
             if shuffle:
@@ -81,21 +73,26 @@ class Replay:
 
 
 class Normaliser:
-    """What the schema says about a replayed row: its timestamp field, formats, types."""
+    """What the schema says about a replayed row: its timestamp field, formats, types, and
+    what a row adds to the expected answer (with `shape`)."""
 
-    def __init__(self, dataset: Dataset | None, key_field: str | None) -> None:
+    def __init__(self, dataset: Dataset | None, key_field: str | None,
+                 shape: StreamShape | None = None) -> None:
+        self.dataset = dataset
         self.timestamp_field = dataset.analysis.timestamp_field if dataset else None
         self.formats = {f.name: f.renders_as.format for f in dataset.fields
                         if isinstance(f.renders_as, DatetimeField)} if dataset else {}
         self.kinds = {f.name: f.value_kind for f in dataset.fields} if dataset else {}
         self.key_field = key_field
+        self.shape = shape
+        self.root: Path | None = None  # file ids are relative to it
         self._warned: set[Path] = set()
 
     def prepare(self, extract: ExtractRows,
-                previous: int | None = None) -> tuple[Events, np.ndarray]:
+                previous: int | None = None) -> tuple[Events, np.ndarray, np.ndarray]:
         """Render a batch of rows; returns them with their ordering keys (`previous`: the
-        key of the row before the batch). Rows with an event time that does not parse are
-        dropped (and reported) first."""
+        key of the row before the batch) and whether each has its own time. Rows with an
+        event time that does not parse are dropped (and reported) first."""
         order = candidates(extract.names, self.timestamp_field)
         texts = {name: extract.columns[name].text for name in order}
         times = event_times(texts, order, extract.num_rows, self.formats)
@@ -112,21 +109,31 @@ class Normaliser:
                  for name, column in extract.columns.items()]
         if EVENT_TIME not in extract.columns:
             parts.append(Part(EVENT_TIME, None))
-        events = assemble(parts, [Slot(iso_now, known)], self._keys(extract), extract.num_rows)
-        return events, _sort_keys(ms, missing, previous)
+        facts = None
+        if self.shape is not None:
+            texts = {name: column.text for name, column in extract.columns.items()}
+            facts = event_facts(texts, extract.num_rows, ms, missing,
+                                self.dataset, self.shape)
+        events = assemble(parts, [Slot(iso_now, known)], self._keys(extract),
+                          extract.num_rows, facts)
+        return events, _sort_keys(ms, missing, previous), ~missing
 
-    def _keys(self, extract: ExtractRows) -> pa.ChunkedArray | None:
-        if self.key_field is None:
-            return None
-        column = extract.columns.get(self.key_field)
-        if column is None:
-            if extract.path in self._warned:
-                return None
+    def _keys(self, extract: ExtractRows) -> pa.Array:
+        """Event ids: the key field's value, else (no such column, or blank) `<file>:<line>`,
+        the file named relative to the replay's common folder."""
+        lines = extract.lines_of(np.arange(extract.num_rows))
+        name = (extract.path.resolve().relative_to(self.root) if self.root
+                else extract.path.name)
+        ids = concat(f"{name}:", pa.array(lines).cast(pa.string()))
+        column = extract.columns.get(self.key_field) if self.key_field else None
+        if column is None and self.key_field and extract.path not in self._warned:
             self._warned.add(extract.path)
-            log.warning("%s has no column %r: its events are sent without a key",
+            log.warning("%s has no column %r: its events are keyed by file and line instead",
                         extract.path, self.key_field)
-            return None
-        return column.text.cast(pa.binary())
+        if column is not None:
+            given = pc.fill_null(pc.not_equal(column.text, ""), False)
+            ids = pc.if_else(given, column.text, ids)
+        return ids.cast(pa.binary())
 
 
 def _quoted(text: pa.Array) -> pa.Array:
@@ -155,13 +162,17 @@ class Stopped(Exception):
 
 
 def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str | None,
-                stop: threading.Event | None = None) -> Replay:
+                stop: threading.Event | None = None,
+                shape: StreamShape | None = None) -> Replay:
     """Read, normalise and render every extract (services.extracts), batch by batch, so
     only the rendered payloads stay in memory; files that cannot be read are reported and
     skipped, and at least one must give rows. Raises Stopped if `stop` is set meanwhile."""
-    normaliser = Normaliser(dataset, key_field)
+    normaliser = Normaliser(dataset, key_field, shape)
+    if len(paths) > 1:
+        normaliser.root = Path(os.path.commonpath([p.resolve() for p in paths]))
     events: list[Events] = []
     keys: list[np.ndarray] = []
+    timed: list[np.ndarray] = []
     bad_rows = bad_files = 0
     for path in paths:
         rows, bad, previous = 0, [], None
@@ -170,10 +181,12 @@ def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str |
                 if stop is not None and stop.is_set():
                     raise Stopped
                 if extract.num_rows:
-                    batch_events, batch_keys = normaliser.prepare(extract, previous)
+                    batch_events, batch_keys, batch_timed = normaliser.prepare(
+                        extract, previous)
                     if batch_events.size:
                         events.append(batch_events)
                         keys.append(batch_keys)
+                        timed.append(batch_timed)
                         previous = int(batch_keys[-1])
                 rows += extract.num_rows
                 bad += extract.bad
@@ -187,5 +200,5 @@ def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str |
                  f", {len(bad)} bad rows skipped" if bad else "")
     if not events:
         raise ExtractError(f"nothing to replay: no rows in {', '.join(map(str, paths))}")
-    return Replay(concat_events(events), np.concatenate(keys), tuple(paths), bad_rows,
-                  bad_files)
+    return Replay(concat_events(events), np.concatenate(keys), np.concatenate(timed),
+                  tuple(paths), bad_rows, bad_files)

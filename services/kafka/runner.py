@@ -7,16 +7,18 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from services.common.signals import StopSignals
+from services.kafka.answers import Recorder
+from services.kafka.chunks import Chunk, render_items
 from services.kafka.delivery import Delivery, SendStalled
-from services.kafka.events import render
-from services.kafka.replay import Chunk
+from services.kafka.poisons import PoisonShape
 from services.kafka.schedule import MAX_SLICE, Allowance
+from services.schema import MALFORMED_KINDS
 
 log = logging.getLogger("producer")
 
@@ -52,6 +54,16 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class Outlet:
+    """What a slice becomes besides its events: poison messages of these kinds, made for
+    payloads of this shape, and the expected answer's count when a recorder is set."""
+
+    shape: PoisonShape = field(default_factory=lambda: PoisonShape((), ()))
+    kinds: tuple[str, ...] = MALFORMED_KINDS
+    recorder: Recorder | None = None
+
+
+@dataclass(frozen=True)
 class Limits:
     max_events: int | None = None
     duration: float | None = None
@@ -60,14 +72,14 @@ class Limits:
 
 def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopSignals,
         limits: Limits, clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time) -> Totals:
+        wall: Callable[[], float] = time.time, outlet: Outlet = Outlet()) -> Totals:
     """Send until the source ends, a limit is reached or a stop is requested; then flush,
     close and count."""
     start = clock()
     pacer.start = start
     error = None
     try:
-        _send_all(chunks, pacer, delivery, request, limits, start, clock, wall)
+        _send_all(chunks, pacer, delivery, request, limits, start, clock, wall, outlet)
     except SendStalled as exc:
         error = str(exc)
         log.error("%s", error)
@@ -86,15 +98,13 @@ def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: Stop
 
 def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopSignals,
               limits: Limits, start: float, clock: Callable[[], float],
-              wall: Callable[[], float]) -> None:
+              wall: Callable[[], float], outlet: Outlet) -> None:
     deadline = start + limits.duration if limits.duration else math.inf
     budget = limits.max_events if limits.max_events is not None else math.inf
     sent = 0
     next_report = start + REPORT_EVERY
     for chunk in chunks:
-        at_ms = chunk.events.at_ms
-        if at_ms is not None and chunk.rows is not None:
-            at_ms = at_ms[chunk.rows]
+        at_ms = chunk.send_ms
         cursor = 0
         while cursor < chunk.size:
             now = clock()
@@ -107,10 +117,12 @@ def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request
                 request.requested.wait(min(allowance.wait, WAIT_STEP, deadline - now))
                 continue
             count = int(min(allowance.count, step, chunk.size - cursor, budget - sent))
-            rows = (slice(cursor, cursor + count) if chunk.rows is None
-                    else chunk.rows[cursor:cursor + count])
-            keys, values = render(chunk.events, rows, int(wall()))
+            now_s = int(wall())
+            keys, values = render_items(chunk, cursor, cursor + count, now_s, outlet.shape,
+                                        outlet.kinds)
             delivery.send(keys, values, request.requested)
+            if outlet.recorder is not None:
+                outlet.recorder.record(chunk, cursor, cursor + count, now_s)
             sent += count
             cursor += count
             if now >= next_report:

@@ -5,15 +5,18 @@ A rate is a schedule, not a sleep per message: event n is due at start + n / rat
 sleeps never add up to drift and a slow moment is caught up. Catch-up is capped at one
 second's worth of events: after a longer stall (a broker that was away) the schedule moves
 forward instead of firing the whole backlog at once, and the shortfall shows in the
-achieved rate.
+achieved rate. Both pacers read the run's time through a `Timeline`, which is how bursts
+and pauses change the pace.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+
+from services.kafka.timeline import Timeline
 
 SLICE_SECONDS = 0.02  # at a set rate, events leave in groups of this many seconds' worth
 MAX_SLICE = 2048  # at most this many events rendered and handed to the client per step
@@ -37,6 +40,8 @@ class RatePacer:
     start: float
     max_lag: float = 1.0
     skipped: int = 0  # events' worth of schedule given up after stalls
+    timeline: Timeline = field(default_factory=Timeline)
+    shift: float = 0.0  # schedule seconds given up after stalls
 
     @property
     def group(self) -> int:
@@ -45,13 +50,14 @@ class RatePacer:
     def allowance(self, now: float, sent: int, upcoming: np.ndarray | None = None) -> Allowance:
         if self.rate <= 0:
             return Allowance(UNLIMITED, 0.0)
-        elapsed = (now - self.start) * self.rate  # events due, as a fraction
+        run = now - self.start
+        elapsed = (self.timeline.schedule(run) - self.shift) * self.rate  # events due
         due = math.floor(elapsed + 1e-9) + 1 - sent
         if due <= 0:
-            return Allowance(0, (sent - elapsed) / self.rate)
+            return Allowance(0, self.timeline.wall_wait(run, (sent - elapsed) / self.rate))
         burst = max(1, math.ceil(self.rate * self.max_lag))
         if due > burst:
-            self.start += (due - burst) / self.rate
+            self.shift += (due - burst) / self.rate
             self.skipped += due - burst
             due = burst
         return Allowance(due + self.group - 1, 0.0)
@@ -66,9 +72,10 @@ class ScaledPacer:
     start: float
     anchor_ms: int
     skipped: int = 0
+    timeline: Timeline = field(default_factory=Timeline)
 
     def clock_ms(self, now: float) -> float:
-        return self.anchor_ms + (now - self.start) * 1000.0 * self.scale
+        return self.anchor_ms + self.timeline.schedule(now - self.start) * 1000.0 * self.scale
 
     def allowance(self, now: float, sent: int, upcoming: np.ndarray | None = None) -> Allowance:
         """`upcoming`: the event times (ms, ascending) of the next events."""
@@ -78,4 +85,5 @@ class ScaledPacer:
         due = int(np.searchsorted(upcoming, clock, side="right"))
         if due:
             return Allowance(due, 0.0)
-        return Allowance(0, (float(upcoming[0]) - clock) / 1000.0 / self.scale)
+        wait = (float(upcoming[0]) - clock) / 1000.0 / self.scale
+        return Allowance(0, self.timeline.wall_wait(now - self.start, wait))

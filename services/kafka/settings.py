@@ -49,6 +49,11 @@ class ProducerSettings:
     delivery_timeout: float
     max_buffered: int
     seed: int | None
+    faults: str | None = None  # a fault spec: inline JSON or a file (see faults_spec)
+    expect_dir: Path | None = None
+    stream_mode: str = "auto"
+    group_field: str | None = None
+    value_field: str | None = None
 
     @property
     def unlimited(self) -> bool:
@@ -90,6 +95,11 @@ ENV_OPTIONS = (
              DEFAULT_CONNECT_TIMEOUT),
     s.SCHEMA_CONFIG_PATH,
     s.LOG_LEVEL,
+    s.Option("faults", "EVENT_FAULTS", s.text),
+    s.Option("expect_dir", "EVENT_EXPECT_DIR", s.text),
+    s.Option("stream_mode", "STREAM_MODE", s.choice("auto", "schema", "retail"), "auto"),
+    s.Option("group_field", "STREAM_GROUP_FIELD", s.text),
+    s.Option("value_field", "STREAM_VALUE_FIELD", s.text),
 )
 
 
@@ -122,8 +132,19 @@ def build_parser(defaults: Mapping[str, Any]) -> ArgumentParser:
         help="schema file: its analysis.timestamp_field becomes event_time, its first "
              "dimension the message key, and its fields keep their JSON types (default: "
              "$SCHEMA_CONFIG_PATH)")
-    add("--key-field", help="field whose value keys each message (default: the schema's first "
-                            "dimension; no key without a schema)")
+    add("--key-field", help="field whose value is each event's id, the message key (default: "
+                            "the schema's first uuid or id_sequence field; else the file and "
+                            "line of a replayed row, or the seed and place of a live record)")
+    add("--faults", default=defaults["faults"], metavar="SPEC",
+        help="stream faults to inject: a JSON object or a JSON file (late, out_of_order, "
+             "duplicates, too_late, malformed, bursts, pauses; docs/STREAMCHECK.md). Default: "
+             "$EVENT_FAULTS, else the schema's `faults` section, else none; '{}' turns the "
+             "schema's off")
+    add("--expect", default=defaults["expect_dir"], metavar="DIR",
+        help="write the answer a correct pipeline must give for what is sent (windows and "
+             "ledger) into DIR, kept up to date while sending (default: $EVENT_EXPECT_DIR). "
+             "It follows the streaming job's settings STREAM_MODE, STREAM_GROUP_FIELD and "
+             "STREAM_VALUE_FIELD from the environment")
     add("--generate", action="store_true",
         help="live mode: stream fresh records from the --config schema instead of replaying")
     add("--time-scale", type=float, metavar="K",
@@ -211,4 +232,9 @@ def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str]) -> Produc
         delivery_timeout=args.delivery_timeout,
         max_buffered=args.max_buffered,
         seed=args.seed,
+        faults=args.faults or None,
+        expect_dir=Path(args.expect) if args.expect else None,
+        stream_mode=defaults["stream_mode"],
+        group_field=defaults["group_field"] or None,
+        value_field=defaults["value_field"] or None,
     )

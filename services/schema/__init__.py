@@ -5,8 +5,18 @@ and its parts, and, for the generator that executes them, every field model and 
 they hold (choices, pattern parts, seasonality profiles, Faker's scalars).
 """
 
+from services.schema.columns import MissingColumnError, Roles, normalise_name
 from services.schema.errors import Problem, SchemaError
 from services.schema.faker_check import make_faker, to_scalar
+from services.schema.faults import (
+    MALFORMED_KINDS,
+    NO_FAULTS,
+    Delay,
+    FaultSpec,
+    Period,
+    parse_duration,
+    parse_faults,
+)
 from services.schema.fields import (
     EPOCH_FORMATS,
     EPOCH_MS,
@@ -49,6 +59,13 @@ from services.schema.values import (
     Profile,
     text_of,
 )
+from services.schema.windows import (
+    SLIDE_S,
+    WATERMARK_S,
+    WINDOW_S,
+    WINDOWS_PER_EVENT,
+    spark_interval,
+)
 
 __all__ = [
     "BOOLEAN",
@@ -60,19 +77,27 @@ __all__ = [
     "FLOAT",
     "GEO",
     "INTEGER",
+    "MALFORMED_KINDS",
+    "NO_FAULTS",
     "OUTPUT_FORMATS",
+    "SLIDE_S",
     "STRING",
+    "WATERMARK_S",
+    "WINDOWS_PER_EVENT",
+    "WINDOW_S",
     "Analysis",
     "BoolField",
     "CategoryField",
     "Choice",
     "Dataset",
     "DatetimeField",
+    "Delay",
     "DerivedCompareField",
     "DerivedConcatField",
     "DerivedMapField",
     "Entity",
     "FakerField",
+    "FaultSpec",
     "Field",
     "FloatField",
     "GeoField",
@@ -80,19 +105,26 @@ __all__ = [
     "IntField",
     "LookupField",
     "Measure",
+    "MissingColumnError",
     "OutputSpec",
     "PatternPart",
+    "Period",
     "Popularity",
     "Problem",
     "Profile",
     "RefField",
+    "Roles",
     "SchemaError",
     "StringField",
     "TimeWindow",
     "UuidField",
     "load_schema",
     "make_faker",
+    "normalise_name",
+    "parse_duration",
+    "parse_faults",
     "parse_schema",
+    "spark_interval",
     "text_of",
     "to_scalar",
 ]

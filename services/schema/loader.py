@@ -10,6 +10,7 @@ from typing import Any
 
 from services.schema.entities import Entities, parse_entities
 from services.schema.errors import Problem, SchemaError
+from services.schema.faults import read_faults
 from services.schema.field_list import Declared, parse_field_list
 from services.schema.fields import DatetimeField
 from services.schema.measures import default_measures, parse_measures
@@ -59,6 +60,7 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     entities = parse_entities(top)
     declared = _fields(top, entities)
     analysis = _analysis(top, declared, default_name)
+    faults = read_faults(top)
     top.finish(alone=False)
     if problems:
         raise SchemaError(problems.items, source)
@@ -66,6 +68,7 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
         fields=declared.fields, analysis=analysis, seed=seed,
         entity_count=DEFAULT_ENTITY_COUNT if count is None else count,
         time_window=window, output=output, source=source, entities=entities.parsed,
+        faults=faults,
     )
     silent = silent_profiles(dataset)
     if silent:

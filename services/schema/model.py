@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from services.schema.faults import FaultSpec
 from services.schema.fields import Field
 from services.schema.measures import Measure
 
@@ -80,6 +81,7 @@ class Dataset:
     output: OutputSpec = OutputSpec()
     source: str = "schema"
     entities: tuple[Entity, ...] = ()  # in dependency order: each refers only to earlier ones
+    faults: FaultSpec | None = None  # the stream faults the dataset ships with, if any
 
     @property
     def names(self) -> tuple[str, ...]:

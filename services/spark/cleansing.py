@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from services.outputs import UNKNOWN
-from services.schema import EPOCH_FORMATS, EPOCH_S, Analysis, Dataset, DatetimeField, Measure
+from services.schema import (
+    EPOCH_FORMATS,
+    EPOCH_S,
+    Dataset,
+    DatetimeField,
+    Measure,
+    MissingColumnError,
+    Roles,
+    normalise_name,
+)
 
 VALID_TS = "_valid_ts"
 INDICATOR_PREFIX = "_dq__"
@@ -35,14 +43,6 @@ STRFTIME_TO_SPARK = {
     "f": "SSSSSS", "p": "a", "b": "MMM", "B": "MMMM", "a": "EEE", "A": "EEEE", "j": "DDD",
     "z": "Z",
 }
-
-
-class MissingColumnError(ValueError):
-    """A column the analysis needs is not in the data."""
-
-
-def normalise_name(name: str) -> str:
-    return name.strip().lower()
 
 
 def spark_pattern(strftime: str) -> str | None:
@@ -106,29 +106,6 @@ def parse_indicator(name: str) -> tuple[str, str]:
 
 def _flag(condition: Column) -> Column:
     return F.when(condition, F.lit(1)).otherwise(F.lit(0))
-
-
-@dataclass(frozen=True)
-class Roles:
-    """The analysis' columns under their normalised names."""
-
-    timestamp: str
-    date: str
-    dimensions: tuple[str, ...]
-    numeric: tuple[str, ...]
-    flags: tuple[str, ...]
-    measures: tuple[Measure, ...] = ()  # over the normalised names
-
-    @classmethod
-    def of(cls, analysis: Analysis) -> Roles:
-        if not analysis.timestamp_field:
-            raise MissingColumnError("the schema names no timestamp field (analysis."
-                                     "timestamp_field, or a datetime field)")
-        ts = normalise_name(analysis.timestamp_field)
-        return cls(ts, f"{ts}_date", tuple(map(normalise_name, analysis.dimensions)),
-                   tuple(map(normalise_name, analysis.numeric_fields)),
-                   tuple(map(normalise_name, analysis.boolean_fields)),
-                   tuple(m.renamed(normalise_name) for m in analysis.measures))
 
 
 def measure_value(measure: Measure) -> Column:

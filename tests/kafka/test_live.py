@@ -76,7 +76,7 @@ def test_scaled_mode_replays_each_window_in_order_shifted_to_the_run_start():
     assert span == 3600
     chunks = LiveSource(dataset, 9, "shop", time_scale=60.0).chunks(NOW)
     for window, chunk in enumerate(islice(chunks, 2)):
-        at = chunk.events.at_ms
+        at = chunk.send_ms
         assert chunk.size == 400 and len(at) == 400
         assert np.all(np.diff(at) >= 0)
         low, high = (NOW + window * span) * 1000, (NOW + (window + 1) * span) * 1000

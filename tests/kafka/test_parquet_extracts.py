@@ -33,7 +33,9 @@ def test_parquet_replay_sends_the_events_of_the_same_rows_as_csv(tmp_path, schem
     from_csv = payloads(load_replay([csv_path], typed, key))
     from_parquet = payloads(load_replay([parquet_path], typed, key))
     assert len(from_parquet[1]) == 3000
-    assert from_parquet == from_csv
+    assert from_parquet[1] == from_csv[1]
+    if key:  # else each event's id names its own file and line
+        assert from_parquet[0] == from_csv[0]
 
 
 def test_parquet_rows_are_trimmed_text_and_blank_rows_are_skipped(tmp_path):

@@ -53,7 +53,7 @@ def test_without_a_schema_values_are_strings_and_empty_values_null(tmp_path):
                     "7,2025-01-02 10:00:00,3,true,\n"
                     "8,2025-01-01T09:00:00Z,,false,\"say \"\"hi\"\"\\ \n\ttab\"\n")
     keys, sent = payloads(load_replay([path], None, None))
-    assert keys is None
+    assert keys == [b"orders.csv:3", b"orders.csv:2"]  # event ids: file and line
     assert sent == [
         {"order_id": "8", "order_ts": "2025-01-01T09:00:00Z", "qty": None, "ok": "false",
          "note": 'say "hi"\\ \n\ttab', "event_time": "2025-01-01T09:00:00"},

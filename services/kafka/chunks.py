@@ -1,0 +1,86 @@
+"""A chunk: rendered events and the order to send them in, with the fault plan if any.
+
+A source (replay, live) gives chunks with their ordering keys; the faulter replaces the
+order with its plan's send sequence, where -1 marks a poison message. `render_items` turns
+a stretch of that sequence into keys and values: the events through `events.render`, the
+poison messages made from the event before them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from services.kafka.events import Events, render
+from services.kafka.faulting import Plan, plan
+from services.kafka.poisons import PoisonShape, make_poison
+from services.schema import FaultSpec
+
+FALLBACK_TEMPLATE = b'{"event_time":"1970-01-01T00:00:00"}'
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Rows of `events` to send in this order (None: all, in their own order)."""
+
+    events: Events
+    rows: np.ndarray | None = None
+    send_ms: np.ndarray | None = None  # per item: its ordering key (ms), ascending
+    timed: np.ndarray | None = None  # per row of events: it has its own event time
+    plan: Plan | None = None
+    index: int = 0  # the chunk's place in the run (poison keys name it)
+
+    @property
+    def size(self) -> int:
+        return self.events.size if self.rows is None else len(self.rows)
+
+    def items(self, start: int, stop: int) -> slice | np.ndarray:
+        return slice(start, stop) if self.rows is None else self.rows[start:stop]
+
+    def with_plan(self, plan: Plan, index: int) -> Chunk:
+        """The chunk sent as `plan` says (its rows index this chunk's own order)."""
+        own = np.arange(self.events.size) if self.rows is None else self.rows
+        rows = np.where(plan.rows >= 0, own[np.maximum(plan.rows, 0)], -1)
+        return replace(self, rows=rows, send_ms=plan.send_ms, plan=plan, index=index)
+
+
+def render_items(chunk: Chunk, start: int, stop: int, now_s: int, shape: PoisonShape,
+                 kinds: tuple[str, ...]) -> tuple[list[bytes | None] | None, list[bytes]]:
+    """Keys and values of items start..stop of the chunk's send sequence."""
+    items = chunk.items(start, stop)
+    if chunk.plan is None:
+        return render(chunk.events, items, now_s)
+    poison_at = np.flatnonzero(items < 0)
+    if not len(poison_at):
+        return render(chunk.events, items, now_s)
+    keys, real = render(chunk.events, items[items >= 0], now_s)
+    values = list(real)
+    keys = list(keys) if keys is not None else [None] * len(values)
+    which = chunk.plan.poisons[start:stop]
+    for rank, at in enumerate(poison_at.tolist()):  # ascending: earlier ones are in place
+        before = at - rank - 1  # the real event sent just before it
+        template = real[max(before, 0)] if real else FALLBACK_TEMPLATE
+        values.insert(at, make_poison(kinds[which[at]], template, shape))
+        keys.insert(at, f"poison:{chunk.index}:{start + at}".encode())
+    return keys, values
+
+
+def faulted(chunks: Iterable[Chunk], spec: FaultSpec, seed: int,
+            ms_per_event: float) -> Iterator[Chunk]:
+    """The chunks sent as the spec's plan says. Chunks without ordering keys (live events
+    stamped when sent) are keyed by when the rate schedule sends them, `ms_per_event`
+    apart, so a duplicate's delay is still a time."""
+    sent = 0
+    for index, chunk in enumerate(chunks):
+        size = chunk.size
+        own = np.arange(chunk.events.size) if chunk.rows is None else chunk.rows
+        if chunk.send_ms is not None:
+            keys = chunk.send_ms
+        else:
+            keys = np.round((sent + np.arange(size)) * ms_per_event).astype(np.int64)
+        timed = (chunk.timed[own] if chunk.timed is not None
+                 else np.ones(size, dtype=bool))
+        yield chunk.with_plan(plan(keys, timed, spec, seed, index), index)
+        sent += size
