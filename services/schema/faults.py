@@ -115,7 +115,7 @@ def read_faults(top: Obj, key: str = "faults") -> FaultSpec | None:
     if obj is None:
         return None
     spec = _spec(obj)
-    obj.finish()
+    obj.finish(alone=False)  # its faults are independent: a typo in one hides no other
     return spec
 
 
@@ -134,7 +134,7 @@ def parse_faults(data: Any, source: str = "--faults") -> FaultSpec:
     spec = None
     if top is not None:
         spec = _spec(top)
-        top.finish()
+        top.finish(alone=False)
     if problems or spec is None:
         raise SchemaError(problems.items, source)
     return spec
