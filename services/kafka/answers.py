@@ -52,11 +52,14 @@ class Recorder:
                            late=int((kinds == LATE).sum()), too_late=int((kinds == TOO_LATE).sum()),
                            out_of_order=out_of_order, malformed=malformed, newest_ms=newest)
         if self.clock() - self.written >= WRITE_EVERY:
-            self.write()
+            try:
+                self.write()
+            except OSError as exc:
+                log.warning("cannot write the expected answer to %s: %s", self.directory, exc)
 
-    def write(self) -> None:
+    def write(self, final: bool = False) -> None:
+        """Write the answer (OSError if it cannot be); `final` once the run has ended:
+        nothing more will be sent, so every window is final, however the run stopped."""
         self.written = self.clock()
-        try:
-            write_answer(self.directory, self.book.answer(self.spec.longest_delay_s * 1000))
-        except OSError as exc:
-            log.warning("cannot write the expected answer to %s: %s", self.directory, exc)
+        pending = None if final else self.spec.longest_delay_s * 1000
+        write_answer(self.directory, self.book.answer(pending))

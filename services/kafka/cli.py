@@ -212,15 +212,28 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
     if live is not None:
         chunks = live.chunks(start_s)
     outlet = outlet_for(settings, dataset, spec, shape)
-    if not spec.clean:
-        chunks = faulted(chunks, spec, seed, 1000.0 / settings.rate if settings.rate > 0 else 1.0)
+    chunks = send_plan(chunks, settings, spec, seed)
     limits = Limits(settings.max_events, settings.duration, settings.delivery_timeout + 5)
     totals = run(chunks, make_pacer(settings, start_s, Timeline(spec.periods)), delivery,
                  request, limits, outlet=outlet)
+    code = report(totals, settings, bad_rows)
     if outlet.recorder is not None:
-        outlet.recorder.write()
+        try:
+            outlet.recorder.write(final=True)
+        except OSError as exc:
+            print(f"error: --expect {settings.expect_dir}: cannot write the expected answer "
+                  f"({exc.strerror or exc})", file=sys.stderr)
+            return 1
         log.info("expected answer written to %s", settings.expect_dir)
-    return report(totals, settings, bad_rows) or request.exit_code
+    return code or request.exit_code
+
+
+def send_plan(chunks: Iterable[Chunk], settings: ProducerSettings, spec: FaultSpec,
+              seed: int) -> Iterable[Chunk]:
+    """The chunks in the order they are sent: as they come, or as the spec's faults say."""
+    if spec.clean:
+        return chunks
+    return faulted(chunks, spec, seed, 1000.0 / settings.rate if settings.rate > 0 else 1.0)
 
 
 def outlet_for(settings: ProducerSettings, dataset: Dataset | None, spec: FaultSpec,

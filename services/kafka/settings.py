@@ -103,10 +103,11 @@ ENV_OPTIONS = (
 )
 
 
-def build_parser(defaults: Mapping[str, Any]) -> ArgumentParser:
+def build_parser(defaults: Mapping[str, Any],
+                 prog: str = "kafka_event_producer.py") -> ArgumentParser:
     """Flags whose defaults are the environment's values (ENV_OPTIONS); --rate and
     --connect-timeout stay None unless given, so a conflict names only what was typed."""
-    parser = ArgumentParser(prog="kafka_event_producer.py", description=DESCRIPTION,
+    parser = ArgumentParser(prog=prog, description=DESCRIPTION,
                             epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("--bootstrap-servers", default=defaults["bootstrap_servers"],
@@ -180,10 +181,11 @@ def _check_servers(servers: str) -> str:
     return ",".join(parts)
 
 
-def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str]) -> ProducerSettings:
+def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str],
+                   prog: str = "kafka_event_producer.py") -> ProducerSettings:
     """Parse flags over environment defaults; every problem is a UsageError naming it."""
     defaults = s.resolve(ENV_OPTIONS, env)
-    args = build_parser(defaults).parse_args(argv)
+    args = build_parser(defaults, prog).parse_args(argv)
     rate = defaults["rate"] if args.rate is None else args.rate
     connect = defaults["connect_timeout"] if args.connect_timeout is None else \
         args.connect_timeout
@@ -210,6 +212,9 @@ def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str]) -> Produc
          "--rate and --time-scale both set the pace; give one of them"),
         (not (args.generate and (args.shuffle or args.loop)),
          "--shuffle and --loop apply to replay, not to --generate (which never ends by itself)"),
+        (not (args.expect and args.loop),
+         "--expect with --loop: every pass repeats the same event times, which a watermarked "
+         "pipeline drops as late; there is no one right answer (replay once, or --generate)"),
     ]
     problems = [message for ok, message in checks if not ok]
     if problems:

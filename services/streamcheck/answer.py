@@ -33,6 +33,10 @@ class Ledger:
     out_of_order: int
     too_late: int
 
+    @property
+    def quarantined(self) -> int:
+        return sum(self.malformed.values())
+
 
 @dataclass(frozen=True)
 class Answer:

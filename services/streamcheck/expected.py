@@ -120,9 +120,10 @@ class AnswerBook:
                       late=self.counts["late"], out_of_order=self.counts["out_of_order"],
                       too_late=self.counts["too_late"])
 
-    def answer(self, pending_ms: float = 0.0) -> Answer:
+    def answer(self, pending_ms: float | None = None) -> Answer:
         """The answer so far. `pending_ms`: how far behind the newest key sent an event may
-        still come (the spec's longest delay); windows ending before then are complete."""
+        still come (the spec's longest delay); windows ending before then are final. None:
+        the run has ended, so every window is."""
         self.flush()
         rows = []
         for (start, code), sums in zip(self.tally.keys.tolist(), self.tally.sums, strict=True):
@@ -133,7 +134,7 @@ class AnswerBook:
                                      int(count + maybe), float(low), float(high)))
         rows.sort(key=lambda w: (w.start_ms, w.group))
         complete = None
-        if self.newest_ms is not None:
+        if pending_ms is not None and self.newest_ms is not None:
             complete = int(self.newest_ms - pending_ms)
         return Answer(self.group_field, self.value_field, WINDOW_S, SLIDE_S, WATERMARK_S,
                       tuple(rows), self.ledger(), complete)
