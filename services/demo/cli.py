@@ -27,7 +27,9 @@ from services.generator import clear_earlier_extracts
 from services.infra import net, process
 from services.infra.kafka import Kafka
 from services.kafka.offsets import starting_offsets
-from services.schema import OUTPUT_FORMATS, load_schema
+from services.kafka.cli import fault_spec
+from services.kafka.settings import parse_settings
+from services.schema import OUTPUT_FORMATS, FaultSpec, load_schema
 from services.spark.trigger_interval import trigger_ms
 
 PY = sys.executable
@@ -44,6 +46,7 @@ class Options:
     workdir: Path
     status_every: float
     any_ports: bool
+    faults: str | None = None  # the producer's --faults (EVENT_FAULTS), checked before start
 
 
 def parse(argv: Sequence[str] | None) -> Options:
@@ -63,6 +66,10 @@ def parse(argv: Sequence[str] | None) -> Options:
                         help="folder holding data/ and checkpoints/ (tests use a temp one)")
     parser.add_argument("--status-every", type=float, default=30.0,
                         help="seconds between status lines (0: none)")
+    parser.add_argument("--faults", default=os.environ.get("EVENT_FAULTS") or None,
+                        metavar="SPEC",
+                        help="stream faults for the live producer: a JSON object or file "
+                             "(docs/STREAMCHECK.md; make demo FAULTS=..., $EVENT_FAULTS)")
     parser.add_argument("--any-ports", action="store_true",
                         help="free ports instead of 5000, 5100, 4040 and 9092 (tests)")
     args = parser.parse_args(argv)
@@ -75,7 +82,8 @@ def parse(argv: Sequence[str] | None) -> Options:
     trigger_ms("--trigger", args.trigger)  # refused here, before any engine starts
     return Options(Path(args.schema).resolve(), args.rows, args.rate, args.time_scale,
                    args.trigger,
-                   Path(args.workdir).resolve(), args.status_every, args.any_ports)
+                   Path(args.workdir).resolve(), args.status_every, args.any_ports,
+                   args.faults)
 
 
 def port(preferred: int, options: Options) -> int:
@@ -97,8 +105,10 @@ def fail(what: str, log: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse(argv)
-    load_schema(options.schema)  # a bad schema stops the demo before anything starts
+    dataset = load_schema(options.schema)  # a bad schema stops the demo before anything starts
     layout = Layout(options.workdir)
+    spec = fault_spec(parse_settings(producer_args(options, layout, "127.0.0.1:9092"), {}),
+                      dataset)  # so does a fault spec the producer would refuse
     claim_workdir(layout)
     layout.prepare()
     children = Children(layout.run_dir)
@@ -108,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     kafka = Kafka(layout.kafka_state, port=port(9092, options))
     with StopSignals() as stop:
         try:
-            return run(options, layout, children, kafka, stop.requested)
+            return run(options, layout, children, kafka, stop.requested, spec)
         finally:
             say("demo: stopping everything it started ...")
             children.stop_all()
@@ -145,8 +155,18 @@ def generator_args(options: Options, layout: Layout) -> list[str]:
     return [*args, "--output-dir", str(layout.input), "--clear-output", "--workers", "0"]
 
 
+def producer_args(options: Options, layout: Layout, bootstrap: str) -> list[str]:
+    """The live producer's flags: paced as asked, with the faults if any, and always
+    recording the answer a correct job gives (the streaming dashboard checks it)."""
+    pace = (["--time-scale", f"{options.time_scale:g}"] if options.time_scale
+            else ["--rate", f"{options.rate:g}"])
+    faults = ["--faults", options.faults] if options.faults else []
+    return ["--generate", "--config", str(options.schema), "--bootstrap-servers", bootstrap,
+            "--topic", layout.topic, *pace, *faults, "--expect", str(layout.expected)]
+
+
 def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
-        stop: threading.Event) -> int:
+        stop: threading.Event, faults: FaultSpec) -> int:
     if generate(generator_args(options, layout)):
         return 1
     say("demo: starting Kafka ...")
@@ -171,12 +191,9 @@ def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
                                                       "streaming_sales_aggregator.py")],
                             layout.stream_env(options.schema, bootstrap, offsets,
                                               options.trigger, ui_port), layout.log("stream"))
-    pace = (["--time-scale", f"{options.time_scale:g}"] if options.time_scale
-            else ["--rate", f"{options.rate:g}"])
     children.start("producer", [
-        PY, str(REPO_ROOT / "services/event-generator/kafka_event_producer.py"), "--generate",
-        "--config", str(options.schema), "--bootstrap-servers", bootstrap, "--topic",
-        layout.topic, *pace], layout.env(), layout.log("producer"))
+        PY, str(REPO_ROOT / "services/event-generator/kafka_event_producer.py"),
+        *producer_args(options, layout, bootstrap)], layout.env(), layout.log("producer"))
     boards = [
         children.start("dashboard", [PY, "-m", "dashboard", "--port", str(batch_port)],
                        layout.dashboard_env(options.schema), layout.log("dashboard")),
@@ -191,12 +208,12 @@ def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
     if not wait_until(lambda: net.is_listening(ui_port) or not stream.alive() or stop.is_set(),
                       180):
         return fail("the streaming job did not start", stream.log)
-    say(screen(options, layout, bootstrap, batch_port, stream_port, ui_port))
+    say(screen(options, layout, bootstrap, batch_port, stream_port, ui_port, faults))
     return watch(options, layout, children, stop)
 
 
 def screen(options: Options, layout: Layout, bootstrap: str, batch_port: int,
-           stream_port: int, ui_port: int) -> str:
+           stream_port: int, ui_port: int, faults: FaultSpec) -> str:
     rows = [
         ("Batch dashboard", f"http://127.0.0.1:{batch_port}"),
         ("Streaming dashboard", f"http://127.0.0.1:{stream_port}"),
@@ -214,8 +231,10 @@ def screen(options: Options, layout: Layout, bootstrap: str, batch_port: int,
     else:
         pace = f"{options.rate:g} events/s stamped now: a window closes 75 min after it opens"
     lines += ["", f"  Live producer: {options.schema.name}, {pace}.",
+              f"  Stream faults: {faults.describe()}.",
               f"  The streaming job runs every {options.trigger}; open windows show at once, "
-              "marked provisional.", ""]
+              "marked provisional; closed ones are checked against the producer's expected "
+              f"answer ({layout.expected}).", ""]
     return "\n".join(lines)
 
 

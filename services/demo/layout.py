@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.cleanup import recreate_skeleton
+from services.outputs import QUARANTINE_SUFFIX
 
 STREAM_NAME = "streaming_product_revenue"
 
@@ -36,6 +37,11 @@ class Layout:
     @property
     def stream_output(self) -> Path:
         return self.output / STREAM_NAME
+
+    @property
+    def expected(self) -> Path:
+        """The answer the live producer records (its --expect; STREAM_EXPECTED_DIR)."""
+        return self.output / "streaming_expected"
 
     @property
     def checkpoint(self) -> Path:
@@ -80,9 +86,12 @@ class Layout:
                 shutil.rmtree(path, ignore_errors=True)
 
     def reset_stream(self) -> None:
-        """Each demo streams afresh: its windows and checkpoints start empty."""
-        for path in (self.stream_output, self.checkpoint,
-                     self.checkpoint.with_name(STREAM_NAME + "_live")):
+        """Each demo streams afresh: its windows, quarantine, expected answer and
+        checkpoints start empty."""
+        for path in (self.stream_output, self.checkpoint, self.expected,
+                     self.checkpoint.with_name(STREAM_NAME + "_live"),
+                     self.checkpoint.with_name(STREAM_NAME + QUARANTINE_SUFFIX),
+                     self.stream_output.with_name(STREAM_NAME + QUARANTINE_SUFFIX)):
             shutil.rmtree(path, ignore_errors=True)
         for path in self.output.glob(STREAM_NAME + "_*.json"):
             path.unlink()
@@ -108,4 +117,5 @@ class Layout:
 
     def dashboard_env(self, schema: Path) -> dict[str, str]:
         return self.env(SCHEMA_CONFIG_PATH=str(schema), OUT_LOCAL_CSV=str(self.batch_csv),
-                        OUTPUT_PATH=str(self.stream_output))
+                        OUTPUT_PATH=str(self.stream_output),
+                        STREAM_EXPECTED_DIR=str(self.expected))
