@@ -8,10 +8,13 @@ with the generator, then in each round:
   producer  the producer script replaying the extract with --rate 0, as a user runs it
             (events/s as it reports them: first send to last confirmation), plus its wall
             time (interpreter start, reading and sorting, connecting) and peak RSS (VmHWM,
-            sampled every 0.2 s).
+            sampled every 0.2 s);
+  faults    the same with every stream fault on (FAULTS: late, out of order, too late,
+            duplicates, malformed) and the expected answer recorded (--expect), messages/s.
 A warm-up run goes first (a cold broker is slower), then rounds alternate so that a noisy
 machine hurts both alike; the ratio of the medians is the figure. Target: the producer at
->= 80% of the ceiling. Every topic's end offsets are checked: each run delivered N events.
+>= 80% of the ceiling, and with faults at >= 90% of its clean rate. Every topic's end offsets
+are checked: each run delivered what it says it sent (N events, more with faults).
 
     .venv/bin/python benchmarks/producer.py [--events 500000] [--rounds 2]
 """
@@ -43,6 +46,9 @@ from services.schema import load_schema  # noqa: E402
 CARD = REPO / "services/batch/schemas/card_transactions.json"
 SCRIPT = REPO / "services/event-generator/kafka_event_producer.py"
 TARGET = 0.80
+FAULTS_TARGET = 0.90
+FAULTS = ('{"out_of_order": "30 s", "late": {"p": 0.05, "max": "10 minutes"}, '
+          '"too_late": {"p": 0.01}, "duplicates": {"p": 0.03}, "malformed": {"p": 0.01}}')
 
 
 def messages(extract: Path) -> tuple[list[bytes | None], list[bytes]]:
@@ -92,13 +98,15 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-def producer_run(bootstrap: str, topic: str, folder: Path) -> tuple[float, float, float]:
-    """(events/s as reported, events/s over the whole process, peak RSS in MB)."""
+def producer_run(bootstrap: str, topic: str, folder: Path,
+                 *more: str) -> tuple[float, float, float, int]:
+    """(messages/s as reported, messages/s over the whole process, peak RSS in MB, sent)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen([sys.executable, str(SCRIPT), "--bootstrap-servers", bootstrap,
                                  "--topic", topic, "--input-dir", str(folder), "--rate", "0",
-                                 "--config", str(CARD), "--log-level", "WARNING"], stdout=out)
+                                 "--config", str(CARD), "--log-level", "WARNING", *more],
+                                stdout=out)
         peak = 0.0
         while proc.poll() is None:
             peak = max(peak, peak_rss_mb(proc.pid) or 0.0)
@@ -110,7 +118,7 @@ def producer_run(bootstrap: str, topic: str, folder: Path) -> tuple[float, float
         raise SystemExit(f"the producer failed (exit code {proc.returncode}):\n{output}")
     sent = int(re.search(r"sent=(\d+)", output).group(1))
     rate = float(re.search(r"rate=([0-9.]+)/s", output).group(1))
-    return rate, sent / wall, peak
+    return rate, sent / wall, peak, sent
 
 
 def delivered(bootstrap: str, topic: str) -> int:
@@ -151,7 +159,7 @@ def main() -> int:
                   f"({result.bytes / 1e6:.0f} MB of CSV)", flush=True)
             extract = folder / "card_transactions.csv"
             ceiling_run(bootstrap, "warm-up", extract, 50_000)  # a cold broker is slower
-            ceilings, rates = [], []
+            ceilings, rates, faulted = [], [], []
             for round_ in range(1, args.rounds + 1):
                 topic = f"ceiling-{round_}"
                 ceilings.append(ceiling_run(bootstrap, topic, extract))
@@ -159,7 +167,7 @@ def main() -> int:
                 print(f"round {round_}: ceiling  {ceilings[-1]:>9,.0f} events/s "
                       f"({check:,} delivered)", flush=True)
                 topic = f"producer-{round_}"
-                rate, whole, rss = producer_run(bootstrap, topic, folder)
+                rate, whole, rss, sent = producer_run(bootstrap, topic, folder)
                 rates.append(rate)
                 check = delivered(bootstrap, topic)
                 print(f"round {round_}: producer {rate:>9,.0f} events/s "
@@ -167,11 +175,26 @@ def main() -> int:
                       f"and sorting; peak RSS {rss:,.0f} MB)", flush=True)
                 if check != args.events:
                     raise SystemExit(f"{topic}: {check:,} of {args.events:,} delivered")
-            top, ours = statistics.median(ceilings), statistics.median(rates)
+                topic = f"faults-{round_}"
+                rate, whole, rss, sent = producer_run(
+                    bootstrap, topic, folder, "--faults", FAULTS, "--seed", str(round_),
+                    "--expect", str(work / f"expected-{round_}"))
+                faulted.append(rate)
+                check = delivered(bootstrap, topic)
+                print(f"round {round_}: faults   {rate:>9,.0f} messages/s ({check:,} "
+                      f"delivered; {whole:,.0f}/s with start-up; peak RSS {rss:,.0f} MB)",
+                      flush=True)
+                if check != sent:
+                    raise SystemExit(f"{topic}: {check:,} of {sent:,} delivered")
+            top, ours, faults = (statistics.median(x) for x in (ceilings, rates, faulted))
             share = ours / top
             print(f"median: producer {ours:,.0f} events/s = {share:.0%} of the client ceiling "
                   f"{top:,.0f} events/s (target >= {TARGET:.0%}: "
                   f"{'met' if share >= TARGET else 'NOT met'})")
+            share = faults / ours
+            print(f"median: with every fault on {faults:,.0f} messages/s = {share:.0%} of the "
+                  f"clean rate (target >= {FAULTS_TARGET:.0%}: "
+                  f"{'met' if share >= FAULTS_TARGET else 'NOT met'})")
         finally:
             broker.stop()
     return 0
