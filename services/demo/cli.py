@@ -27,8 +27,7 @@ from services.generator import clear_earlier_extracts
 from services.infra import net, process
 from services.infra.kafka import Kafka
 from services.kafka.offsets import starting_offsets
-from services.kafka.cli import fault_spec
-from services.kafka.settings import parse_settings
+from services.kafka.cli import preflight
 from services.schema import OUTPUT_FORMATS, FaultSpec, load_schema
 from services.spark.trigger_interval import trigger_ms
 
@@ -105,10 +104,10 @@ def fail(what: str, log: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse(argv)
-    dataset = load_schema(options.schema)  # a bad schema stops the demo before anything starts
+    load_schema(options.schema)  # a bad schema stops the demo before anything starts
     layout = Layout(options.workdir)
-    spec = fault_spec(parse_settings(producer_args(options, layout, "127.0.0.1:9092"), {}),
-                      dataset)  # so does a fault spec the producer would refuse
+    # so does a fault spec the producer would refuse
+    spec = preflight(producer_args(options, layout, "127.0.0.1:9092"), {})
     claim_workdir(layout)
     layout.prepare()
     children = Children(layout.run_dir)

@@ -100,6 +100,13 @@ def fault_spec(settings: ProducerSettings, dataset: Dataset | None) -> FaultSpec
     return spec
 
 
+def preflight(argv: Sequence[str], env: Mapping[str, str]) -> FaultSpec:
+    """The fault spec of a producer command line, refused (UsageError) as its run would
+    refuse it: for a caller that starts the producer later (the demo)."""
+    settings = parse_settings(argv, env)
+    return fault_spec(settings, load_schema(settings.config) if settings.config else None)
+
+
 def answer_shape(settings: ProducerSettings, dataset: Dataset | None) -> StreamShape:
     """The streaming job's shape for the expected answer, from the job's own settings."""
     mode = settings.stream_mode
