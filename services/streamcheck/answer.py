@@ -95,6 +95,9 @@ class Ledger:
         problems = ledger_problems({key: getattr(self, key) for key in LEDGER_KEYS})
         if problems:
             raise ValueError("; ".join(f"{key}: {why}" for key, why in problems))
+        # every kind, in MALFORMED_KINDS order: ledgers that count the same are equal
+        object.__setattr__(self, "malformed", {kind: self.malformed.get(kind, 0)
+                                               for kind in MALFORMED_KINDS})
 
     @property
     def quarantined(self) -> int:
@@ -103,9 +106,7 @@ class Ledger:
 
     def to_json(self) -> dict[str, Any]:
         return {"sent": self.sent, "events": self.events, "duplicates": self.duplicates,
-                "malformed": {kind: self.malformed.get(kind, 0) for kind in
-                              (*MALFORMED_KINDS, *sorted(set(self.malformed) -
-                                                         set(MALFORMED_KINDS)))},
+                "malformed": dict(self.malformed),
                 "late": self.late, "out_of_order": self.out_of_order,
                 "too_late": self.too_late}
 

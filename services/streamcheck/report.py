@@ -38,7 +38,7 @@ def table(verdict: Verdict, limit: int) -> list[str]:
     """The first `limit` differences, one a line, in aligned columns."""
     cells = [[iso_of_ms(d.start_ms), d.group, d.kind, d.expected, d.found, d.where]
              for d in verdict.differences[:limit]]
-    cells = [[_cut(c) for c in row] for row in cells]
+    cells = [[*map(_cut, row[:-1]), row[-1]] for row in cells]  # `where` whole: its line
     widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(HEADINGS)]
 
     def line(values: list[str] | tuple[str, ...]) -> str:
