@@ -89,7 +89,7 @@ def windows() -> Response:
                               lambda w: metrics.window_health(w, RECENT_WINDOWS)))
 
 
-@bp.get("/verification")
+@bp.get("/verification", endpoint="verification")
 def verify() -> Response:
     """Closed windows against STREAM_EXPECTED_DIR's answer; {"configured": false} without."""
     c = ctx()
