@@ -25,7 +25,13 @@ from services.streamcheck.output import (
     output_files,
     read_output,
 )
-from services.streamcheck.times import duration_seconds, duration_text, iso_of_ms
+from services.streamcheck.times import (
+    duration_seconds,
+    duration_text,
+    instant_text,
+    iso_of_ms,
+    ms_of_instant,
+)
 from services.streamcheck.verdicts import KINDS, Difference, Verdict, newest_end_ms, verify
 
 __all__ = [
@@ -45,8 +51,10 @@ __all__ = [
     "WindowAnswer",
     "duration_seconds",
     "duration_text",
+    "instant_text",
     "iso_of_ms",
     "money",
+    "ms_of_instant",
     "newest_end_ms",
     "output_files",
     "read_answer",

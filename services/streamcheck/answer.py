@@ -7,7 +7,9 @@ On disk, in one folder (docs/STREAMCHECK.md, "Verifying a pipeline"):
                         ISO-8601 UTC (`...Z`), revenue to the cent; event_count and revenue are
                         the lower bounds, the _max columns the upper ones
   ledger.json           {"group_field", "value_field", "window", "slide", "watermark",
-                         "expected_rows", "ledger": {...}}; written last
+                         "expected_rows", "complete_until", "ledger": {...}}; written last.
+                        complete_until: the event time (ISO-8601 UTC) up to which the
+                        answer is final, or null when all of it is (the stream was sent)
 A reader gets an Answer or an AnswerError naming the file, the line or key, and what is wrong.
 """
 
@@ -26,7 +28,14 @@ from typing import Any
 
 from services.common.files import write_text_atomic
 from services.outputs import EVENT_COUNT, REVENUE, WINDOW_END, WINDOW_START
-from services.streamcheck.times import duration_seconds, duration_text, iso_of_ms, ms_of_iso_z
+from services.streamcheck.times import (
+    duration_seconds,
+    duration_text,
+    instant_text,
+    iso_of_ms,
+    ms_of_instant,
+    ms_of_iso_z,
+)
 
 EXPECTED_WINDOWS = "expected_windows.csv"
 LEDGER_FILE = "ledger.json"
@@ -148,7 +157,11 @@ def ledger_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
 @dataclass(frozen=True)
 class Answer:
     """Every window x group a correct pipeline outputs, sorted by (start_ms, group), and the
-    ledger. Windows are Spark's: `window_s` long, starting every `slide_s` from the epoch."""
+    ledger. Windows are Spark's: `window_s` long, starting every `slide_s` from the epoch.
+
+    A producer still sending rewrites its answer as it goes: windows ending after
+    `complete_until_ms` may still get events, so only those ending at or before it are
+    final (all are, when it is None)."""
 
     group_field: str  # the group column of the streaming job (e.g. "merchant_category")
     value_field: str
@@ -157,6 +170,7 @@ class Answer:
     watermark_s: int
     windows: tuple[WindowAnswer, ...]
     ledger: Ledger
+    complete_until_ms: int | None = None  # epoch ms UTC; None: the whole answer is final
 
     def __post_init__(self) -> None:
         if not isinstance(self.group_field, str) or not self.group_field.strip() \
@@ -167,6 +181,11 @@ class Answer:
             raise ValueError(f"windows need 0 < slide <= window and watermark >= 0, got "
                              f"window {self.window_s} s, slide {self.slide_s} s, watermark "
                              f"{self.watermark_s} s")
+        if self.complete_until_ms is not None and (
+                not isinstance(self.complete_until_ms, int)
+                or isinstance(self.complete_until_ms, bool)):
+            raise ValueError(f"complete_until_ms must be epoch milliseconds or None, got "
+                             f"{self.complete_until_ms!r}")
         ordered = tuple(sorted(self.windows, key=lambda w: (w.start_ms, w.group)))
         for before, after in itertools.pairwise(ordered):
             if (before.start_ms, before.group) == (after.start_ms, after.group):
@@ -189,12 +208,18 @@ class Answer:
     def end_ms(self, start_ms: int) -> int:
         return start_ms + self.window_ms
 
+    def final(self, end_ms: int) -> bool:
+        """Whether a window ending at `end_ms` has its final answer here."""
+        return self.complete_until_ms is None or end_ms <= self.complete_until_ms
+
     def settings_json(self) -> dict[str, Any]:
         """ledger.json's keys besides the ledger itself."""
         return {"group_field": self.group_field, "value_field": self.value_field,
                 "window": duration_text(self.window_s), "slide": duration_text(self.slide_s),
                 "watermark": duration_text(self.watermark_s),
-                "expected_rows": len(self.windows)}
+                "expected_rows": len(self.windows),
+                "complete_until": None if self.complete_until_ms is None
+                else instant_text(self.complete_until_ms)}
 
 
 # ------------------------------------------------------------------ writing
@@ -230,7 +255,7 @@ def read_answer(directory: Path) -> Answer:
     try:
         return Answer(windows=tuple(windows), ledger=ledger, **{
             k: settings[k] for k in ("group_field", "value_field", "window_s", "slide_s",
-                                     "watermark_s")})
+                                     "watermark_s", "complete_until_ms")})
     except ValueError as exc:  # every check above ran first: a bug if this is reached
         raise AnswerError(f"{directory}: {exc}") from None
 
@@ -265,6 +290,11 @@ def _read_ledger_file(path: Path) -> tuple[dict[str, Any], Ledger]:
     if rows is not None and not _count(rows):
         raise fail("expected_rows", f"expected a whole number >= 0, got {rows!r}")
     settings["expected_rows"] = rows
+    until = payload.get("complete_until")
+    try:
+        settings["complete_until_ms"] = None if until is None else ms_of_instant(until)
+    except ValueError as exc:
+        raise fail("complete_until", f"{exc} (or null: the whole answer is final)") from None
     values = payload.get("ledger")
     if not isinstance(values, dict):
         raise fail("ledger", "missing" if values is None else

@@ -8,8 +8,11 @@ Differences, per window x group:
   count       the count is outside [count_min, count_max]
   sum         the sum is outside [sum_min - 0.01, sum_max + 0.01] (both sides round to cents)
 A window x group whose count_min is 0 (only too-late events may fall in it) may be absent.
-With `closed_before_ms`, only windows ending at or before it are judged, in the answer and
-in the output alike.
+
+A window is judged only when it has closed in the output (it ends at or before
+`closed_before_ms`, when that is given) and its answer is final (it ends at or before the
+answer's complete_until_ms, when that is set), in the answer and in the output alike; the
+others are counted as not yet judged, by reason.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pyarrow.compute as pc
 
 from services.streamcheck.answer import Answer
 from services.streamcheck.output import OutputRows
-from services.streamcheck.times import iso_of_ms
+from services.streamcheck.times import instant_text, iso_of_ms
 
 MISSING, UNEXPECTED, TWICE, COUNT, SUM = "missing", "unexpected", "twice", "count", "sum"
 KINDS = (MISSING, UNEXPECTED, TWICE, COUNT, SUM)
@@ -56,13 +59,26 @@ class Verdict:
     rows_verified: int
     differences: tuple[Difference, ...]  # sorted by window, group, kind
     window_ms: int
-    closed_before_ms: int | None = None
+    closed_before_ms: int | None = None  # the output's cut-off: later windows are open
+    complete_until_ms: int | None = None  # the answer's: later windows are not final
+    not_closed: int = 0  # windows not judged: they end after closed_before_ms
+    not_final: int = 0  # windows not judged: closed, but end after complete_until_ms
+
+    @property
+    def cut_ms(self) -> int | None:
+        """The end of the last window that could be judged; None when every one was."""
+        cuts = [c for c in (self.closed_before_ms, self.complete_until_ms) if c is not None]
+        return min(cuts) if cuts else None
+
+    @property
+    def not_judged(self) -> int:
+        return self.not_closed + self.not_final
 
     @property
     def right(self) -> bool:
         """No difference, and something was judged (a cut-off before every window judges
         nothing: not yet verified)."""
-        return not self.differences and (self.windows > 0 or self.closed_before_ms is None)
+        return not self.differences and (self.windows > 0 or self.cut_ms is None)
 
     def counts(self) -> dict[str, int]:
         """Differences by kind, in KINDS order, kinds that occur only."""
@@ -71,18 +87,36 @@ class Verdict:
 
     def summary(self) -> str:
         """The one-line verdict."""
-        upto = "" if self.closed_before_ms is None else \
-            f", windows ending by {iso_of_ms(self.closed_before_ms)}"
-        if not self.windows and self.closed_before_ms is not None:
-            return (f"NOT VERIFIED: no window ends by {iso_of_ms(self.closed_before_ms)}; "
-                    "nothing to judge yet")
+        cut = self.cut_ms
+        upto = "" if cut is None else f", windows ending by {instant_text(cut)}"
+        later = f"; {_windows(self.not_judged)} not yet judged" if self.not_judged else ""
+        if not self.windows and cut is not None:
+            return (f"NOT VERIFIED: no window ends by {instant_text(cut)}; nothing to judge "
+                    f"yet{later}")
         if self.right:
             return (f"RIGHT: verified {self.verified} of {self.windows} windows "
-                    f"({self.rows:,} window x group rows){upto}")
+                    f"({self.rows:,} window x group rows){upto}{later}")
         kinds = ", ".join(f"{n:,} {kind}" for kind, n in self.counts().items())
         return (f"WRONG: verified {self.verified} of {self.windows} windows "
                 f"({self.rows_verified:,} of {self.rows:,} window x group rows){upto}; "
-                f"{len(self.differences):,} differences: {kinds}")
+                f"{len(self.differences):,} differences: {kinds}{later}")
+
+    def not_judged_text(self) -> str:
+        """Why some windows were not judged ("" when all were)."""
+        reasons = []
+        if self.not_closed:
+            reasons.append(f"{_windows(self.not_closed)} not closed in the output (ending "
+                           f"after {iso_of_ms(self.closed_before_ms or 0)})")
+        if self.not_final:
+            reasons.append(f"{_windows(self.not_final)} whose expected answer is not final "
+                           f"(ending after its complete_until "
+                           f"{instant_text(self.complete_until_ms or 0)}: the producer is "
+                           "still sending)")
+        return "not yet judged: " + "; ".join(reasons) if reasons else ""
+
+
+def _windows(n: int) -> str:
+    return f"{n:,} window" if n == 1 else f"{n:,} windows"
 
 
 def newest_end_ms(answer: Answer, rows: OutputRows) -> int | None:
@@ -93,15 +127,21 @@ def newest_end_ms(answer: Answer, rows: OutputRows) -> int | None:
 
 
 def verify(answer: Answer, output: OutputRows, closed_before_ms: int | None = None) -> Verdict:
-    """Judge every window x group of the answer and the output (those ending by
-    `closed_before_ms` only, when given)."""
+    """Judge every window x group of the answer and the output that has closed (ends by
+    `closed_before_ms`, when given) and whose answer is final (ends by the answer's
+    complete_until_ms, when set)."""
     expected = _expected_table(answer)
     found = _output_table(output)
-    if closed_before_ms is not None:
-        expected = expected.filter(pa.array(
-            expected["start"].to_numpy() + answer.window_ms <= closed_before_ms))
-        found = found.filter(pa.array(
-            found["start"].to_numpy() + answer.window_ms <= closed_before_ms))
+    ends = np.unique(np.concatenate([expected["start"].to_numpy(),
+                                     found["start"].to_numpy()])) + answer.window_ms
+    closed = ends <= closed_before_ms if closed_before_ms is not None else \
+        np.ones(len(ends), dtype=bool)
+    final = ends <= answer.complete_until_ms if answer.complete_until_ms is not None else \
+        np.ones(len(ends), dtype=bool)
+    if not (closed & final).all():
+        judged = ends[closed & final] - answer.window_ms
+        expected = expected.filter(pa.array(np.isin(expected["start"].to_numpy(), judged)))
+        found = found.filter(pa.array(np.isin(found["start"].to_numpy(), judged)))
     per_key = found.group_by(["start", "group"], use_threads=False).aggregate(
         [("o", "count"), ("o", "min"), ("o", "list")])
     repeated = per_key.filter(pc.greater(per_key["o_count"], 1))
@@ -118,7 +158,9 @@ def verify(answer: Answer, output: OutputRows, closed_before_ms: int | None = No
                    rows=joined.num_rows, rows_verified=joined.num_rows - len(wrong_rows),
                    differences=tuple(sorted(differences, key=lambda d: (
                        d.start_ms, d.group, KINDS.index(d.kind)))),
-                   window_ms=answer.window_ms, closed_before_ms=closed_before_ms)
+                   window_ms=answer.window_ms, closed_before_ms=closed_before_ms,
+                   complete_until_ms=answer.complete_until_ms,
+                   not_closed=int((~closed).sum()), not_final=int((closed & ~final).sum()))
 
 
 def _expected_table(answer: Answer) -> pa.Table:

@@ -1,5 +1,6 @@
-"""A small faulted stream for the verifier's tests, and the windows that pipelines right and
-wrong make of it.
+"""A small faulted stream for the verifier's tests, the windows that pipelines right and
+wrong make of it, and those windows written as a pipeline would: CSV, JSON Lines, a Parquet
+file or our streaming job's sink.
 
 The stream is a seeded list of distinct events (group, event time, value), each marked as
 sent once or duplicated, on time, late (held back but inside the watermark) or too late
@@ -9,16 +10,24 @@ services.streamcheck, so the verifier is checked against a second computation.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from services.streamcheck import Answer, Ledger, OutputRows, WindowAnswer, money
+from services.streamcheck import Answer, Ledger, OutputRows, WindowAnswer, iso_of_ms, money
+from tests.dashboards.fixtures import write_sink
 
 WINDOW_S, SLIDE_S, WATERMARK_S = 3600, 900, 900
 START_MS = 1_741_000_000_000 // (SLIDE_S * 1000) * (SLIDE_S * 1000)  # early March 2025
 GROUPS = ("Grocery", "Fuel", "Travel", "Pharmacy")
+GROUP_FIELD = "merchant_category"
+FORMATS = ("csv", "jsonl", "parquet", "sink")
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def expected_answer(stream: Stream) -> Answer:
         WindowAnswer(group, start, int(sure.get((start, group), [0, 0.0])[0]), int(top[0]),
                      money(sure.get((start, group), [0, 0.0])[1]), money(top[1]))
         for (start, group), top in everything.items())
-    return Answer("merchant_category", "amount", WINDOW_S, SLIDE_S, WATERMARK_S, windows,
+    return Answer(GROUP_FIELD, "amount", WINDOW_S, SLIDE_S, WATERMARK_S, windows,
                   stream.ledger())
 
 
@@ -104,3 +113,41 @@ def double_counting(stream: Stream) -> OutputRows:
 def dropping_late(stream: Stream) -> OutputRows:
     """Drops every event that arrived late, even inside the watermark."""
     return output_of(tally(stream, ~stream.too_late & ~stream.late))
+
+
+def write_output(folder: Path, name: str, rows: OutputRows, fmt: str,
+                 group: str = GROUP_FIELD) -> Path:
+    """`rows` as a pipeline writes them: a CSV file with ISO times, a JSON Lines file with
+    epoch-millisecond starts, a Parquet file with UTC timestamps, or our job's sink (two
+    committed micro-batches). Returns what to give sdp-verify."""
+    starts = rows.start_ms.tolist()
+    if fmt == "csv":
+        path = folder / f"{name}.csv"
+        lines = [f"{group},window_start,window_end,revenue,event_count"]
+        lines += [f"{g},{iso_of_ms(s)},{iso_of_ms(s + WINDOW_S * 1000)},{v:.2f},{c}"
+                  for g, s, c, v in zip(rows.groups, starts, rows.counts, rows.sums,
+                                        strict=True)]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+    if fmt == "jsonl":
+        path = folder / f"{name}.jsonl"
+        path.write_text("".join(
+            json.dumps({group: g, "window_start": s, "event_count": int(c),
+                        "revenue": float(v)}) + "\n"
+            for g, s, c, v in zip(rows.groups, starts, rows.counts, rows.sums, strict=True)))
+        return path
+    frame = pd.DataFrame({
+        group: rows.groups.astype(str),
+        "window_start": pd.to_datetime(rows.start_ms, unit="ms", utc=True),
+        "window_end": pd.to_datetime(rows.start_ms + WINDOW_S * 1000, unit="ms", utc=True),
+        "revenue": rows.sums, "event_count": rows.counts})
+    if fmt == "parquet":
+        path = folder / f"{name}.parquet"
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+        return path
+    if fmt == "sink":
+        sink = folder / name
+        half = len(frame) // 2
+        write_sink(sink, [frame.iloc[:half], frame.iloc[half:]], group_field=group)
+        return sink
+    raise ValueError(f"unknown format {fmt!r}; the formats are {', '.join(FORMATS)}")

@@ -4,6 +4,7 @@ refused with the file, the line or key, and what is wrong."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from services.streamcheck import (
     WindowAnswer,
     duration_seconds,
     duration_text,
+    instant_text,
     money,
+    ms_of_instant,
     read_answer,
     write_answer,
 )
@@ -64,9 +67,43 @@ def test_the_files_look_as_documented(folder: Path):
                       "bad_time": 0, "text_number": 0},
         "late": 3, "out_of_order": 7, "too_late": 2}
     assert {k: ledger[k] for k in ("group_field", "value_field", "window", "slide",
-                                   "watermark", "expected_rows")} == {
+                                   "watermark", "expected_rows", "complete_until")} == {
         "group_field": "merchant_category", "value_field": "amount", "window": "1 hour",
-        "slide": "15 minutes", "watermark": "15 minutes", "expected_rows": 3}
+        "slide": "15 minutes", "watermark": "15 minutes", "expected_rows": 3,
+        "complete_until": None}
+
+
+@pytest.mark.parametrize(("until_ms", "text"), [
+    (START, "2025-03-03T11:15:00Z"),
+    (START + 1, "2025-03-03T11:15:00.001Z"),
+    (START - 250, "2025-03-03T11:14:59.750Z"),
+    (0, "1970-01-01T00:00:00Z"),
+])
+def test_complete_until_is_written_as_an_exact_utc_time_and_read_back(tmp_path, until_ms, text):
+    answer = replace(sample(), complete_until_ms=until_ms)
+    write_answer(tmp_path, answer)
+    assert json.loads((tmp_path / LEDGER_FILE).read_text())["complete_until"] == text
+    assert read_answer(tmp_path) == answer
+    assert read_answer(tmp_path).complete_until_ms == until_ms
+
+
+def test_an_answer_without_complete_until_is_final_everywhere(folder: Path):
+    path = folder / LEDGER_FILE
+    payload = json.loads(path.read_text())
+    del payload["complete_until"]  # as a tool that knows nothing of it writes the file
+    path.write_text(json.dumps(payload))
+    answer = read_answer(folder)
+    assert answer.complete_until_ms is None and answer.final(10 ** 15)
+    until = replace(answer, complete_until_ms=START)
+    assert until.final(START) and not until.final(START + 1)
+
+
+@pytest.mark.parametrize(("text", "ms"), [
+    ("2025-03-03T11:15:00Z", START), ("2025-03-03T11:15:00.5Z", START + 500),
+    ("2025-03-03T11:15:00.25Z", START + 250), ("2025-03-03T11:15:00.007Z", START + 7)])
+def test_instants_with_and_without_milliseconds(text, ms):
+    assert ms_of_instant(text) == ms
+    assert ms_of_instant(instant_text(ms)) == ms
 
 
 def test_a_large_answer_round_trips(tmp_path: Path):
@@ -116,6 +153,10 @@ def test_bad_durations(text):
     (lambda: Answer("g", "v", 3600, 900, 900, (WindowAnswer("a", 0, 1, 1, 1, 1),
                                                WindowAnswer("a", 0, 2, 2, 1, 1)), LEDGER),
      "given twice"),
+    (lambda: Answer("g", "v", 3600, 900, 900, (), LEDGER, "2025-03-03T11:15:00Z"),
+     "complete_until_ms must be epoch milliseconds or None"),
+    (lambda: Answer("g", "v", 3600, 900, 900, (), LEDGER, True), "complete_until_ms"),
+    (lambda: Answer("g", "v", 3600, 900, 900, (), LEDGER, 1.5), "complete_until_ms"),
 ])
 def test_the_models_refuse_what_cannot_be_right(build, message):
     with pytest.raises(ValueError, match=message):
@@ -197,6 +238,18 @@ def test_lines_are_counted_as_in_the_file_across_blank_lines_and_quoted_breaks(f
     (lambda d: d.update(slide="2 hours"), "key slide: must be more than 0 and at most the "
                                           "window (1 hour)"),
     (lambda d: d.update(expected_rows=-1), "key expected_rows: expected a whole number"),
+    (lambda d: d.update(complete_until="soon"), "key complete_until: expected a UTC time such "
+                                                "as 2025-03-03T08:00:00Z or "),
+    (lambda d: d.update(complete_until=1741000000000), "key complete_until: expected a UTC "
+                                                       "time"),
+    (lambda d: d.update(complete_until="2025-03-03T08:00:00"), "key complete_until: expected "
+                                                               "a UTC time"),
+    (lambda d: d.update(complete_until="2025-13-03T08:00:00Z"), "key complete_until: "
+                                                                "expected a UTC time"),
+    (lambda d: d.update(complete_until="2025-03-03T08:00:00.1234Z"),
+     "key complete_until: expected a UTC time such as 2025-03-03T08:00:00Z or "
+     "2025-03-03T08:00:00.250Z, got '2025-03-03T08:00:00.1234Z' (or null: the whole answer "
+     "is final)"),
     (lambda d: d.pop("ledger"), "key ledger: missing"),
     (lambda d: d.update(ledger=[]), "key ledger: expected an object, got list"),
     (lambda d: d["ledger"].pop("late"), "key ledger.late: missing"),

@@ -3,6 +3,8 @@ and the summary; and pipelines that double count or drop late events are caught.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -115,12 +117,67 @@ def test_only_windows_closed_by_the_cut_off_are_judged():
     assert closed.right and closed.windows == 1
     closed = verify(BASE, output, closed_before_ms=H)
     assert closed.right and closed.windows == 1
-    assert closed.summary().endswith(", windows ending by 1970-01-01T01:00:00Z")
+    assert (closed.not_closed, closed.not_final) == (1, 0)
+    assert closed.summary().endswith(", windows ending by 1970-01-01T01:00:00Z; 1 window not "
+                                     "yet judged")
+    assert closed.not_judged_text() == ("not yet judged: 1 window not closed in the output "
+                                        "(ending after 1970-01-01T01:00:00Z)")
     assert kinds(verify(BASE, output, closed_before_ms=H + Q)) == [("count", "Latte", Q),
                                                                    ("sum", "Latte", Q)]
     early = verify(BASE, output, closed_before_ms=H - 1)
     assert not early.right and early.windows == 0
     assert early.summary().startswith("NOT VERIFIED")
+
+
+def final_until(until_ms: int | None) -> Answer:
+    return replace(BASE, complete_until_ms=until_ms)
+
+
+WRONG_LATER = rows(("Latte", 0, 5, 20.0), ("Mug", 0, 2, 10.0), ("Latte", Q, 7, 7.0))
+
+
+def test_a_window_ending_at_complete_until_is_judged_one_ending_a_ms_later_is_not():
+    verdict = verify(final_until(H + Q), WRONG_LATER)  # the later window ends at H + Q
+    assert kinds(verdict) == [("count", "Latte", Q), ("sum", "Latte", Q)]
+    assert verdict.not_judged == 0
+    verdict = verify(final_until(H + Q - 1), WRONG_LATER)
+    assert verdict.right and (verdict.windows, verdict.verified) == (1, 1)
+    assert (verdict.not_closed, verdict.not_final) == (0, 1)
+    assert verdict.summary() == ("RIGHT: verified 1 of 1 windows (2 window x group rows), "
+                                 "windows ending by 1970-01-01T01:14:59.999Z; 1 window not yet "
+                                 "judged")
+    assert verdict.not_judged_text() == (
+        "not yet judged: 1 window whose expected answer is not final (ending after its "
+        "complete_until 1970-01-01T01:14:59.999Z: the producer is still sending)")
+    assert verify(final_until(H), WRONG_LATER).right
+    assert not verify(final_until(None), WRONG_LATER).right
+
+
+def test_an_answer_final_before_every_window_judges_nothing():
+    verdict = verify(final_until(H - 1), WRONG_LATER)
+    assert not verdict.right and verdict.windows == 0 and verdict.not_final == 2
+    assert verdict.summary() == ("NOT VERIFIED: no window ends by 1970-01-01T00:59:59.999Z; "
+                                 "nothing to judge yet; 2 windows not yet judged")
+
+
+def test_rows_only_in_the_output_after_complete_until_are_not_judged():
+    output = rows(("Latte", 0, 5, 20.0), ("Mug", 0, 2, 10.0), ("Tea", 2 * Q, 1, 1.0))
+    verdict = verify(final_until(H + 2 * Q - 1), output)  # Tea's window: not final
+    assert verdict.right and (verdict.windows, verdict.not_final) == (2, 1)
+    assert kinds(verify(final_until(H + 2 * Q), output)) == [("unexpected", "Tea", 2 * Q)]
+
+
+def test_a_window_open_in_the_output_is_not_closed_before_it_is_not_final():
+    both = verify(final_until(H - 1), WRONG_LATER, closed_before_ms=H)
+    assert (both.not_closed, both.not_final, both.windows, both.cut_ms) == (1, 1, 0, H - 1)
+    closed_first = verify(final_until(H + Q), WRONG_LATER, closed_before_ms=H)
+    assert (closed_first.not_closed, closed_first.not_final) == (1, 0)
+    assert closed_first.right and closed_first.cut_ms == H
+    final_first = verify(final_until(H), WRONG_LATER, closed_before_ms=H + Q)
+    assert (final_first.not_closed, final_first.not_final) == (0, 1)
+    assert final_first.right and final_first.cut_ms == H
+    assert "not closed in the output" in both.not_judged_text()
+    assert "expected answer is not final" in both.not_judged_text()
 
 
 def test_newest_end_is_the_cut_off_of_a_running_stream():
