@@ -196,11 +196,19 @@
     line.textContent = "Closed windows verified: " + fmt.int(v.verified) + " of "
       + fmt.int(v.total);
     line.dataset.verdict = v.total === 0 ? "waiting" : (v.right ? "right" : "wrong");
-    D.setText("verification-note", v.closed_before
-      ? "windows ending by " + fmt.time(v.closed_before, true) + " UTC · "
+    D.setText("verification-note", v.judged_until
+      ? "windows ending by " + fmt.time(v.judged_until, true) + " UTC · "
         + fmt.int(v.rows_verified) + " of " + fmt.int(v.rows) + " window × group rows"
       : "");
     D.setText("verification-summary", v.summary);
+    const waiting = v.not_judged.not_final;
+    const pending = document.getElementById("verification-pending");
+    pending.hidden = !waiting;
+    pending.textContent = waiting
+      ? fmt.int(waiting) + (waiting === 1 ? " closed window waits" : " closed windows wait")
+        + " for the expected answer: it is final up to "
+        + fmt.time(v.expected.complete_until, true) + " UTC (the producer is still sending)"
+      : "";
     const rows = v.differences.map((d) => {
       const tr = h("tr");
       tr.append(h("td", "", fmt.time(d.window_start, true) + "–" + fmt.time(d.window_end)),

@@ -1,10 +1,12 @@
 """/api/verification: the sink's closed windows against STREAM_EXPECTED_DIR's answer, as
-`sdp-verify --closed-only` judges them; hidden when no answer is set, located messages when
-the answer cannot be read, refreshed when the sink or the answer changes."""
+`sdp-verify --closed-only` judges them (and only those the answer is final for); hidden when
+no answer is set, located messages when the answer cannot be read, refreshed when the sink or
+the answer changes."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -70,7 +72,9 @@ def test_right_windows_are_all_verified(client: FlaskClient, stream_dir: Path,
     assert (data["verified"], data["total"]) == (CLOSED, CLOSED)
     assert (data["rows"], data["rows_verified"]) == (len(closed), len(closed))
     assert data["differences"] == [] and data["differences_total"] == 0
-    assert data["closed_before"] == iso(closed["window_end"].max())
+    assert data["not_judged"] == {"not_closed": 0, "not_final": 0}
+    assert data["closed_before"] == data["judged_until"] == iso(closed["window_end"].max())
+    assert data["expected"]["complete_until"] is None
     assert data["ledger"] == answer.ledger.to_json()
     assert data["expected"]["window"] == "1 hour" and data["expected"]["group_field"] == "product"
     assert data["summary"].startswith(f"RIGHT: verified {CLOSED} of {CLOSED} windows")
@@ -110,9 +114,47 @@ def test_windows_not_yet_closed_are_not_judged(client: FlaskClient, stream_dir: 
     write_stream_outputs(stream_dir, closed, more)  # the later windows are still open
     data = get(client, "/api/verification")
     assert data["right"] and (data["verified"], data["total"]) == (CLOSED, CLOSED)
+    assert data["not_judged"] == {"not_closed": 6, "not_final": 0}
     write_sink(stream_dir, [more.iloc[:8]], first_batch=5)  # two more windows close
     data = get(client, "/api/verification")
     assert data["right"] and data["total"] == CLOSED + 2
+    assert data["not_judged"] == {"not_closed": 4, "not_final": 0}
+
+
+def test_closed_windows_wait_for_the_answer_to_be_final(client: FlaskClient, stream_dir: Path,
+                                                        expected_dir: Path,
+                                                        closed: pd.DataFrame) -> None:
+    ends = sorted(closed["window_end"].unique())
+    edge = pd.Timestamp(ends[7])  # the eighth window ends here
+    edge_ms = (edge - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
+    wrong = closed.copy()
+    wrong.loc[wrong["window_end"] == edge, "event_count"] += 1  # every group of it
+    write_stream_outputs(stream_dir, wrong, None)
+    write_answer(expected_dir, replace(answer_of(closed), complete_until_ms=edge_ms))
+    data = get(client, "/api/verification")  # ending exactly at complete_until: judged
+    assert not data["right"] and (data["verified"], data["total"]) == (7, 8)
+    assert data["not_judged"] == {"not_closed": 0, "not_final": CLOSED - 8}
+    assert data["expected"]["complete_until"] == iso(edge)
+    write_answer(expected_dir, replace(answer_of(closed), complete_until_ms=edge_ms - 1))
+    data = get(client, "/api/verification")  # a millisecond after it: not judged
+    assert data["right"] and (data["verified"], data["total"]) == (7, 7)
+    assert data["not_judged"] == {"not_closed": 0, "not_final": CLOSED - 7}
+    assert data["summary"].endswith(f"; {CLOSED - 7} windows not yet judged")
+    assert data["closed_before"] == iso(closed["window_end"].max())
+    assert data["judged_until"] == iso(edge - timedelta(seconds=1))[:-1] + ".999Z"
+
+
+def test_an_answer_final_before_every_closed_window(client: FlaskClient, stream_dir: Path,
+                                                    expected_dir: Path,
+                                                    closed: pd.DataFrame) -> None:
+    write_stream_outputs(stream_dir, closed, None)
+    first_end = pd.Timestamp(closed["window_end"].min()) - pd.Timestamp(0, tz="UTC")
+    write_answer(expected_dir, replace(answer_of(closed), complete_until_ms=first_end //
+                                       pd.Timedelta(milliseconds=1) - 1))
+    data = get(client, "/api/verification")
+    assert (data["verified"], data["total"], data["right"]) == (0, 0, False)
+    assert data["not_judged"] == {"not_closed": 0, "not_final": CLOSED}
+    assert data["summary"].startswith("NOT VERIFIED: no window ends by ")
 
 
 def test_no_closed_window_yet(client: FlaskClient, stream_dir: Path, expected_dir: Path,
@@ -122,6 +164,7 @@ def test_no_closed_window_yet(client: FlaskClient, stream_dir: Path, expected_di
     write_json_atomic(outputs.live_file, live_payload(closed.iloc[:8]))
     data = get(client, "/api/verification")
     assert (data["verified"], data["total"], data["right"]) == (0, 0, False)
+    assert data["not_judged"] == {"not_closed": CLOSED, "not_final": 0}
     assert data["summary"] == "No window has closed yet: nothing to verify."
 
 
