@@ -1,7 +1,9 @@
 """`sdp-verify --expected DIR OUTPUT`: a pipeline's windows against the expected answer.
 
-Exit 0 when every judged window is right, 1 when some differ (or, with a cut-off, nothing
-has closed yet), 2 when the answer, the output or an option cannot be used.
+Judged: the windows closed in the output (all of them, or those ending by --closed-only's or
+--closed-before's cut-off) that end by the answer's complete_until, when it has one.
+Exit 0 when every judged window is right, 1 when some differ (or nothing could be judged
+yet), 2 when the answer, the output or an option cannot be used.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from services.streamcheck.verdicts import newest_end_ms, verify
 MAX_DIFFERENCES = 20
 
 
-def parse_args(argv: Sequence[str] | None):
+def build_parser() -> ArgumentParser:
     defaults = settings.resolve((settings.LOG_LEVEL,), os.environ)
     parser = ArgumentParser(
         prog="sdp-verify",
@@ -35,7 +37,8 @@ def parse_args(argv: Sequence[str] | None):
                         help="the pipeline's output: our Parquet sink folder (its committed "
                              "files), or a CSV, JSONL or Parquet file or folder")
     parser.add_argument("--expected", required=True, metavar="DIR",
-                        help="the expected answer (expected_windows.csv and ledger.json)")
+                        help="the expected answer (expected_windows.csv and ledger.json); "
+                             "windows ending after its complete_until are not judged")
     parser.add_argument("--format", choices=FORMATS, default=AUTO,
                         help="how to read OUTPUT (auto: by the file names)")
     parser.add_argument("--group-column", metavar="NAME",
@@ -55,7 +58,11 @@ def parse_args(argv: Sequence[str] | None):
     parser.add_argument("--max-differences", type=int, default=MAX_DIFFERENCES, metavar="N",
                         help="differences to list (default: %(default)s); all are counted")
     parser.add_argument("--log-level", default=defaults["log_level"], choices=LOG_LEVELS)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None):
+    args = build_parser().parse_args(argv)
     if args.max_differences < 0:
         raise UsageError(f"--max-differences must be >= 0, got {args.max_differences}")
     for option in ("group_column", "start_column", "count_column", "sum_column"):
