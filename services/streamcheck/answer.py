@@ -208,10 +208,6 @@ class Answer:
     def end_ms(self, start_ms: int) -> int:
         return start_ms + self.window_ms
 
-    def final(self, end_ms: int) -> bool:
-        """Whether a window ending at `end_ms` has its final answer here."""
-        return self.complete_until_ms is None or end_ms <= self.complete_until_ms
-
     def settings_json(self) -> dict[str, Any]:
         """ledger.json's keys besides the ledger itself."""
         return {"group_field": self.group_field, "value_field": self.value_field,

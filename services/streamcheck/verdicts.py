@@ -106,7 +106,7 @@ class Verdict:
         reasons = []
         if self.not_closed:
             reasons.append(f"{_windows(self.not_closed)} not closed in the output (ending "
-                           f"after {iso_of_ms(self.closed_before_ms or 0)})")
+                           f"after {instant_text(self.closed_before_ms or 0)})")
         if self.not_final:
             reasons.append(f"{_windows(self.not_final)} whose expected answer is not final "
                            f"(ending after its complete_until "
