@@ -44,6 +44,7 @@ WINDOW_COLUMNS = (WINDOW_START, WINDOW_END, EVENT_COUNT, REVENUE, COUNT_MAX, REV
 MALFORMED_KINDS = ("empty", "oversized", "not_json", "missing_field", "bad_time", "text_number")
 LEDGER_KEYS = ("sent", "events", "duplicates", "malformed", "late", "out_of_order", "too_late")
 CENT = Decimal("0.01")
+REREADS = 3  # reads of an answer rewritten while it is read, before one last read
 _WHOLE = re.compile(r"\d+")
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 
@@ -242,10 +243,38 @@ def windows_csv(answer: Answer) -> str:
 # ------------------------------------------------------------------ reading
 def read_answer(directory: Path) -> Answer:
     """The answer in `directory`; AnswerError naming the file and line or key when a file is
-    missing or wrong."""
+    missing or wrong.
+
+    A producer still sending rewrites both files as it goes (windows first, ledger last,
+    each by an atomic rename). The ledger is read first and read again with the windows
+    when it was replaced meanwhile, so the two always come from the same write."""
     if not directory.is_dir():
         raise AnswerError(f"{directory}: no such folder; an expected answer is a folder "
                           f"holding {EXPECTED_WINDOWS} and {LEDGER_FILE}")
+    ledger_path = directory / LEDGER_FILE
+    for _ in range(REREADS):
+        before = _identity(ledger_path)
+        try:
+            answer = _read_pair(directory)
+        except AnswerError:
+            if _identity(ledger_path) == before:
+                raise
+            continue
+        if _identity(ledger_path) == before:
+            return answer
+    return _read_pair(directory)  # rewritten on every try: a last read, right or located
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which write of `path` is there: a rewrite by rename is another inode."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _read_pair(directory: Path) -> Answer:
     settings, ledger = _read_ledger_file(directory / LEDGER_FILE)
     windows = _read_windows(directory / EXPECTED_WINDOWS, settings)
     try:

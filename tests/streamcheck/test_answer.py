@@ -299,3 +299,44 @@ def test_missing_and_unreadable_files(folder, setup, message):
 def test_a_missing_folder(tmp_path):
     with pytest.raises(AnswerError, match="no such folder; an expected answer is a folder "):
         read_answer(tmp_path / "nothing")
+
+
+# ------------------------------------------------------------ an answer rewritten as it is read
+def rewrite_while_reading(monkeypatch, folder: Path, *answers: Answer) -> None:
+    """The producer rewrites the answer after the reader has read the ledger, before it reads
+    the windows, once with each of `answers` in turn: the reader would pair the ledger of
+    one write with the windows of the next."""
+    from services.streamcheck import answer as module
+
+    real = module._read_windows
+    left = list(answers)
+
+    def racing(path: Path, settings: dict):
+        if left:
+            write_answer(folder, left.pop(0))
+        return real(path, settings)
+
+    monkeypatch.setattr(module, "_read_windows", racing)
+
+
+GROWN = replace(sample(), windows=(*sample().windows,
+                                   WindowAnswer("Tea", START + 1_800_000, 1, 1, 2.0, 2.0)),
+                complete_until_ms=START + 60_000)
+
+
+def test_an_answer_rewritten_while_read_is_read_again_whole(folder, monkeypatch):
+    rewrite_while_reading(monkeypatch, folder, GROWN)  # more rows than the old ledger says
+    assert read_answer(folder) == GROWN
+
+
+def test_a_rewrite_of_the_same_size_is_not_paired_with_the_old_ledger(folder, monkeypatch):
+    later = replace(sample(), complete_until_ms=START + 900_000)
+    rewrite_while_reading(monkeypatch, folder, later)  # the windows read fine either way
+    assert read_answer(folder) == later
+
+
+def test_an_answer_rewritten_on_every_read_gets_a_last_located_read(folder, monkeypatch):
+    rewrite_while_reading(monkeypatch, folder, *[GROWN, sample()] * 5)
+    with pytest.raises(AnswerError, match=r"3 window rows, but ledger\.json's expected_rows "
+                                          r"says 4 \(a file cut short or from another run\?\)"):
+        read_answer(folder)
