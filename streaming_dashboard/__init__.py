@@ -15,7 +15,7 @@ from services.web.factory import make_app
 from services.web.labels import dataset_labels
 from streaming_dashboard import api, pages
 from streaming_dashboard.context import StreamContext
-from streaming_dashboard.data import StreamStore
+from streaming_dashboard.data import ExpectedAnswer, StreamStore
 from streaming_dashboard.settings import OPTIONS, StreamDashboardSettings
 
 
@@ -28,7 +28,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     group = labels.dimensions[0].name if settings.schema_path and labels.dimensions \
         else RETAIL_GROUP
     app = make_app(__name__, settings, OPTIONS, test_config, pages.bp, api.bp)
+    store = StreamStore(StreamOutputs(settings.output_path), group)
+    expected = None if settings.expected_dir is None else \
+        ExpectedAnswer(settings.expected_dir, store.cache)
     app.extensions["streaming"] = StreamContext(
-        settings=settings, labels=labels, default_group=group,
-        store=StreamStore(StreamOutputs(settings.output_path), group))
+        settings=settings, labels=labels, default_group=group, store=store, expected=expected)
     return app

@@ -12,7 +12,7 @@ from services.web.cache import latest_mtime, version_of
 from services.web.envelope import OutputProblem, ok
 from services.web.freshness import Freshness, assess
 from services.web.params import Whole, takes
-from streaming_dashboard import metrics
+from streaming_dashboard import metrics, verification
 from streaming_dashboard.context import StreamContext
 
 bp = Blueprint("api", __name__)
@@ -55,9 +55,12 @@ def meta() -> Response:
         "refresh_seconds": c.settings.refresh_seconds,
         "stale_after": c.settings.stale_after,
         "freshness": freshness(c).to_json(),
-        "version": version_of(signatures),
+        # a new answer in STREAM_EXPECTED_DIR also makes the page refetch
+        "version": version_of(signatures if c.expected is None
+                              else (*signatures, c.expected.signature())),
         "sources": {"sink": str(outputs.parquet_dir), "live": str(outputs.live_file),
-                    "status": str(outputs.status_file)},
+                    "status": str(outputs.status_file),
+                    "expected": None if c.expected is None else str(c.expected.directory)},
     })
 
 
@@ -84,6 +87,20 @@ def windows() -> Response:
     c = ctx()
     return ok(c.store.derived("windows", RECENT_WINDOWS,
                               lambda w: metrics.window_health(w, RECENT_WINDOWS)))
+
+
+@bp.get("/verification", endpoint="verification")
+def verify() -> Response:
+    """Closed windows against STREAM_EXPECTED_DIR's answer; {"configured": false} without."""
+    c = ctx()
+    if c.expected is None:
+        return ok({"configured": False})
+    windows = (c.store.sink_signature(), c.store.live_signature())
+    answer = c.expected.signature()
+    return ok(c.store.cache.get(
+        ("verification", verification.SHOWN), (windows, answer),
+        lambda: verification.payload(c.store.windows(windows), c.expected.answer(answer)),
+        remember=(OutputProblem,)))
 
 
 @bp.get("/stream")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.web.labels import DatasetLabels, humanize
-from streaming_dashboard.data import StreamStore
+from streaming_dashboard.data import ExpectedAnswer, StreamStore
 from streaming_dashboard.settings import StreamDashboardSettings
 
 
@@ -15,6 +15,7 @@ class StreamContext:
     labels: DatasetLabels
     default_group: str
     store: StreamStore
+    expected: ExpectedAnswer | None = None  # STREAM_EXPECTED_DIR's answer, when set
 
     def group_label(self, group: str) -> str:
         for dim in self.labels.dimensions:

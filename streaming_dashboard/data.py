@@ -1,5 +1,6 @@
 """Reading the streaming job's outputs: the Parquet sink's committed files (closed windows,
-final), the live file (open windows, provisional) and the status file (last micro-batch).
+final), the live file (open windows, provisional) and the status file (last micro-batch);
+and the expected answer that the closed windows are verified against, when one is set.
 
 Committed Parquet files never change, so each is read once and kept by path, size and
 mtime: a new micro-batch costs one small file read, not a rescan of the whole sink.
@@ -28,6 +29,7 @@ from services.outputs import (
     StreamOutputs,
     committed_parquet_files,
 )
+from services.streamcheck import EXPECTED_WINDOWS, LEDGER_FILE, Answer, AnswerError, read_answer
 from services.web.cache import MtimeCache, Signature, file_signature, folder_signature
 from services.web.envelope import BadData, NoData, OutputProblem
 from services.web.files import read_json_object
@@ -262,3 +264,29 @@ def _utc(column: pd.Series) -> pd.Series:
 def _float(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
         else None
+
+
+class ExpectedAnswer:
+    """The expected answer in STREAM_EXPECTED_DIR (services.streamcheck), read again only
+    when its files change."""
+
+    def __init__(self, directory: Path, cache: MtimeCache):
+        self.directory = directory
+        self.cache = cache
+
+    def signature(self) -> Signature:
+        return (file_signature(self.directory / EXPECTED_WINDOWS),
+                file_signature(self.directory / LEDGER_FILE))
+
+    def answer(self, signature: Signature | None = None) -> Answer:
+        return self.cache.get("expected", signature or self.signature(), self._read,
+                              remember=(OutputProblem,))
+
+    def _read(self) -> Answer:
+        if not (self.directory / LEDGER_FILE).is_file():
+            raise NoData(f"No expected answer yet: {self.directory / LEDGER_FILE} does not "
+                         "exist (the producer writes it with --expect).")
+        try:
+            return read_answer(self.directory)
+        except AnswerError as exc:
+            raise BadData(f"The expected answer cannot be read: {exc}") from None

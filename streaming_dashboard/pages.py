@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from streaming_dashboard.context import StreamContext
 
 bp = Blueprint("pages", __name__)
-API_NAMES = ("meta", "timeline", "leaderboard", "windows", "stream")
+API_NAMES = ("meta", "timeline", "leaderboard", "windows", "stream", "verification")
 
 
 @bp.get("/")

@@ -18,6 +18,7 @@ OPTIONS = (
              REPO_ROOT / "data/output/streaming_product_revenue"),
     s.Option("schema_path", "SCHEMA_CONFIG_PATH", s.path, None),
     s.Option("top_n", "STREAM_TOP_N", s.small_count, 8),
+    s.Option("expected_dir", "STREAM_EXPECTED_DIR", s.path, None),
     *web_options("STREAMING_DASHBOARD", 5100),
 )
 
@@ -27,6 +28,7 @@ class StreamDashboardSettings:
     output_path: Path
     schema_path: Path | None
     top_n: int
+    expected_dir: Path | None  # an expected answer to verify closed windows against
     host: str
     port: int
     refresh_seconds: float

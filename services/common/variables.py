@@ -113,6 +113,8 @@ CATALOGUE: dict[str, Variable] = {v.name: v for v in (
     Variable("STREAMING_DASHBOARD_STALE_AFTER", "streaming dashboard", "`3`",
              "data counts as stale after this many intervals"),
     Variable("STREAM_TOP_N", "streaming dashboard", "`8`", "groups on the timeline"),
+    Variable("STREAM_EXPECTED_DIR", "streaming dashboard", "unset",
+             "an expected answer (`sdp-verify --expected`) to check closed windows against"),
     Variable("CHARTJS_PATH", "dashboards", "`node_modules/chart.js/dist/chart.umd.min.js`",
              "a local Chart.js"),
 )}

@@ -26,8 +26,8 @@ from services.demo.status import batch_summary, status_line
 from services.generator import clear_earlier_extracts
 from services.infra import net, process
 from services.infra.kafka import Kafka
-from services.kafka.offsets import starting_offsets
 from services.kafka.cli import preflight
+from services.kafka.offsets import starting_offsets
 from services.schema import OUTPUT_FORMATS, FaultSpec, load_schema
 from services.spark.trigger_interval import trigger_ms
 

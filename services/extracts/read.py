@@ -18,10 +18,10 @@ READERS: dict[str, Callable[[Path], Iterator[ExtractRows]]] = {
     CSV: csv_batches, JSONL: jsonl_batches, PARQUET: parquet_batches}
 
 
-def extract_batches(path: Path) -> Iterator[ExtractRows]:
-    """Read one extract by its suffix, a batch of rows at a time; a file that cannot be
-    read at all raises ExtractError."""
-    kind = kind_of(path.name) or CSV
+def extract_batches(path: Path, kind: str | None = None) -> Iterator[ExtractRows]:
+    """Read one extract by its suffix (or as `kind`, whatever its name), a batch of rows at
+    a time; a file that cannot be read at all raises ExtractError."""
+    kind = kind or kind_of(path.name) or CSV
     try:
         yield from READERS[kind](path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:

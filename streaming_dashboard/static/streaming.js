@@ -186,6 +186,49 @@
     }), (c) => { c.data.labels = labels; c.data.datasets = datasets; });
   }
 
+  /* "Closed windows verified: N of M", shown only when an expected answer is configured. */
+  function renderVerification(env) {
+    const card = document.getElementById("card-verification");
+    card.hidden = env.status === "ok" && !env.data.configured;
+    if (card.hidden || !D.cardState(card, env)) return;
+    const v = env.data;
+    const line = document.getElementById("verification-line");
+    line.textContent = "Closed windows verified: " + fmt.int(v.verified) + " of "
+      + fmt.int(v.total);
+    line.dataset.verdict = v.total === 0 ? "waiting" : (v.right ? "right" : "wrong");
+    D.setText("verification-note", v.judged_until
+      ? "windows ending by " + fmt.time(v.judged_until, true) + " UTC · "
+        + fmt.int(v.rows_verified) + " of " + fmt.int(v.rows) + " window × group rows"
+      : "");
+    D.setText("verification-summary", v.summary);
+    const waiting = v.not_judged.not_final;
+    const pending = document.getElementById("verification-pending");
+    pending.hidden = !waiting;
+    pending.textContent = waiting
+      ? fmt.int(waiting) + (waiting === 1 ? " closed window waits" : " closed windows wait")
+        + " for the expected answer: it is final up to "
+        + fmt.time(v.expected.complete_until, true) + " UTC (the producer is still sending)"
+      : "";
+    const rows = v.differences.map((d) => {
+      const tr = h("tr");
+      tr.append(h("td", "", fmt.time(d.window_start, true) + "–" + fmt.time(d.window_end)),
+        h("td", "text", d.group), h("td", "", d.kind), h("td", "", d.expected),
+        h("td", "", d.found));
+      tr.title = d.group;
+      return tr;
+    });
+    const more = v.differences_total - v.differences.length;
+    if (more > 0) {
+      const tr = h("tr");
+      const td = h("td", "", "… and " + fmt.int(more) + " more (sdp-verify lists them all)");
+      td.colSpan = 5;
+      tr.append(td);
+      rows.push(tr);
+    }
+    document.getElementById("verification-differences").replaceChildren(...rows);
+    document.getElementById("verification-table").hidden = v.differences.length === 0;
+  }
+
   function renderNotes(...envelopes) {
     const notes = new Set();
     for (const env of envelopes) {
@@ -200,11 +243,11 @@
 
   async function refreshAll() {
     const api = cfg.api;
-    const [timeline, board, windows, stream] = await Promise.all([
+    const [timeline, board, windows, stream, verification] = await Promise.all([
       D.getJSON(api.timeline), D.getJSON(api.leaderboard), D.getJSON(api.windows),
-      D.getJSON(api.stream),
+      D.getJSON(api.stream), D.getJSON(api.verification),
     ]);
-    retry = [timeline, board, windows, stream].some((e) => e.transport);
+    retry = [timeline, board, windows, stream, verification].some((e) => e.transport);
     if (!D.showEmpty(timeline, { no_data: "No streaming output yet",
       error: "The streaming output cannot be read" })) return;
     renderKpis(board, stream);
@@ -213,6 +256,7 @@
     renderLeaderboard(board);
     renderWindows(windows);
     renderStream(stream);
+    renderVerification(verification);
   }
 
   async function tick() {

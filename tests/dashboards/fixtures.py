@@ -26,6 +26,7 @@ from services.outputs import (
     StreamOutputs,
 )
 from services.schema import load_schema
+from services.streamcheck import Answer, Ledger, WindowAnswer
 from tests.schemas import CARD as CARD_SCHEMA
 
 CARD_VALUES: dict[str, tuple[str, ...]] = {
@@ -242,6 +243,21 @@ def write_stream_outputs(sink: Path, closed: pd.DataFrame, open_windows: pd.Data
         write_json_atomic(outputs.live_file, live_payload(open_windows, group_field))
     write_json_atomic(outputs.status_file, status_payload(group_field))
     return outputs
+
+
+def answer_of(frame: pd.DataFrame, group_field: str = "product") -> Answer:
+    """The expected answer that `frame`'s windows are exactly right for (a made-up ledger)."""
+    epoch = pd.Timestamp(0, tz="UTC")
+    windows = tuple(
+        WindowAnswer(str(row[group_field]),
+                     (pd.Timestamp(row["window_start"]) - epoch) // pd.Timedelta(milliseconds=1),
+                     int(row["event_count"]), int(row["event_count"]), float(row["revenue"]),
+                     float(row["revenue"]))
+        for _, row in frame.iterrows())
+    events = int(frame["event_count"].sum())
+    ledger = Ledger(sent=events + 12, events=events, duplicates=9, malformed={"not_json": 3},
+                    late=5, out_of_order=11, too_late=0)
+    return Answer(group_field, "revenue", 3600, 900, 900, windows, ledger)
 
 
 def get(client: FlaskClient, url: str, status: str = "ok", code: int = 200) -> Any:

@@ -12,10 +12,12 @@ import pytest
 from flask import Flask
 
 from dashboard import create_app as create_batch_app
+from services.streamcheck import LEDGER_FILE, write_answer
 from streaming_dashboard import create_app as create_stream_app
 from tests.dashboards.fixtures import (
     CARD_VALUES,
     PRODUCTS,
+    answer_of,
     batch_frame,
     card_columns,
     window_frame,
@@ -39,16 +41,18 @@ def batch(tmp_path: Path, state: str) -> Flask:
 
 
 def stream(tmp_path: Path, state: str) -> Flask:
-    sink = tmp_path / "stream"
+    sink, expected = tmp_path / "stream", tmp_path / "expected"
     if state != "missing":
-        outputs = write_stream_outputs(sink, window_frame(PRODUCTS, 8),
-                                       window_frame(PRODUCTS, 2), files=1)
+        closed = window_frame(PRODUCTS, 8)
+        outputs = write_stream_outputs(sink, closed, window_frame(PRODUCTS, 2), files=1)
+        write_answer(expected, answer_of(closed))
         if state == "broken":
             for part in sink.glob("part-*"):
                 part.write_bytes(b"PAR1")
             outputs.live_file.write_text("{")
             outputs.status_file.write_text('{"batch_id": ')
-    return create_stream_app({"OUTPUT_PATH": str(sink)})
+            (expected / LEDGER_FILE).write_text('{"ledger": ')
+    return create_stream_app({"OUTPUT_PATH": str(sink), "STREAM_EXPECTED_DIR": str(expected)})
 
 
 APPS: dict[str, Callable[[Path, str], Flask]] = {"batch": batch, "streaming": stream}

@@ -59,7 +59,7 @@ TABLE: dict[str, dict[str, dict[str, Spec]]] = {
             ", ".join(DIMENSIONS))},
     },
     "streaming": {
-        "/api/meta": {}, "/api/windows": {}, "/api/stream": {},
+        "/api/meta": {}, "/api/windows": {}, "/api/stream": {}, "/api/verification": {},
         "/api/timeline": {"windows": whole(1, 1000)},
         "/api/leaderboard": {"limit": whole(1, 100)},
     },

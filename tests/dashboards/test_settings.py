@@ -35,6 +35,7 @@ def test_stream_defaults_are_for_make_demo() -> None:
     assert settings.output_path == REPO_ROOT / "data/output/streaming_product_revenue"
     assert settings.schema_path is None and settings.labels_schema.name == "retail_orders.json"
     assert (settings.host, settings.port, settings.top_n) == ("127.0.0.1", 5100, 8)
+    assert settings.expected_dir is None  # no verification card
 
 
 def test_environment_then_test_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ def test_dashboard_with_data(site: Site, tab: Tab) -> None:
     expect(page.locator("#windows-stats")).to_contain_text("Closed windows60")
     expect(page.locator("#stream-stats")).to_contain_text("Dropped as late3")
     expect(page.locator("#live-pill")).to_have_text("Live")
+    expect(page.locator("#card-verification")).to_be_hidden()  # no expected answer set
     # a new micro-batch moves the rate history on without reloading the page
     write_json_atomic(site.outputs.status_file, status_payload(batch_id=8,
                                                                input_rows_per_second=55.0))
