@@ -1,0 +1,148 @@
+"""The ledger: where every record the streaming job read went, summed over its micro-batches
+and across restarts.
+
+    read = counted + duplicates + late + quarantined
+
+The main query observes, in each micro-batch, the records read and quarantined by reason (on
+the classified records), the valid events (after the transform) and the events the dedup
+lets through (counted: what reaches the windows). The dedup operator, the first stateful one,
+reports the events it drops as late (at or before the watermark); an event it drops never
+reaches the aggregation, so nothing is counted twice. Duplicates are what remains of the
+valid events: valid - counted - late. `balanced` is then read == quarantined + valid summed
+over the batches (no record lost between the quarantine and the windows) with no negative
+count.
+
+Counting is pure (progress dicts in, dicts out). A batch is counted once: the ledger
+remembers the query id and the last batch id it counted, so a batch reported again (a
+restart that replays it, a catch-up at stop) adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from services.outputs import LEDGER_KEYS, QUARANTINE_REASONS
+from services.spark.stream_intake import REASON
+
+INTAKE_METRIC, VALID_METRIC, COUNTED_METRIC = "ledger_intake", "ledger_valid", "ledger_counted"
+READ, ROWS = "read", "rows"
+DEDUP_OPERATOR = "dedupeWithinWatermark"  # Spark's operatorName in the progress
+
+
+def observe_intake(classified: DataFrame) -> DataFrame:
+    """Records read and quarantined by reason, per micro-batch."""
+    counts: list[Column] = [F.count(F.lit(1)).alias(READ)]
+    counts += [F.count_if(F.col(REASON) == F.lit(r)).alias(r) for r in QUARANTINE_REASONS]
+    return classified.observe(INTAKE_METRIC, *counts)
+
+
+def observe_rows(rows: DataFrame, name: str) -> DataFrame:
+    return rows.observe(name, F.count(F.lit(1)).alias(ROWS))
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """One micro-batch's share of the ledger."""
+
+    read: int
+    quarantined_by_reason: dict[str, int]
+    valid: int
+    counted: int
+    late: int
+
+    @property
+    def quarantined(self) -> int:
+        return sum(self.quarantined_by_reason.values())
+
+    @property
+    def duplicates(self) -> int:
+        return self.valid - self.counted - self.late
+
+    @classmethod
+    def of(cls, progress: dict[str, Any]) -> BatchCounts:
+        metrics = progress.get("observedMetrics") or {}
+
+        def metric(name: str, key: str) -> int:
+            return int((metrics.get(name) or {}).get(key) or 0)
+
+        late = sum(int(op.get("numRowsDroppedByWatermark") or 0)
+                   for op in progress.get("stateOperators") or []
+                   if op.get("operatorName") == DEDUP_OPERATOR)
+        return cls(read=metric(INTAKE_METRIC, READ),
+                   quarantined_by_reason={r: metric(INTAKE_METRIC, r)
+                                          for r in QUARANTINE_REASONS},
+                   valid=metric(VALID_METRIC, ROWS), counted=metric(COUNTED_METRIC, ROWS),
+                   late=late)
+
+
+def _zero() -> dict[str, int]:
+    return dict.fromkeys(QUARANTINE_REASONS, 0)
+
+
+@dataclass
+class Ledger:
+    """Running totals of one query (its id survives restarts from the checkpoint)."""
+
+    query_id: str | None = None
+    batch_id: int | None = None  # the last batch counted
+    read: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=_zero)
+    duplicates: int = 0
+    late: int = 0
+    counted: int = 0
+    broken: bool = False  # a batch counted more than it had valid events, or loaded so
+
+    @property
+    def quarantined(self) -> int:
+        return sum(self.quarantined_by_reason.values())
+
+    @property
+    def balanced(self) -> bool:
+        return (not self.broken and self.read == self.counted + self.duplicates
+                + self.late + self.quarantined)
+
+    def add(self, progress: dict[str, Any]) -> BatchCounts | None:
+        """Count one progress report of the main query; None when it was counted already.
+        Another query's report (a new checkpoint) starts the ledger afresh."""
+        query, batch = progress.get("id"), int(progress.get("batchId", -1))
+        if query != self.query_id:
+            fresh = Ledger(query_id=query)
+            self.__dict__.update(fresh.__dict__)
+        elif self.batch_id is not None and batch <= self.batch_id:
+            return None
+        counts = BatchCounts.of(progress)
+        self.batch_id = batch
+        self.read += counts.read
+        for reason, n in counts.quarantined_by_reason.items():
+            self.quarantined_by_reason[reason] = self.quarantined_by_reason.get(reason, 0) + n
+        self.duplicates += counts.duplicates
+        self.late += counts.late
+        self.counted += counts.counted
+        self.broken = self.broken or counts.duplicates < 0
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        """The status file's `ledger` (LEDGER_KEYS)."""
+        out = {"query_id": self.query_id, "batch_id": self.batch_id, "read": self.read,
+               "quarantined": self.quarantined,
+               "quarantined_by_reason": dict(self.quarantined_by_reason),
+               "duplicates": self.duplicates, "late": self.late, "counted": self.counted,
+               "balanced": self.balanced}
+        return {k: out[k] for k in LEDGER_KEYS}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Ledger:
+        """A ledger from a status file's `ledger`; an empty one when it cannot be read."""
+        try:
+            by_reason = {**_zero(), **{str(k): int(v) for k, v in
+                                       data["quarantined_by_reason"].items()}}
+            return cls(query_id=data["query_id"], batch_id=int(data["batch_id"]),
+                       read=int(data["read"]), quarantined_by_reason=by_reason,
+                       duplicates=int(data["duplicates"]), late=int(data["late"]),
+                       counted=int(data["counted"]), broken=data["balanced"] is not True)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return cls()

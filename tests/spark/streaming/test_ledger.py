@@ -1,0 +1,79 @@
+"""The ledger from progress reports, without Spark: each batch counted once, across restarts
+and catch-ups; a new query starts afresh; what does not add up is not balanced."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from services.outputs import QUARANTINE_REASONS
+from services.spark.stream_ledger import BatchCounts, Ledger
+from services.spark.stream_monitor import read_ledger
+
+
+def report(batch: int, read: int, valid: int, counted: int, late: int = 0,
+           query: str = "q", agg_late: int = 0, **reasons: int) -> dict:
+    return {"id": query, "runId": "r", "batchId": batch, "name": "windowed_revenue",
+            "observedMetrics": {
+                "ledger_intake": {"read": read, **dict.fromkeys(QUARANTINE_REASONS, 0),
+                                  **reasons},
+                "ledger_valid": {"rows": valid}, "ledger_counted": {"rows": counted}},
+            "stateOperators": [
+                {"operatorName": "stateStoreSave", "numRowsDroppedByWatermark": agg_late},
+                {"operatorName": "dedupeWithinWatermark", "numRowsDroppedByWatermark": late}]}
+
+
+def test_a_batch_splits_into_counted_duplicates_late_and_quarantined():
+    counts = BatchCounts.of(report(0, read=20, valid=15, counted=10, late=2, agg_late=7,
+                                   not_json=3, empty=2))
+    assert (counts.quarantined, counts.duplicates, counts.late) == (5, 3, 2)
+    assert counts.quarantined_by_reason["not_json"] == 3
+
+
+def test_each_batch_counts_once_and_a_new_query_starts_afresh():
+    ledger = Ledger()
+    assert ledger.add(report(0, 10, 8, 7, empty=2)) is not None
+    assert ledger.add(report(1, 5, 5, 3, late=1)) is not None
+    assert ledger.add(report(1, 5, 5, 3, late=1)) is None  # reported again
+    assert ledger.add(report(0, 10, 8, 7, empty=2)) is None  # replayed after a restart
+    assert ledger.to_json() == {
+        "query_id": "q", "batch_id": 1, "read": 15, "quarantined": 2,
+        "quarantined_by_reason": {**dict.fromkeys(QUARANTINE_REASONS, 0), "empty": 2},
+        "duplicates": 2, "late": 1, "counted": 10, "balanced": True}
+    ledger.add(report(0, 4, 4, 4, query="another"))
+    assert (ledger.query_id, ledger.read, ledger.counted, ledger.quarantined) == (
+        "another", 4, 4, 0)
+
+
+@pytest.mark.parametrize("batch", [
+    report(0, read=10, valid=9, counted=9),  # a record neither valid nor quarantined
+    report(0, read=10, valid=10, counted=9, late=2),  # more out than came in
+])
+def test_what_does_not_add_up_is_not_balanced(batch):
+    ledger = Ledger()
+    ledger.add(batch)
+    assert ledger.to_json()["balanced"] is False
+    ledger.add(report(1, read=3, valid=3, counted=3))
+    assert Ledger.from_json(ledger.to_json()).balanced is False  # it stays so
+
+
+def test_the_ledger_survives_a_restart_through_the_status_file(tmp_path):
+    ledger = Ledger()
+    ledger.add(report(0, 10, 8, 6, late=1, bad_time=2))
+    status = tmp_path / "status.json"
+    status.write_text(json.dumps({"batch_id": 0, "ledger": ledger.to_json()}))
+    again = read_ledger(status)
+    assert again == ledger
+    assert again.add(report(0, 10, 8, 6, late=1, bad_time=2)) is None
+    again.add(report(1, 1, 1, 1))
+    assert (again.read, again.counted, again.duplicates, again.balanced) == (11, 7, 1, True)
+
+
+def test_an_unreadable_status_file_gives_an_empty_ledger(tmp_path):
+    status = tmp_path / "status.json"
+    assert read_ledger(status) == Ledger()
+    status.write_text('{"ledger": {"read": "many"}}')
+    assert read_ledger(status) == Ledger()
+    status.write_text("[1, 2]")
+    assert read_ledger(status) == Ledger()
