@@ -86,9 +86,11 @@ STATUS_KEYS = ("generated_at", "query_id", "run_id", "batch_id", "batch_time", "
                "rows_dropped_invalid", "batch_duration_ms", "watermark", "lag_messages",
                "trigger_seconds", "group_field", "value_field", "mode", "ledger")
 # read = counted + duplicates + late + quarantined, over the batches of query `query_id` up to
-# `batch_id` (the query id survives restarts from the checkpoint)
+# `batch_id` (the query id survives restarts from the checkpoint); `late` counts events (not
+# window rows); `missed_batches` counts batches the ledger never saw; `balanced` is true when
+# the sum holds and nothing was missed (services.spark.stream_ledger)
 LEDGER_KEYS = ("query_id", "batch_id", "read", "quarantined", "quarantined_by_reason",
-               "duplicates", "late", "counted", "balanced")
+               "duplicates", "late", "counted", "missed_batches", "balanced")
 LIVE_KEYS = ("generated_at", "batch_id", "provisional", "group_field", "value_field",
              "watermark", "windows")
 

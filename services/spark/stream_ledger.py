@@ -6,11 +6,17 @@ and across restarts.
 The main query observes, in each micro-batch, the records read and quarantined by reason (on
 the classified records), the valid events (after the transform) and the events the dedup
 lets through (counted: what reaches the windows). The dedup operator, the first stateful one,
-reports the events it drops as late (at or before the watermark); an event it drops never
-reaches the aggregation, so nothing is counted twice. Duplicates are what remains of the
-valid events: valid - counted - late. `balanced` is then read == quarantined + valid summed
-over the batches (no record lost between the quarantine and the windows) with no negative
-count.
+reports the events it drops as late (at or before the watermark of the batch): events, once
+each. The windows' operator after it reports window rows, not events (an event is in
+STREAM_WINDOW / STREAM_SLIDE windows), and drops none: an event after the watermark is only
+in windows that end after it, still open. Should it ever drop one, a counted event would be
+missing from a window, so the ledger is no longer balanced. Duplicates are what remains of
+the valid events: valid - counted - late.
+
+`balanced` is then: read == counted + duplicates + late + quarantined (no record lost between
+the quarantine and the windows), no negative count, no window row dropped, and no batch of
+the query missed (`missed_batches`: batch ids the ledger never saw, because the status file
+was lost or the job was killed between a batch's commit and its report).
 
 Counting is pure (progress dicts in, dicts out). A batch is counted once: the ledger
 remembers the query id and the last batch id it counted, so a batch reported again (a
@@ -53,6 +59,7 @@ class BatchCounts:
     valid: int
     counted: int
     late: int
+    window_rows_dropped: int = 0  # by the windows' operator: should stay 0
 
     @property
     def quarantined(self) -> int:
@@ -69,14 +76,15 @@ class BatchCounts:
         def metric(name: str, key: str) -> int:
             return int((metrics.get(name) or {}).get(key) or 0)
 
-        late = sum(int(op.get("numRowsDroppedByWatermark") or 0)
-                   for op in progress.get("stateOperators") or []
-                   if op.get("operatorName") == DEDUP_OPERATOR)
+        dropped = {"late": 0, "windows": 0}
+        for op in progress.get("stateOperators") or []:
+            where = "late" if op.get("operatorName") == DEDUP_OPERATOR else "windows"
+            dropped[where] += int(op.get("numRowsDroppedByWatermark") or 0)
         return cls(read=metric(INTAKE_METRIC, READ),
                    quarantined_by_reason={r: metric(INTAKE_METRIC, r)
                                           for r in QUARANTINE_REASONS},
                    valid=metric(VALID_METRIC, ROWS), counted=metric(COUNTED_METRIC, ROWS),
-                   late=late)
+                   late=dropped["late"], window_rows_dropped=dropped["windows"])
 
 
 def _zero() -> dict[str, int]:
@@ -94,7 +102,8 @@ class Ledger:
     duplicates: int = 0
     late: int = 0
     counted: int = 0
-    broken: bool = False  # a batch counted more than it had valid events, or loaded so
+    missed_batches: int = 0
+    broken: bool = False  # a batch did not add up (see BatchCounts), or loaded so
 
     @property
     def quarantined(self) -> int:
@@ -102,8 +111,8 @@ class Ledger:
 
     @property
     def balanced(self) -> bool:
-        return (not self.broken and self.read == self.counted + self.duplicates
-                + self.late + self.quarantined)
+        return (not self.broken and self.missed_batches == 0
+                and self.read == self.counted + self.duplicates + self.late + self.quarantined)
 
     def add(self, progress: dict[str, Any]) -> BatchCounts | None:
         """Count one progress report of the main query; None when it was counted already.
@@ -115,6 +124,8 @@ class Ledger:
         elif self.batch_id is not None and batch <= self.batch_id:
             return None
         counts = BatchCounts.of(progress)
+        self.missed_batches += max(0, batch - (-1 if self.batch_id is None else self.batch_id)
+                                   - 1)
         self.batch_id = batch
         self.read += counts.read
         for reason, n in counts.quarantined_by_reason.items():
@@ -122,7 +133,8 @@ class Ledger:
         self.duplicates += counts.duplicates
         self.late += counts.late
         self.counted += counts.counted
-        self.broken = self.broken or counts.duplicates < 0
+        self.broken = (self.broken or counts.duplicates < 0
+                       or counts.window_rows_dropped > 0)
         return counts
 
     def to_json(self) -> dict[str, Any]:
@@ -131,7 +143,7 @@ class Ledger:
                "quarantined": self.quarantined,
                "quarantined_by_reason": dict(self.quarantined_by_reason),
                "duplicates": self.duplicates, "late": self.late, "counted": self.counted,
-               "balanced": self.balanced}
+               "missed_batches": self.missed_batches, "balanced": self.balanced}
         return {k: out[k] for k in LEDGER_KEYS}
 
     @classmethod
@@ -143,6 +155,8 @@ class Ledger:
             return cls(query_id=data["query_id"], batch_id=int(data["batch_id"]),
                        read=int(data["read"]), quarantined_by_reason=by_reason,
                        duplicates=int(data["duplicates"]), late=int(data["late"]),
-                       counted=int(data["counted"]), broken=data["balanced"] is not True)
+                       counted=int(data["counted"]),
+                       missed_batches=int(data["missed_batches"]),
+                       broken=data["balanced"] is not True)
         except (KeyError, TypeError, ValueError, AttributeError):
             return cls()

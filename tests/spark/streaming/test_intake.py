@@ -42,7 +42,8 @@ def exactly(size: int) -> bytes:
 
 def records(spark, values: list[bytes | None], keys: list[bytes | None] | None = None):
     keys = keys or [None] * len(values)
-    rows = [(k, v, "t", 0, i, datetime(2025, 1, 1)) for i, (k, v) in enumerate(zip(keys, values))]
+    rows = [(k, v, "t", 0, i, datetime(2025, 1, 1))
+            for i, (k, v) in enumerate(zip(keys, values, strict=True))]
     return spark.createDataFrame(rows, "key binary, value binary, topic string, "
                                        "partition int, offset long, timestamp timestamp")
 

@@ -1,5 +1,6 @@
 """The ledger from progress reports, without Spark: each batch counted once, across restarts
-and catch-ups; a new query starts afresh; what does not add up is not balanced."""
+and catch-ups; a new query starts afresh; late events are the dedup's drops, not the windows'
+rows; what does not add up, or a batch never seen, is not balanced."""
 
 from __future__ import annotations
 
@@ -25,10 +26,21 @@ def report(batch: int, read: int, valid: int, counted: int, late: int = 0,
 
 
 def test_a_batch_splits_into_counted_duplicates_late_and_quarantined():
-    counts = BatchCounts.of(report(0, read=20, valid=15, counted=10, late=2, agg_late=7,
-                                   not_json=3, empty=2))
+    counts = BatchCounts.of(report(0, read=20, valid=15, counted=10, late=2, not_json=3,
+                                   empty=2))
     assert (counts.quarantined, counts.duplicates, counts.late) == (5, 3, 2)
     assert counts.quarantined_by_reason["not_json"] == 3
+    assert counts.window_rows_dropped == 0
+
+
+def test_late_counts_events_and_a_window_row_dropped_unbalances():
+    """One late event is one, not the 4 windows it falls in; should the windows' operator
+    drop a row, a counted event is missing from a window."""
+    ledger = Ledger()
+    counts = ledger.add(report(0, read=10, valid=10, counted=9, late=1, agg_late=4))
+    assert (counts.late, counts.duplicates, counts.window_rows_dropped) == (1, 0, 4)
+    assert (ledger.late, ledger.balanced) == (1, False)
+    assert Ledger().add(report(0, read=10, valid=10, counted=9, late=1)) is not None
 
 
 def test_each_batch_counts_once_and_a_new_query_starts_afresh():
@@ -40,10 +52,23 @@ def test_each_batch_counts_once_and_a_new_query_starts_afresh():
     assert ledger.to_json() == {
         "query_id": "q", "batch_id": 1, "read": 15, "quarantined": 2,
         "quarantined_by_reason": {**dict.fromkeys(QUARANTINE_REASONS, 0), "empty": 2},
-        "duplicates": 2, "late": 1, "counted": 10, "balanced": True}
+        "duplicates": 2, "late": 1, "counted": 10, "missed_batches": 0, "balanced": True}
     ledger.add(report(0, 4, 4, 4, query="another"))
     assert (ledger.query_id, ledger.read, ledger.counted, ledger.quarantined) == (
         "another", 4, 4, 0)
+
+
+def test_a_batch_never_seen_unbalances():
+    ledger = Ledger()
+    ledger.add(report(0, 5, 5, 5))
+    ledger.add(report(1, 5, 5, 5))
+    assert (ledger.missed_batches, ledger.balanced) == (0, True)
+    ledger.add(report(3, 5, 5, 5))  # batch 2 committed, its report lost
+    assert (ledger.missed_batches, ledger.balanced) == (1, False)
+    assert Ledger.from_json(ledger.to_json()).missed_batches == 1
+    late_start = Ledger()  # a status file lost: the query's batches 0-6 never seen
+    late_start.add(report(7, 5, 5, 5))
+    assert late_start.to_json()["missed_batches"] == 7 and not late_start.balanced
 
 
 @pytest.mark.parametrize("batch", [
