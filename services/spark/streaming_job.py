@@ -4,8 +4,9 @@ Three queries read the topic, each through the same intake (services.spark.strea
 the main one deduplicates the valid events and appends closed windows to the Parquet sink
 (exactly once across restarts: checkpoint + the sink's log) and keeps the ledger; the
 quarantine query appends every poison record to its own Parquet, exactly once too; the live
-one rewrites the snapshot of still-open windows in update mode. Settings come from the
-environment.
+one rewrites the snapshot of still-open windows in update mode. All three start from the
+same offsets (services.spark.kafka_offsets), so the quarantine holds exactly the poison the
+ledger counts. Settings come from the environment.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from services.schema import Dataset, load_schema
 from services.spark.errors import spark_error_message
 from services.spark.job_shell import job_main
 from services.spark.kafka_connector import Connector, resolve_connector
+from services.spark.kafka_offsets import resolved_start
 from services.spark.session import SparkStop, build_session
 from services.spark.storage import as_local_uri, is_local
 from services.spark.stream_intake import EventSpec, classify, quarantined, valid_events
@@ -201,22 +203,23 @@ class Mode:
         return transform_schema_events(events, self.dataset, self.shape)
 
 
-def records(spark: SparkSession, settings: StreamJobSettings) -> DataFrame:
-    """The Kafka source, as each query reads it."""
+def records(spark: SparkSession, settings: StreamJobSettings, starting: str) -> DataFrame:
+    """The Kafka source, as each query reads it, from `starting` (resolved once for all)."""
     reader = (spark.readStream.format("kafka")
               .option("kafka.bootstrap.servers", settings.bootstrap_servers)
               .option("subscribe", settings.topic)
-              .option("startingOffsets", settings.starting_offsets)
+              .option("startingOffsets", starting)
               .option("failOnDataLoss", "false"))
     if settings.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", settings.max_offsets_per_trigger)
     return reader.load()
 
 
-def windows(spark: SparkSession, settings: StreamJobSettings, mode: Mode) -> DataFrame:
+def windows(spark: SparkSession, settings: StreamJobSettings, mode: Mode,
+            starting: str) -> DataFrame:
     """Kafka -> intake -> valid events transformed -> deduplicated -> windows, observed at
     each step for the ledger (services.spark.stream_ledger)."""
-    classified = observe_intake(classify(records(spark, settings), mode.spec))
+    classified = observe_intake(classify(records(spark, settings, starting), mode.spec))
     rows = observe_rows(mode.transform(valid_events(classified, mode.spec)), VALID_METRIC)
     counted = observe_rows(deduplicated(rows, mode.shape), COUNTED_METRIC)
     return build_aggregations(counted, mode.shape)
@@ -233,13 +236,18 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
                     "or live files", settings.output_path)
     monitor = ProgressMonitor(MAIN_QUERY, files.status_file if files else None, shape,
                               settings.mode, settings.trigger_seconds)
+    starting = resolved_start(spark, settings.bootstrap_servers, settings.topic,
+                              settings.starting_offsets)
+    if starting != settings.starting_offsets:
+        log.info("STARTING_OFFSETS=%s is %s for every query", settings.starting_offsets,
+                 starting)
     spark.streams.addListener(monitor)
-    main = (windows(spark, settings, mode).writeStream.queryName(MAIN_QUERY).format("parquet")
-            .outputMode("append")
+    main = (windows(spark, settings, mode, starting).writeStream.queryName(MAIN_QUERY)
+            .format("parquet").outputMode("append")
             .option("path", settings.uri(settings.output_path))
             .option("checkpointLocation", settings.uri(settings.checkpoint_dir))
             .trigger(processingTime=settings.trigger).start())
-    poison = quarantined(classify(records(spark, settings), mode.spec))
+    poison = quarantined(classify(records(spark, settings, starting), mode.spec))
     quarantine = (poison.writeStream.queryName(QUARANTINE_QUERY).format("parquet")
                   .outputMode("append")
                   .option("path", settings.uri(quarantine_location(settings.output_path)))
@@ -248,7 +256,7 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
                   .trigger(processingTime=settings.trigger).start())
     live = None
     if settings.live_view and files is not None:
-        live = (windows(spark, settings, mode).writeStream.queryName(LIVE_QUERY)
+        live = (windows(spark, settings, mode, starting).writeStream.queryName(LIVE_QUERY)
                 .outputMode("update")
                 .option("checkpointLocation",
                         settings.uri(settings.checkpoint_dir.rstrip("/") + checkpoint_suffix))

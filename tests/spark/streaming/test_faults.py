@@ -13,6 +13,7 @@ import pytest
 
 from services.outputs import StreamOutputs
 from services.schema import load_schema
+from services.spark.kafka_offsets import resolved_start
 from services.spark.stream_ledger import DEDUP_OPERATOR
 from services.spark.streaming_job import Pipeline, StreamJobSettings, start
 from tests.polling import poll
@@ -112,10 +113,16 @@ def test_every_fault_gets_its_fate(spark, kafka_broker, tmp_path, kind: Kind):
             keyless = script.event(None, f"{DAY}11:02:00", "B", 7.5)
             script.again(keyless, DUPLICATE)
     first = list(script.messages)
-    sent(bootstrap, topic, first)
-    conf = settings(tmp_path, bootstrap, topic, kind)
+    # Sent before a start at `latest`: no query reads them (a day later, they would close
+    # every window; they would show in the quarantine).
+    before = Script(kind)
+    before.event("unread", "2025-05-03T00:00:00", "A", 5.0)
+    before.poison(f"{DAY}11:00:00")
+    sent(bootstrap, topic, before.messages)
+    conf = settings(tmp_path, bootstrap, topic, kind, STARTING_OFFSETS="latest")
     pipeline = begin(spark, conf, kind)
     try:
+        sent(bootstrap, topic, first)
         settle(pipeline)
         assert status(conf)["watermark"].startswith(f"{DAY}11:45:00")
         # Now the watermark is 11:45: an event after it counts, one at or before it is late,
@@ -144,7 +151,17 @@ def test_every_fault_gets_its_fate(spark, kafka_broker, tmp_path, kind: Kind):
     assert quarantine_rows(StreamOutputs(Path(conf.output_path)).quarantine_dir) == \
         script.quarantine(topic)
     assert dropped_windows == 0
+    assert script.messages[0].offset == len(before.messages)
     assert sum(m.fate == LATE for m in script.messages) == 3
+
+
+def test_latest_is_resolved_once_for_every_query(spark, kafka_broker):
+    bootstrap, topic = kafka_broker.bootstrap_servers, topic_name("latest")
+    assert resolved_start(spark, bootstrap, topic, "latest") == "earliest"  # no topic yet
+    send_keyed(bootstrap, topic, [(b"k", b"{}")] * 3)
+    assert json.loads(resolved_start(spark, bootstrap, topic, " Latest ")) == {topic: {"0": 3}}
+    for given in ("earliest", json.dumps({topic: {"0": 1}})):
+        assert resolved_start(spark, bootstrap, topic, given) == given
 
 
 def test_a_restart_half_way_keeps_windows_quarantine_and_ledger_exact(spark, kafka_broker,
