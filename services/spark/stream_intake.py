@@ -3,7 +3,13 @@
 Each record gets the first reason of services.outputs.QUARANTINE_REASONS that holds, or none.
 Poison goes to the quarantine as it was read (raw bytes, Kafka coordinates, reason), so the
 job never stops on it and nothing is dropped unseen; a valid event carries its JSON fields as
-text and the id it is deduplicated by: the Kafka key, or, without one, a hash of the value.
+text and the id it is deduplicated by: a hash of its Kafka key and its bytes.
+
+Why key and bytes, not the key alone: a duplicate is the same message sent again (same event
+id in the key, same bytes), but many producers key by an entity (a card, a product: ours
+partitions by the first dimension unless told otherwise), and the key alone would merge
+every event of that entity. Key and bytes together remove re-sends and nothing else; a
+message without a key is deduplicated by its bytes.
 """
 
 from __future__ import annotations
@@ -91,8 +97,15 @@ def quarantined(classified: DataFrame) -> DataFrame:
 
 def valid_events(classified: DataFrame, spec: EventSpec) -> DataFrame:
     """The valid events: EVENT_ID and the spec's fields."""
-    kafka = F.col(KAFKA)
-    event_id = F.coalesce(kafka["key"], F.unhex(F.sha2(kafka["value"], 256)))
     return (classified.where(F.col(REASON).isNull())
-            .select(event_id.alias(EVENT_ID), *dict.fromkeys(spec.fields)))
+            .select(event_id(F.col(KAFKA)["key"], F.col(KAFKA)["value"]).alias(EVENT_ID),
+                    *dict.fromkeys(spec.fields)))
+
+
+def event_id(key: Column, value: Column) -> Column:
+    """SHA-256 of (SHA-256 of the key, or "-" without one) ":" (SHA-256 of the value): 32
+    bytes; hashing the parts first keeps (key, value) pairs apart however their bytes
+    split."""
+    key_part = F.coalesce(F.sha2(key, 256), F.lit("-"))
+    return F.unhex(F.sha2(F.concat(key_part, F.lit(":"), F.sha2(value, 256)), 256))
 

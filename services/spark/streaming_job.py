@@ -173,9 +173,17 @@ class Pipeline:
 
 
 def batch_ended(query: StreamingQuery, timeout: float) -> bool:
-    """Wait until no micro-batch of the query is running (false after `timeout` s)."""
+    """Wait until the micro-batch running now, if any, has been reported (false after
+    `timeout` s). Not until the trigger is idle: a query behind its input runs batches back
+    to back, and that wait would last until it has caught up."""
+    def reported() -> int:
+        last = query.lastProgress
+        return int(last["batchId"]) if last else -1
+
+    before = reported()
     deadline = time.monotonic() + timeout
-    while query.isActive and query.status.get("isTriggerActive"):
+    while (query.isActive and query.status.get("isTriggerActive")
+           and reported() == before):
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.05)

@@ -1,6 +1,6 @@
 """The intake on static DataFrames shaped like Kafka's records: every kind of poison gets its
 reason (the first that holds), every valid event survives the transform, and the event id
-is the key, else a hash of the value."""
+is a hash of the key and the bytes."""
 
 from __future__ import annotations
 
@@ -134,14 +134,24 @@ def test_every_valid_event_keeps_its_time_through_the_transform(spark):
     assert transform_schema_events(events, CARD, shape).count() == 3
 
 
-def test_the_event_id_is_the_key_else_a_hash_of_the_value(spark):
-    values = [order(), order(), order(), order(product="Mug")]
-    keys = [b"id-1", b"id-1", None, None]
+def expected_id(key: bytes | None, value: bytes) -> bytes:
+    def hexed(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    return hashlib.sha256(f"{hexed(key) if key is not None else '-'}:{hexed(value)}"
+                          .encode()).digest()
+
+
+def test_the_event_id_is_the_key_and_the_bytes(spark):
+    mug = order(product="Mug")
+    values = [order(), order(), mug, order(), order(), mug]
+    keys = [b"id-1", b"id-1", b"id-1", None, b"id-2", None]
     spec = retail_spec()
-    got = valid_events(classify(records(spark, values, keys), spec), spec).collect()
-    assert [bytes(r[EVENT_ID]) for r in got] == [
-        b"id-1", b"id-1", hashlib.sha256(order()).digest(),
-        hashlib.sha256(order(product="Mug")).digest()]
+    got = [bytes(r[EVENT_ID]) for r in
+           valid_events(classify(records(spark, values, keys), spec), spec).collect()]
+    assert got == [expected_id(k, v) for k, v in zip(keys, values, strict=True)]
+    # a re-send is the same event; another key or other bytes is another event
+    assert got[0] == got[1] and len(set(got)) == 5
 
 
 def test_the_quarantine_keeps_the_record_as_read(spark):
