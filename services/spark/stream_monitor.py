@@ -125,7 +125,8 @@ class ProgressMonitor(StreamingQueryListener):
         if progress.get("name") != self.query_name:
             return
         with self.lock:
-            if self.ledger.add(progress) is None:
+            counts = self.ledger.add(progress)
+            if counts is None:
                 return  # counted already
             status = status_from_progress(progress, self.shape, self.mode,
                                           self.trigger_seconds, self.ledger)
@@ -133,6 +134,10 @@ class ProgressMonitor(StreamingQueryListener):
             self.last = status
             self._write(status)
         ledger = status["ledger"]
+        if counts.window_rows_dropped:
+            log.warning("batch %s: the windows dropped %d rows by the watermark after the "
+                        "dedup let their events through: the ledger is not balanced",
+                        status["batch_id"], counts.window_rows_dropped)
         log.info("batch %s: %d rows in (%.0f/s in, %.0f/s processed), %d late dropped, "
                  "%d quarantined, %d ms, watermark %s, lag %s; since the start: %d read, "
                  "%d counted, %d duplicates, %d late, %d quarantined%s", status["batch_id"],
