@@ -12,7 +12,14 @@ Streaming, under OUTPUT_PATH = .../streaming_product_revenue:
                                 ones listed in _spark_metadata
   streaming_..._live.json       open windows, provisional, rewritten each micro-batch
                                 (LIVE_KEYS; `windows` rows use the Parquet column names)
-  streaming_..._status.json     the last micro-batch's progress (STATUS_KEYS)
+  streaming_..._status.json     the last micro-batch's progress (STATUS_KEYS), with the
+                                ledger of every event read since the query began (LEDGER_KEYS)
+  streaming_..._quarantine/     Parquet, append, exactly once: every poison message as read
+                                (QUARANTINE_COLUMNS; `reason` one of MALFORMED_KINDS)
+The windows (services.schema.windows): WINDOW_S long, sliding every SLIDE_S, closed once the
+watermark (WATERMARK_S behind the newest event time) passes their end. An event whose time is at
+or before the watermark of the batch that reads it is dropped as late. docs/STREAMCHECK.md
+says what the job does with faults.
 Times in JSON are ISO-8601 UTC with a trailing Z; Parquet timestamps are UTC.
 """
 
@@ -30,6 +37,10 @@ WINDOW_START, WINDOW_END, REVENUE, EVENT_COUNT = (
     "window_start", "window_end", "revenue", "event_count")
 UNKNOWN = "UNKNOWN"
 RETAIL_GROUP = "product"  # the streaming job's retail mode groups windows by product
+
+QUARANTINE_COLUMNS = ("key", "value", "topic", "partition", "offset", "kafka_timestamp",
+                      "reason")
+QUARANTINE_SUFFIX = "_quarantine"  # of OUTPUT_PATH (the Parquet) and of CHECKPOINT_DIR
 
 
 def sum_of(measure: str) -> str:
@@ -54,10 +65,18 @@ def rate_of(flag: str) -> str:
 
 QUALITY_KEYS = ("dataset", "generated_at", "input_files", "rows_read", "rows_dropped",
                 "rows_aggregated", "defaulted", "duration_seconds")
+# rows_dropped_late and rows_dropped_invalid: the last batch's events dropped as late and
+# records quarantined; `ledger` sums them (and the rest) over every batch.
 STATUS_KEYS = ("generated_at", "query_id", "run_id", "batch_id", "batch_time", "input_rows",
                "input_rows_per_second", "processed_rows_per_second", "rows_dropped_late",
                "rows_dropped_invalid", "batch_duration_ms", "watermark", "lag_messages",
-               "trigger_seconds", "group_field", "value_field", "mode")
+               "trigger_seconds", "group_field", "value_field", "mode", "ledger")
+# read = counted + duplicates + late + quarantined, over the batches of query `query_id` up to
+# `batch_id` (the query id survives restarts from the checkpoint); `late` counts events (not
+# window rows); `missed_batches` counts batches the ledger never saw; `balanced` is true when
+# the sum holds and nothing was missed (services.spark.stream_ledger)
+LEDGER_KEYS = ("query_id", "batch_id", "read", "quarantined", "quarantined_by_reason",
+               "duplicates", "late", "counted", "missed_batches", "balanced")
 LIVE_KEYS = ("generated_at", "batch_id", "provisional", "group_field", "value_field",
              "watermark", "windows")
 
@@ -134,6 +153,16 @@ class StreamOutputs:
     @property
     def status_file(self) -> Path:
         return self.parquet_dir.with_name(self.parquet_dir.name + "_status.json")
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return Path(quarantine_location(str(self.parquet_dir)))
+
+
+def quarantine_location(location: str) -> str:
+    """Where the poison messages of OUTPUT_PATH go (or the checkpoint of CHECKPOINT_DIR's
+    quarantine query): a sibling, any URI scheme."""
+    return location.rstrip("/") + QUARANTINE_SUFFIX
 
 
 def committed_parquet_files(sink_dir: Path) -> list[Path]:

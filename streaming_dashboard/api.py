@@ -14,6 +14,7 @@ from services.web.freshness import Freshness, assess
 from services.web.params import Whole, takes
 from streaming_dashboard import metrics, verification
 from streaming_dashboard.context import StreamContext
+from streaming_dashboard.ledger import ledger_view
 
 bp = Blueprint("api", __name__)
 RECENT_WINDOWS = 48
@@ -112,5 +113,9 @@ def stream() -> Response:
 
 def stream_payload(status: dict[str, Any], history: list[dict[str, Any]],
                    fresh: Freshness) -> dict[str, Any]:
-    """The status file as written, the dashboard's verdict, and the recent input rates."""
-    return {**status, "freshness": fresh.to_json(), "history": history}
+    """The status file as written, but its ledger checked (`ledger` is null and
+    `ledger_note` says why when it cannot be shown), the dashboard's verdict, and the recent
+    input rates."""
+    ledger, note = ledger_view(status.get("ledger"))
+    return {**status, "ledger": ledger, "ledger_note": note, "freshness": fresh.to_json(),
+            "history": history}

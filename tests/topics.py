@@ -21,17 +21,27 @@ def unique_topic(prefix: str) -> str:
 
 def send(bootstrap: str, topic: str, payloads: Iterable[dict | bytes]) -> int:
     """Each payload (a dict as JSON) as one message, all confirmed; how many."""
+    return len(send_keyed(bootstrap, topic, ((None, p) for p in payloads)))
+
+
+def send_keyed(bootstrap: str, topic: str,
+               messages: Iterable[tuple[bytes | None, dict | bytes | None]]
+               ) -> list[tuple[int, int]]:
+    """Each (key, payload) as one message in this order (a dict as JSON, bytes as they
+    are, None for no value), all confirmed; their (partition, offset)."""
     from kafka import KafkaProducer
 
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-    count = 0
-    for payload in payloads:
-        value = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        producer.send(topic, value)
-        count += 1
-    producer.flush()
-    producer.close()
-    return count
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                             max_in_flight_requests_per_connection=1)
+    try:
+        futures = [producer.send(topic, value=payload if payload is None
+                                 or isinstance(payload, bytes)
+                                 else json.dumps(payload).encode(), key=key)
+                   for key, payload in messages]
+        producer.flush()
+        return [(meta.partition, meta.offset) for meta in (f.get(timeout=30) for f in futures)]
+    finally:
+        producer.close()
 
 
 def read_topic(bootstrap: str, topic: str, timeout: float = 60.0) -> list:

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.kafka.timestamps import EVENT_TIME, SEED_CANDIDATES
-from services.schema import MALFORMED_KINDS, Dataset
+from services.schema import MALFORMED_KINDS, MAX_EVENT_BYTES, Dataset
 
-OVERSIZED_BYTES = 70_000  # over the job's 64 KiB limit, well under Kafka's 1 MB message limit
+OVERSIZED_BYTES = MAX_EVENT_BYTES + 4096  # over the job's limit, well under Kafka's 1 MB
 RETAIL_NUMBERS = ("quantity", "unit_price", "total_price")
 NOT_A_TIME = "not a time"
 NOT_A_NUMBER = "twelve"

@@ -10,6 +10,7 @@ from services.schema.errors import Problem, SchemaError
 from services.schema.faker_check import make_faker, to_scalar
 from services.schema.faults import (
     MALFORMED_KINDS,
+    MAX_EVENT_BYTES,
     NO_FAULTS,
     Delay,
     FaultSpec,
@@ -78,6 +79,7 @@ __all__ = [
     "GEO",
     "INTEGER",
     "MALFORMED_KINDS",
+    "MAX_EVENT_BYTES",
     "NO_FAULTS",
     "OUTPUT_FORMATS",
     "SLIDE_S",

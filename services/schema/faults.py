@@ -19,8 +19,17 @@ from services.schema.errors import Problem, SchemaError
 from services.schema.reader import Obj, Problems, describe, unknown_value
 from services.schema.windows import WATERMARK_S
 
+# Poison messages, and what a streaming job calls each: the first kind that holds is the one
+# it records.
+#   empty          no value, or 0 bytes
+#   oversized      more than MAX_EVENT_BYTES bytes
+#   not_json       not one JSON object (a string, an array, a number, broken text)
+#   missing_field  no event time: no time field with a value that is not blank
+#   bad_time       an event time is there, but none parses
+#   text_number    a numeric field holds text that is not a number ("abc"; "12.5" is fine)
 MALFORMED_KINDS = ("empty", "oversized", "not_json", "missing_field", "bad_time",
                    "text_number")
+MAX_EVENT_BYTES = 65536
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$")
 UNITS = {"": 1, "s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60,
          "minute": 60, "minutes": 60, "h": 3600, "hour": 3600, "hours": 3600}

@@ -9,7 +9,7 @@ drop the rows without a valid timestamp and the bookkeeping columns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -84,6 +84,21 @@ def parse_timestamp(raw: Column, field: DatetimeField | None = None) -> Column:
     return F.coalesce(*candidates)
 
 
+def parse_number(raw: Column) -> Column:
+    """A number from text (or a number): null when it is blank or not a number."""
+    return F.trim(raw.cast("string")).try_cast("double")
+
+
+def event_time_parser(dataset: Dataset) -> Callable[[Column], Column]:
+    """How the analysis' timestamp field parses, as the schema declares it: one rule for the
+    cleansing and the streaming job's quarantine (a time it refuses is `bad_time`)."""
+    ts = Roles.of(dataset.analysis).timestamp
+    declared = {normalise_name(f.name): f for f in dataset.fields}.get(ts)
+    field = declared.renders_as if declared is not None else None
+    fmt = field if isinstance(field, DatetimeField) else None
+    return lambda raw: parse_timestamp(raw, fmt)
+
+
 def parse_boolean(raw: Column) -> Column:
     """true/false/yes/no/y/n/1/0 in any case; null for anything else. Spark's boolean cast
     accepts these words already; the word lists are the fallback, only evaluated when the
@@ -146,12 +161,8 @@ def normalise(df: DataFrame, dataset: Dataset) -> DataFrame:
         raise MissingColumnError(f"the timestamp column {roles.timestamp!r} (analysis."
                                  f"timestamp_field) is not in the data; columns: "
                                  f"{', '.join(names)}")
-    declared = {normalise_name(f.name): f for f in dataset.fields}
-    ts_field = declared.get(roles.timestamp)
-    ts_field = ts_field.renders_as if ts_field is not None else None
-    parsed_ts = parse_timestamp(F.col(roles.timestamp),
-                                ts_field if isinstance(ts_field, DatetimeField) else None)
-    replaced: dict[str, Column] = {roles.timestamp: parsed_ts}
+    replaced: dict[str, Column] = {
+        roles.timestamp: event_time_parser(dataset)(F.col(roles.timestamp))}
     extra: dict[str, Column] = {}
     for name in roles.dimensions:
         if name in present:
@@ -164,7 +175,7 @@ def normalise(df: DataFrame, dataset: Dataset) -> DataFrame:
             extra[indicator(name, "missing_column_to_UNKNOWN")] = F.lit(1)
     for name in roles.numeric:
         if name in present:
-            number = F.trim(F.col(name).cast("string")).try_cast("double")
+            number = parse_number(F.col(name))
             replaced[name] = F.coalesce(number, F.lit(0.0))
             extra[indicator(name, "null_or_invalid_to_0")] = _flag(number.isNull())
         else:

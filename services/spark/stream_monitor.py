@@ -1,8 +1,10 @@
-"""What the streaming job tells the outside: per-batch progress (log + status file) and the
-live view of still-open windows.
+"""What the streaming job tells the outside: per-batch progress and the ledger (log + status
+file), and the live view of still-open windows.
 
 The status and live files are small JSON documents rewritten atomically; the dashboard polls
 them. Building their content is pure (dicts in, dicts out) so it is tested without Spark.
+The ledger (services.spark.stream_ledger) is read back from the status file when the job
+starts, so it sums every batch of the query across restarts.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,11 +23,12 @@ from pyspark.sql.streaming import StreamingQueryListener
 
 from services.common.files import write_json_atomic
 from services.outputs import EVENT_COUNT, REVENUE, WINDOW_END, WINDOW_START
-from services.spark.stream_transforms import StreamShape
+from services.schema import WATERMARK_S
+from services.spark.stream_ledger import BatchCounts, Ledger
+from services.streamcheck import StreamShape
 
 log = logging.getLogger("stream")
 ISO_Z = "yyyy-MM-dd'T'HH:mm:ss'Z'"
-EVENTS_METRIC, VALID_METRIC = "events_in", "events_valid"
 
 
 def utc_now() -> str:
@@ -45,12 +49,10 @@ def kafka_lag(source: dict[str, Any]) -> int | None:
 
 
 def status_from_progress(progress: dict[str, Any], shape: StreamShape, mode: str,
-                         trigger_seconds: float) -> dict[str, Any]:
-    """The status file's content (services.outputs.STATUS_KEYS) from one progress report."""
-    metrics = progress.get("observedMetrics") or {}
-    seen = int((metrics.get(EVENTS_METRIC) or {}).get("rows", 0))
-    valid = int((metrics.get(VALID_METRIC) or {}).get("rows", 0))
-    operators = progress.get("stateOperators") or []
+                         trigger_seconds: float, ledger: Ledger) -> dict[str, Any]:
+    """The status file's content (services.outputs.STATUS_KEYS) from one progress report
+    and the ledger that counts it."""
+    batch = BatchCounts.of(progress)
     sources = progress.get("sources") or [{}]
     return {
         "generated_at": utc_now(),
@@ -61,9 +63,8 @@ def status_from_progress(progress: dict[str, Any], shape: StreamShape, mode: str
         "input_rows": int(progress.get("numInputRows") or 0),
         "input_rows_per_second": float(progress.get("inputRowsPerSecond") or 0.0),
         "processed_rows_per_second": float(progress.get("processedRowsPerSecond") or 0.0),
-        "rows_dropped_late": sum(int(op.get("numRowsDroppedByWatermark") or 0)
-                                 for op in operators),
-        "rows_dropped_invalid": max(0, seen - valid),
+        "rows_dropped_late": batch.late,
+        "rows_dropped_invalid": batch.quarantined,
         "batch_duration_ms": int((progress.get("durationMs") or {}).get("triggerExecution")
                                  or progress.get("batchDuration") or 0),
         "watermark": (progress.get("eventTime") or {}).get("watermark"),
@@ -72,12 +73,24 @@ def status_from_progress(progress: dict[str, Any], shape: StreamShape, mode: str
         "group_field": shape.group,
         "value_field": shape.value,
         "mode": mode,
+        "ledger": ledger.to_json(),
     }
 
 
+def read_ledger(status_file: Path | None) -> Ledger:
+    """The ledger a previous run left in the status file; empty when there is none."""
+    if status_file is None:
+        return Ledger()
+    try:
+        status = json.loads(status_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Ledger()
+    return Ledger.from_json(status.get("ledger") if isinstance(status, dict) else None)
+
+
 class ProgressMonitor(StreamingQueryListener):
-    """Logs each micro-batch of the main query, writes the status file, remembers the
-    watermark (the live view drops windows it has closed), and keeps running totals."""
+    """Logs each micro-batch of the main query, keeps the ledger, writes the status file and
+    remembers the watermark (the live view drops windows it has closed)."""
 
     def __init__(self, query_name: str, status_file: Path | None, shape: StreamShape,
                  mode: str, trigger_seconds: float):
@@ -86,7 +99,7 @@ class ProgressMonitor(StreamingQueryListener):
         self.shape, self.mode, self.trigger_seconds = shape, mode, trigger_seconds
         self.lock = threading.Lock()
         self.watermark: str | None = None
-        self.totals = {"rows_dropped_late": 0, "rows_dropped_invalid": 0, "input_rows": 0}
+        self.ledger = read_ledger(status_file)
         self.last: dict[str, Any] | None = None
 
     def onQueryStarted(self, event) -> None:
@@ -99,27 +112,50 @@ class ProgressMonitor(StreamingQueryListener):
         pass
 
     def onQueryProgress(self, event) -> None:
-        progress = json.loads(event.progress.json)
+        self.record(json.loads(event.progress.json))
+
+    def catch_up(self, reports: Iterable[Any]) -> None:
+        """Count the reports (StreamingQueryProgress) the listener may not have had yet:
+        at a stop, the last batch's report can still be on its way."""
+        for report in reports:
+            self.record(json.loads(report.json))
+
+    def record(self, progress: dict[str, Any]) -> None:
+        """One progress report of the main query: into the ledger (once), the log and the
+        status file."""
         if progress.get("name") != self.query_name:
             return
-        status = status_from_progress(progress, self.shape, self.mode, self.trigger_seconds)
         with self.lock:
-            for key in self.totals:
-                self.totals[key] += status[key]
-            status["totals"] = dict(self.totals)
+            counts = self.ledger.add(progress)
+            if counts is None:
+                return  # counted already
+            status = status_from_progress(progress, self.shape, self.mode,
+                                          self.trigger_seconds, self.ledger)
             self.watermark = status["watermark"]
             self.last = status
+            self._write(status)
+        ledger = status["ledger"]
+        if counts.window_rows_dropped:
+            log.warning("batch %s: the windows dropped %d rows by the watermark after the "
+                        "dedup let their events through: the ledger is not balanced",
+                        status["batch_id"], counts.window_rows_dropped)
         log.info("batch %s: %d rows in (%.0f/s in, %.0f/s processed), %d late dropped, "
-                 "%d invalid dropped, %d ms, watermark %s, lag %s", status["batch_id"],
+                 "%d quarantined, %d ms, watermark %s, lag %s; since the start: %d read, "
+                 "%d counted, %d duplicates, %d late, %d quarantined%s", status["batch_id"],
                  status["input_rows"], status["input_rows_per_second"],
                  status["processed_rows_per_second"], status["rows_dropped_late"],
                  status["rows_dropped_invalid"], status["batch_duration_ms"],
-                 status["watermark"], status["lag_messages"])
-        if self.status_file is not None:
-            try:
-                write_json_atomic(self.status_file, status)
-            except OSError as exc:
-                log.warning("cannot write the status file %s: %s", self.status_file, exc)
+                 status["watermark"], status["lag_messages"], ledger["read"],
+                 ledger["counted"], ledger["duplicates"], ledger["late"],
+                 ledger["quarantined"], "" if ledger["balanced"] else " (NOT BALANCED)")
+
+    def _write(self, status: dict[str, Any]) -> None:
+        if self.status_file is None:
+            return
+        try:
+            write_json_atomic(self.status_file, status)
+        except OSError as exc:
+            log.warning("cannot write the status file %s: %s", self.status_file, exc)
 
 
 def merge_open_windows(previous: list[dict], updates: list[dict], group: str,
@@ -128,9 +164,9 @@ def merge_open_windows(previous: list[dict], updates: list[dict], group: str,
     that end at or before the watermark are closed (they are in the Parquet sink now).
 
     The query's own watermark reaches us one batch late, so a lower bound is derived from the
-    windows themselves too: an event's latest window starts at its time rounded down to the
-    slide, so the newest window start seen, minus the slide (< the 15-minute delay), is at
-    most the watermark. Pruning with it never drops an open window."""
+    windows themselves too: a window starts at or before each of its events, so the newest
+    window start seen, minus the watermark delay, is at most the watermark. Pruning with it
+    never drops an open window."""
     def key(row: dict) -> tuple:
         return row[group], row[WINDOW_START]
 
@@ -147,7 +183,8 @@ def derived_watermark(rows) -> str | None:
     newest = max((r[WINDOW_START] for r in rows), default=None)
     if newest is None:
         return None
-    moment = datetime.fromisoformat(newest.replace("Z", "+00:00")) - timedelta(minutes=15)
+    moment = (datetime.fromisoformat(newest.replace("Z", "+00:00"))
+              - timedelta(seconds=WATERMARK_S))
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -1,72 +1,77 @@
 """Streaming transforms, pure DataFrame -> DataFrame, for both kinds of events.
 
+Each mode says what a valid event holds (an EventSpec, for services.spark.stream_intake).
 Retail orders go through `transform_orders`; any dataset with a schema file reuses
 the batch job's `cleanse`, so one row gives the same numbers in batch and streaming. Both
-produce (group, event time, value) columns for `build_aggregations`.
+produce (group, event time, value) columns, with the event id carried along, for
+`deduplicated` and then `build_aggregations`. An event that is valid for the intake always
+has an event time here: both read it with the same function.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
 
 from services.outputs import (
     EVENT_COUNT,
-    RETAIL_GROUP,
     REVENUE,
     UNKNOWN,
     WINDOW_END,
     WINDOW_START,
 )
-from services.schema import Dataset
+from services.schema import SLIDE_S, WATERMARK_S, WINDOW_S, Dataset, spark_interval
 from services.spark.cleansing import (
-    MissingColumnError,
     Roles,
     cleanse,
+    event_time_parser,
     measure_value,
     normalise_name,
+    parse_number,
     parse_timestamp,
 )
+from services.spark.stream_intake import EVENT_ID, EventSpec, Getter
+from services.streamcheck import RETAIL, StreamShape
 
-WATERMARK = "15 minutes"
-WINDOW = "1 hour"
-SLIDE = "15 minutes"
 RETAIL_TIME_COLUMNS = ("event_time", "order_time", "order_date", "timestamp", "order_ts")
-RETAIL_FIELDS = ("product", "item", "quantity", "unit_price", "total_price", "order_id",
-                 "store", *RETAIL_TIME_COLUMNS)
+RETAIL_NUMBERS = ("quantity", "unit_price", "total_price")
+RETAIL_FIELDS = ("product", "item", *RETAIL_NUMBERS, "order_id", "store",
+                 *RETAIL_TIME_COLUMNS)
 
 
-@dataclass(frozen=True)
-class StreamShape:
-    """What the aggregation groups by, sums and windows on."""
-
-    group: str
-    time: str
-    value: str
-    counts_events: bool = False  # no summed measure: each event adds 1
+def retail_time(col: Getter) -> Column:
+    """An order's time: the first of the time columns that parses."""
+    return F.coalesce(*[parse_timestamp(col(c)) for c in RETAIL_TIME_COLUMNS])
 
 
-def string_schema(names: list[str] | tuple[str, ...]) -> StructType:
-    return StructType([StructField(n, StringType()) for n in dict.fromkeys(names)])
+def retail_spec() -> EventSpec:
+    return EventSpec(fields=RETAIL_FIELDS, times=RETAIL_TIME_COLUMNS, numbers=RETAIL_NUMBERS,
+                     event_time=retail_time)
 
 
-def retail_event_schema() -> StructType:
-    return string_schema(RETAIL_FIELDS)
+def first_present(columns: list[Column]) -> Column:
+    """The first value that is not blank (trimmed)."""
+    return F.coalesce(*[F.nullif(F.trim(c), F.lit("")) for c in columns])
 
 
-def schema_event_schema(dataset: Dataset) -> StructType:
+def schema_times(shape: StreamShape) -> tuple[str, ...]:
+    """Where a schema event's time is: the analysis' timestamp field, else the producer's
+    event_time."""
+    return tuple(dict.fromkeys((shape.time, "event_time")))
+
+
+def schema_spec(dataset: Dataset, shape: StreamShape) -> EventSpec:
     """Every declared field as text (numbers in the JSON read fine as text), plus the
-    producer's event_time."""
-    return string_schema([normalise_name(f.name) for f in dataset.fields] + ["event_time"])
-
-
-def parse_events(raw: DataFrame, schema: StructType) -> DataFrame:
-    """Kafka records to columns; malformed JSON gives a row of nulls, dropped later."""
-    parsed = F.from_json(F.col("value").cast("string"), schema, {"mode": "PERMISSIVE"})
-    return raw.select(parsed.alias("event")).select("event.*")
+    producer's event_time; the numbers are the analysis' numeric fields and its measures'
+    inputs."""
+    roles = Roles.of(dataset.analysis)
+    fields = tuple(dict.fromkeys([normalise_name(f.name) for f in dataset.fields]
+                                 + ["event_time"]))
+    inputs = [name for m in roles.measures for name in m.inputs]
+    numbers = tuple(n for n in dict.fromkeys([*roles.numeric, *inputs]) if n in fields)
+    times, parse = schema_times(shape), event_time_parser(dataset)
+    return EventSpec(fields=fields, times=times, numbers=numbers,
+                     event_time=lambda col: parse(first_present([col(t) for t in times])))
 
 
 def _clean_text(column: Column) -> Column:
@@ -74,13 +79,9 @@ def _clean_text(column: Column) -> Column:
     return F.when(text.isNull() | (text == ""), F.lit(UNKNOWN)).otherwise(text)
 
 
-def _number(column: Column) -> Column:
-    return F.trim(column).try_cast("double")
-
-
-EVENTS = "events"  # the value column when no measure is summed: 1 per event
-
-RETAIL = StreamShape(group=RETAIL_GROUP, time="order_ts", value="line_amount")
+def _carried(events: DataFrame) -> list[Column]:
+    """The event id, when the events have one (a stream's do; a test's may not)."""
+    return [F.col(EVENT_ID)] if EVENT_ID in events.columns else []
 
 
 def transform_orders(events: DataFrame) -> DataFrame:
@@ -91,52 +92,21 @@ def transform_orders(events: DataFrame) -> DataFrame:
         return F.col(name) if name in cols else F.lit(None).cast("string")
 
     product = F.coalesce(F.nullif(F.trim(col("product")), F.lit("")), col("item"))
-    order_ts = F.coalesce(*[parse_timestamp(col(c)) for c in RETAIL_TIME_COLUMNS])
-    amount = F.coalesce(_number(col("total_price")),
-                        _number(col("quantity")) * _number(col("unit_price")))
+    amount = F.coalesce(parse_number(col("total_price")),
+                        parse_number(col("quantity")) * parse_number(col("unit_price")))
     return (events
-            .select(_clean_text(product).alias(RETAIL.group), order_ts.alias(RETAIL.time),
-                    F.round(F.coalesce(amount, F.lit(0.0)), 2).alias(RETAIL.value))
+            .select(_clean_text(product).alias(RETAIL.group), retail_time(col).alias(RETAIL.time),
+                    F.round(F.coalesce(amount, F.lit(0.0)), 2).alias(RETAIL.value),
+                    *_carried(events))
             .where(F.col(RETAIL.time).isNotNull()))
-
-
-def schema_shape(dataset: Dataset, group: str | None = None,
-                 value: str | None = None) -> StreamShape:
-    """The analysis' first dimension and the measure the windows total (the first summed
-    one), unless overridden (the value may name a summed measure or a field)."""
-    roles = Roles.of(dataset.analysis)
-    group = normalise_name(group) if group else (roles.dimensions[0] if roles.dimensions
-                                                 else None)
-    if group is None:
-        raise MissingColumnError("the schema has no group column to use: set "
-                                 "STREAM_GROUP_FIELD")
-    fields = {normalise_name(f.name) for f in dataset.fields}
-    measures = {m.name: m for m in roles.measures}
-    known = fields | set(measures)
-    for what, name in (("GROUP", group), ("VALUE", normalise_name(value) if value else None)):
-        if name is not None and name not in known:
-            raise MissingColumnError(f"STREAM_{what}_FIELD={name!r} names no field of "
-                                     f"the schema; fields: {', '.join(sorted(known))}")
-    if value:
-        value = normalise_name(value)
-        chosen = measures.get(value)
-        if chosen is not None and chosen.agg != "sum":
-            raise MissingColumnError(f"STREAM_VALUE_FIELD={value!r} is a mean measure; the "
-                                     "streaming windows total their value, so name a summed "
-                                     "measure or a field")
-        return StreamShape(group=group, time=roles.timestamp, value=value)
-    windowed = dataset.analysis.windowed
-    if windowed is None:
-        return StreamShape(group=group, time=roles.timestamp, value=EVENTS, counts_events=True)
-    return StreamShape(group=group, time=roles.timestamp, value=normalise_name(windowed.name))
 
 
 def transform_schema_events(events: DataFrame, dataset: Dataset,
                             shape: StreamShape) -> DataFrame:
     """Any schema's events through the batch job's cleansing, then (group, time, value)."""
-    if shape.time != "event_time" and "event_time" in events.columns:
-        events = events.withColumn(shape.time, F.coalesce(F.col(shape.time),
-                                                          F.col("event_time")))
+    times = [t for t in schema_times(shape) if t in events.columns]
+    if len(times) > 1:
+        events = events.withColumn(shape.time, first_present([F.col(t) for t in times]))
     clean = cleanse(events, dataset)
     roles = Roles.of(dataset.analysis)
     group = F.col(shape.group)
@@ -150,16 +120,25 @@ def transform_schema_events(events: DataFrame, dataset: Dataset,
     elif shape.value in roles.numeric:
         value = F.col(shape.value)
     else:
-        value = F.coalesce(_number(F.col(shape.value).cast("string")), F.lit(0.0))
-    return clean.select(group.alias(shape.group), F.col(shape.time), value.alias(shape.value))
+        value = F.coalesce(parse_number(F.col(shape.value)), F.lit(0.0))
+    return clean.select(group.alias(shape.group), F.col(shape.time), value.alias(shape.value),
+                        *_carried(clean))
+
+
+def deduplicated(rows: DataFrame, shape: StreamShape) -> DataFrame:
+    """The watermark on the event time, then each event id once while its time is within
+    the watermark (the first read wins). Spark's dedup drops, and reports as dropped by the
+    watermark, an event whose time is at or before the previous batch's watermark: these
+    are the late events, and they never reach the windows."""
+    return (rows.withWatermark(shape.time, spark_interval(WATERMARK_S))
+            .dropDuplicatesWithinWatermark([EVENT_ID]))
 
 
 def build_aggregations(rows: DataFrame, shape: StreamShape) -> DataFrame:
-    """15-minute watermark, 1-hour windows sliding every 15 minutes, per group: rounded
-    revenue and event count."""
-    window = F.window(F.col(shape.time), WINDOW, SLIDE)
-    return (rows.withWatermark(shape.time, WATERMARK)
-            .groupBy(window.alias("window"), F.col(shape.group))
+    """Windows of WINDOW_S sliding every SLIDE_S, per group: rounded revenue and
+    event count. In a stream the rows come from `deduplicated` (which sets the watermark)."""
+    window = F.window(F.col(shape.time), spark_interval(WINDOW_S), spark_interval(SLIDE_S))
+    return (rows.groupBy(window.alias("window"), F.col(shape.group))
             .agg(F.round(F.sum(shape.value), 2).alias(REVENUE),
                  F.count(F.lit(1)).alias(EVENT_COUNT))
             .select(F.col(shape.group), F.col("window.start").alias(WINDOW_START),

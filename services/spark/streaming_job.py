@@ -1,52 +1,64 @@
-"""The streaming job: Kafka -> windowed revenue -> Parquet, plus a live view.
+"""The streaming job: Kafka -> windowed revenue -> Parquet, plus a live view and a quarantine.
 
-Two queries read the topic: the main one appends closed windows to the Parquet sink
-(exactly once across restarts: checkpoint + the sink's log), the other rewrites the
-snapshot of still-open windows in update mode. Settings come from the environment.
+Three queries read the topic, each through the same intake (services.spark.stream_intake):
+the main one deduplicates the valid events and appends closed windows to the Parquet sink
+(exactly once across restarts: checkpoint + the sink's log) and keeps the ledger; the
+quarantine query appends every poison record to its own Parquet, exactly once too; the live
+one rewrites the snapshot of still-open windows in update mode. All three start from the
+same offsets (services.spark.kafka_offsets), so the quarantine holds exactly the poison the
+ledger counts. Settings come from the environment.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from services.common import settings as s
 from services.common.cli import UsageError
 from services.common.paths import local_path
-from services.outputs import StreamOutputs
+from services.outputs import StreamOutputs, quarantine_location
 from services.schema import Dataset, load_schema
 from services.spark.errors import spark_error_message
 from services.spark.job_shell import job_main
 from services.spark.kafka_connector import Connector, resolve_connector
+from services.spark.kafka_offsets import resolved_start
 from services.spark.session import SparkStop, build_session
 from services.spark.storage import as_local_uri, is_local
-from services.spark.stream_monitor import EVENTS_METRIC, VALID_METRIC, LiveView, ProgressMonitor
+from services.spark.stream_intake import EventSpec, classify, quarantined, valid_events
+from services.spark.stream_ledger import (
+    COUNTED_METRIC,
+    VALID_METRIC,
+    observe_intake,
+    observe_rows,
+)
+from services.spark.stream_monitor import LiveView, ProgressMonitor
 from services.spark.stream_transforms import (
-    RETAIL,
-    StreamShape,
     build_aggregations,
-    parse_events,
-    retail_event_schema,
-    schema_event_schema,
-    schema_shape,
+    deduplicated,
+    retail_spec,
+    schema_spec,
     transform_orders,
     transform_schema_events,
 )
 from services.spark.trigger_interval import trigger_ms
+from services.streamcheck import RETAIL, StreamShape, schema_shape
 
 APP_NAME = "stream.retail_sales_aggregator"
 DESCRIPTION = ("Spark Structured Streaming: windowed revenue from Kafka; settings from the "
                "environment, see README.")
 MAIN_QUERY, LIVE_QUERY = "windowed_revenue", "windowed_revenue_live"
+QUARANTINE_QUERY = "quarantine"
 MODES = ("auto", "schema", "retail")
 DEFAULT_TRIGGER = "30 seconds"
+BATCH_END_WAIT_S = 30.0  # at a stop, how long a micro-batch in flight may take to finish
 log = logging.getLogger("stream")
 
 
@@ -134,61 +146,123 @@ class Pipeline:
 
     spark: SparkSession
     main: StreamingQuery
+    quarantine: StreamingQuery
     live: StreamingQuery | None
     monitor: ProgressMonitor
 
     @property
     def queries(self) -> list[StreamingQuery]:
-        return [q for q in (self.main, self.live) if q is not None]
+        return [q for q in (self.main, self.quarantine, self.live) if q is not None]
 
     def stop(self) -> None:
+        """Stop every query once its micro-batch in flight has ended; the monitor then
+        counts any batch of the main query whose report the listener has not delivered yet
+        (the ledger counts each batch once).
+
+        Why wait: a stop that lands after a batch's commit but before its progress report
+        leaves the ledger a batch short for good (the restart does not replay a committed
+        batch); the ledger would say so (`missed_batches`), but it need not happen."""
         for query in self.queries:
             if query.isActive:
+                batch_ended(query, BATCH_END_WAIT_S)
                 query.stop()
+        self.monitor.catch_up(self.main.recentProgress)
         self.spark.streams.removeListener(self.monitor)
 
 
-def stream_rows(spark: SparkSession, settings: StreamJobSettings,
-                dataset: Dataset | None) -> tuple[DataFrame, StreamShape]:
-    """Kafka source -> parsed, transformed (group, time, value) rows, with the counts of
-    events seen and kept observed for the status file."""
+def batch_ended(query: StreamingQuery, timeout: float) -> bool:
+    """Wait until the micro-batch running now, if any, has been reported (false after
+    `timeout` s). Not until the trigger is idle: a query behind its input runs batches back
+    to back, and that wait would last until it has caught up."""
+    def reported() -> int:
+        last = query.lastProgress
+        return int(last["batchId"]) if last else -1
+
+    before = reported()
+    deadline = time.monotonic() + timeout
+    while (query.isActive and query.status.get("isTriggerActive")
+           and reported() == before):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@dataclass(frozen=True)
+class Mode:
+    """What the events are (for the intake) and how they become windows."""
+
+    spec: EventSpec
+    shape: StreamShape
+    dataset: Dataset | None
+
+    @classmethod
+    def of(cls, settings: StreamJobSettings, dataset: Dataset | None) -> Mode:
+        if settings.mode == "retail" or dataset is None:
+            return cls(retail_spec(), RETAIL, None)
+        shape = schema_shape(dataset, settings.group_field, settings.value_field)
+        return cls(schema_spec(dataset, shape), shape, dataset)
+
+    def transform(self, events: DataFrame) -> DataFrame:
+        if self.dataset is None:
+            return transform_orders(events)
+        return transform_schema_events(events, self.dataset, self.shape)
+
+
+def records(spark: SparkSession, settings: StreamJobSettings, starting: str) -> DataFrame:
+    """The Kafka source, as each query reads it, from `starting` (resolved once for all)."""
     reader = (spark.readStream.format("kafka")
               .option("kafka.bootstrap.servers", settings.bootstrap_servers)
               .option("subscribe", settings.topic)
-              .option("startingOffsets", settings.starting_offsets)
+              .option("startingOffsets", starting)
               .option("failOnDataLoss", "false"))
     if settings.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", settings.max_offsets_per_trigger)
-    raw = reader.load().observe(EVENTS_METRIC, F.count(F.lit(1)).alias("rows"))
-    if settings.mode == "retail" or dataset is None:
-        rows, shape = transform_orders(parse_events(raw, retail_event_schema())), RETAIL
-    else:
-        shape = schema_shape(dataset, settings.group_field, settings.value_field)
-        rows = transform_schema_events(parse_events(raw, schema_event_schema(dataset)),
-                                       dataset, shape)
-    return rows.observe(VALID_METRIC, F.count(F.lit(1)).alias("rows")), shape
+    return reader.load()
+
+
+def windows(spark: SparkSession, settings: StreamJobSettings, mode: Mode,
+            starting: str) -> DataFrame:
+    """Kafka -> intake -> valid events transformed -> deduplicated -> windows, observed at
+    each step for the ledger (services.spark.stream_ledger)."""
+    classified = observe_intake(classify(records(spark, settings, starting), mode.spec))
+    rows = observe_rows(mode.transform(valid_events(classified, mode.spec)), VALID_METRIC)
+    counted = observe_rows(deduplicated(rows, mode.shape), COUNTED_METRIC)
+    return build_aggregations(counted, mode.shape)
 
 
 def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | None,
           checkpoint_suffix: str = "_live") -> Pipeline:
-    """Start the main query (and the live view); returns once both run."""
-    rows, shape = stream_rows(spark, settings, dataset)
+    """Start the main query, the quarantine (and the live view); returns once they run."""
+    mode = Mode.of(settings, dataset)
+    shape = mode.shape
     files = settings.monitor_files()
     if files is None:
         log.warning("OUTPUT_PATH %s is not local and STREAM_MONITOR_DIR is unset: no status "
                     "or live files", settings.output_path)
     monitor = ProgressMonitor(MAIN_QUERY, files.status_file if files else None, shape,
                               settings.mode, settings.trigger_seconds)
+    starting = resolved_start(spark, settings.bootstrap_servers, settings.topic,
+                              settings.starting_offsets)
+    if starting != settings.starting_offsets:
+        log.info("STARTING_OFFSETS=%s is %s for every query", settings.starting_offsets,
+                 starting)
     spark.streams.addListener(monitor)
-    windows = build_aggregations(rows, shape)
-    main = (windows.writeStream.queryName(MAIN_QUERY).format("parquet").outputMode("append")
+    main = (windows(spark, settings, mode, starting).writeStream.queryName(MAIN_QUERY)
+            .format("parquet").outputMode("append")
             .option("path", settings.uri(settings.output_path))
             .option("checkpointLocation", settings.uri(settings.checkpoint_dir))
             .trigger(processingTime=settings.trigger).start())
+    poison = quarantined(classify(records(spark, settings, starting), mode.spec))
+    quarantine = (poison.writeStream.queryName(QUARANTINE_QUERY).format("parquet")
+                  .outputMode("append")
+                  .option("path", settings.uri(quarantine_location(settings.output_path)))
+                  .option("checkpointLocation",
+                          settings.uri(quarantine_location(settings.checkpoint_dir)))
+                  .trigger(processingTime=settings.trigger).start())
     live = None
     if settings.live_view and files is not None:
-        live_rows, _ = stream_rows(spark, settings, dataset)
-        live = (build_aggregations(live_rows, shape).writeStream.queryName(LIVE_QUERY)
+        live = (windows(spark, settings, mode, starting).writeStream.queryName(LIVE_QUERY)
                 .outputMode("update")
                 .option("checkpointLocation",
                         settings.uri(settings.checkpoint_dir.rstrip("/") + checkpoint_suffix))
@@ -197,7 +271,7 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
     log.info("streaming %s from %s (topic %s, mode %s: %s by %s, value %s) to %s every %s s",
              "events", settings.bootstrap_servers, settings.topic, settings.mode, shape.time,
              shape.group, shape.value, settings.output_path, settings.trigger_seconds)
-    return Pipeline(spark, main, live, monitor)
+    return Pipeline(spark, main, quarantine, live, monitor)
 
 
 def run(settings: StreamJobSettings, stop: SparkStop) -> int:

@@ -163,6 +163,7 @@
       D.stat("Trigger", D.isNum(s.trigger_seconds) ? fmt.duration(s.trigger_seconds) : "—"),
       D.stat("Watermark", s.watermark ? fmt.time(s.watermark, true) + " UTC" : "—"),
     );
+    renderLedger(s.ledger, s.ledger_note);
     const history = s.history || [];
     const labels = history.map((p) => String(p.batch_id));
     const datasets = [
@@ -227,6 +228,32 @@
     }
     document.getElementById("verification-differences").replaceChildren(...rows);
     document.getElementById("verification-table").hidden = v.differences.length === 0;
+  }
+
+  /* Where every record read went: read = counted + duplicates + late + quarantined. */
+  function renderLedger(l, note) {
+    const stats = document.getElementById("ledger-stats");
+    if (!l) {
+      stats.replaceChildren();
+      D.setText("ledger-note", note || "");
+      return;
+    }
+    stats.replaceChildren(
+      D.stat("Read", fmt.int(l.read)),
+      D.stat("Counted", fmt.int(l.counted)),
+      D.stat("Duplicates", fmt.int(l.duplicates)),
+      D.stat("Quarantined", fmt.int(l.quarantined), l.quarantined > 0),
+      D.stat("Dropped late", fmt.int(l.late), l.late > 0),
+      D.stat("Balanced", l.balanced ? "yes" : "no", !l.balanced),
+    );
+    const parts = [];
+    parts.push(l.quarantined_by_reason.length
+      ? "Quarantined by reason: " + l.quarantined_by_reason
+        .map((r) => r.reason + " " + fmt.int(r.count)).join(" · ")
+      : "Nothing quarantined.");
+    if (l.unaccounted) parts.push(fmt.int(l.unaccounted) + " records read but not accounted for.");
+    if (l.missed_batches) parts.push(fmt.int(l.missed_batches) + " micro-batches never counted.");
+    D.setText("ledger-note", parts.join(" "));
   }
 
   function renderNotes(...envelopes) {

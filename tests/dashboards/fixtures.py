@@ -218,6 +218,17 @@ def live_payload(frame: pd.DataFrame, group_field: str = "product",
             "watermark": iso(STREAM_START), "windows": windows}
 
 
+def ledger_payload(**changes: Any) -> dict[str, Any]:
+    """A ledger as the job writes it: 1,300 read = 1,280 + 12 + 3 + 5."""
+    reasons = {"empty": 0, "oversized": 0, "not_json": 3, "missing_field": 0, "bad_time": 2,
+               "text_number": 0}
+    ledger = {"query_id": "q-1", "batch_id": 7, "read": 1300, "quarantined": 5,
+              "quarantined_by_reason": reasons, "duplicates": 12, "late": 3, "counted": 1280,
+              "missed_batches": 0, "balanced": True}
+    ledger.update(changes)
+    return ledger
+
+
 def status_payload(group_field: str = "product", batch_id: int = 7, **changes: Any
                    ) -> dict[str, Any]:
     now = iso(datetime.now(timezone.utc))
@@ -227,7 +238,7 @@ def status_payload(group_field: str = "product", batch_id: int = 7, **changes: A
         "processed_rows_per_second": 380.25, "rows_dropped_late": 3,
         "rows_dropped_invalid": 1, "batch_duration_ms": 812, "watermark": iso(STREAM_START),
         "lag_messages": 12, "trigger_seconds": 30, "group_field": group_field,
-        "value_field": "revenue", "mode": "retail",
+        "value_field": "revenue", "mode": "retail", "ledger": ledger_payload(),
     }
     payload.update(changes)
     return payload

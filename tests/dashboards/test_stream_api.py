@@ -21,6 +21,7 @@ from tests.dashboards.fixtures import (
     PRODUCTS,
     STREAM_START,
     get,
+    ledger_payload,
     live_payload,
     status_payload,
     window_frame,
@@ -147,6 +148,52 @@ def test_stream_health_and_rate_history(stream_client: FlaskClient, written: Str
     write_json_atomic(written.status_file, status_payload(batch_id=8, input_rows_per_second=99))
     data = get(stream_client, "/api/stream")
     assert [p["input_rows_per_second"] for p in data["history"]] == [41.5, 99]
+
+
+def test_stream_health_shows_the_ledger_checked(stream_client: FlaskClient,
+                                                written: StreamOutputs) -> None:
+    ledger = get(stream_client, "/api/stream")["ledger"]
+    assert ledger == {"read": 1300, "counted": 1280, "duplicates": 12, "late": 3,
+                      "quarantined": 5, "missed_batches": 0, "unaccounted": 0,
+                      "quarantined_by_reason": [{"reason": "not_json", "count": 3},
+                                                {"reason": "bad_time", "count": 2}],
+                      "balanced": True}
+
+
+@pytest.mark.parametrize(("changes", "unaccounted"), [
+    ({"balanced": False}, 0),  # the job's own verdict
+    ({"counted": 1279}, 1),  # one record read went nowhere
+    ({"late": 4}, -1),  # one more out than came in
+    ({"missed_batches": 1}, 0),
+    ({"quarantined": 6, "counted": 1279}, 0),  # the reasons do not add up to it
+])
+def test_a_ledger_that_does_not_add_up_is_not_balanced(
+        stream_client: FlaskClient, written: StreamOutputs, changes: dict,
+        unaccounted: int) -> None:
+    write_json_atomic(written.status_file, status_payload(ledger=ledger_payload(**changes)))
+    ledger = get(stream_client, "/api/stream")["ledger"]
+    assert (ledger["balanced"], ledger["unaccounted"]) == (False, unaccounted)
+
+
+@pytest.mark.parametrize(("ledger", "words"), [
+    (None, "holds no ledger"),
+    ([1, 2], "not a JSON object"),
+    (ledger_payload(read="1300"), "`read`"),
+    (ledger_payload(late=-1), "`late`"),
+    (ledger_payload(duplicates=True), "`duplicates`"),
+    (ledger_payload(missed_batches=None), "`missed_batches`"),
+    (ledger_payload(quarantined_by_reason={"empty": 1.5}), "`quarantined_by_reason`"),
+])
+def test_a_ledger_that_cannot_be_read_is_left_out_with_a_note(
+        stream_client: FlaskClient, written: StreamOutputs, ledger: object,
+        words: str) -> None:
+    status = status_payload(ledger=ledger)
+    if ledger is None:
+        del status["ledger"]
+    write_json_atomic(written.status_file, status)
+    data = get(stream_client, "/api/stream")
+    assert data["ledger"] is None and words in data["ledger_note"]
+    assert data["batch_id"] == 7  # the rest of the card still shows
 
 
 def test_staleness_follows_the_trigger_interval(stream_dir: Path, closed: pd.DataFrame

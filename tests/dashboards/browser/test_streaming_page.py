@@ -1,5 +1,6 @@
 """The streaming dashboard in Debian's Chromium: charts with data, no console errors, the
-empty state and recovery from the live file alone, and hostile group names shown as text."""
+empty state and recovery from the live file alone, the job's ledger on the health card, and
+hostile group names shown as text."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.dashboards.fixtures import (
     HOSTILE,
     PRODUCTS,
     STREAM_START,
+    ledger_payload,
     live_payload,
     status_payload,
     window_frame,
@@ -108,6 +110,35 @@ def test_empty_state_then_recovery_from_open_windows(site: Site, tab: Tab) -> No
     expect(page.locator("#notes")).to_be_hidden()
     expect(page.locator("#windows-stats")).to_contain_text("Closed windows8")
     assert not [p for p in tab.problems if "pageerror" in p]
+
+
+def test_the_health_card_shows_the_ledger(site: Site, tab: Tab) -> None:
+    site.reset()
+    write_stream_outputs(site.outputs.parquet_dir, window_frame(PRODUCTS, 8), None)
+    page = tab.page
+    page.goto(site.url)
+    stats, note = page.locator("#ledger-stats"), page.locator("#ledger-note")
+    for text in ("Read1,300", "Counted1,280", "Duplicates12", "Quarantined5",
+                 "Dropped late3", "Balancedyes"):
+        expect(stats).to_contain_text(text)
+    expect(note).to_have_text("Quarantined by reason: not_json 3 · bad_time 2")
+    expect(stats.locator(".stat.warn")).to_have_count(2)  # quarantined, late
+
+    # a record read that went nowhere: the card says so, whatever the job claimed
+    write_json_atomic(site.outputs.status_file, status_payload(
+        batch_id=8, ledger=ledger_payload(counted=1279, late=0, missed_batches=2)))
+    expect(stats).to_contain_text("Balancedno", timeout=WAIT_MS)
+    expect(stats.locator(".stat.warn", has_text="Balanced")).to_have_count(1)
+    expect(note).to_contain_text("4 records read but not accounted for.")
+    expect(note).to_contain_text("2 micro-batches never counted.")
+
+    status = status_payload(batch_id=9)
+    del status["ledger"]  # a job older than the ledger
+    write_json_atomic(site.outputs.status_file, status)
+    expect(note).to_contain_text("holds no ledger", timeout=WAIT_MS)
+    expect(stats.locator(".stat")).to_have_count(0)
+    expect(page.locator("#stream-stats")).to_contain_text("Rows in batch")
+    assert tab.problems == []
 
 
 def test_hostile_group_names_render_as_text(site: Site, tab: Tab) -> None:

@@ -14,7 +14,8 @@ import pytest
 from services.outputs import BatchOutputs
 from services.schema import load_schema, parse_schema
 from services.spark.cleansing import MissingColumnError
-from services.spark.stream_transforms import schema_shape, transform_schema_events
+from services.spark.stream_transforms import transform_schema_events
+from services.streamcheck import schema_shape
 from services.web.labels import dataset_labels
 from tests.schemas import RETAIL, write_extract
 from tests.spark.batch.recompute import read_part_csv, run_job, settings_for

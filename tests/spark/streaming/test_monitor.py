@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+from services.outputs import LEDGER_KEYS, STATUS_KEYS
+from services.spark.stream_ledger import Ledger
 from services.spark.stream_monitor import kafka_lag, merge_open_windows, status_from_progress
-from services.spark.stream_transforms import StreamShape
+from services.streamcheck import StreamShape
 
 SHAPE = StreamShape("city", "event_time", "amount")
 
 
 def test_status_from_a_progress_report():
     progress = {
-        "id": "q", "runId": "r", "batchId": 7, "timestamp": "2026-01-01T00:00:00.000Z",
+        "id": "q", "runId": "r", "batchId": 0, "timestamp": "2026-01-01T00:00:00.000Z",
         "numInputRows": 120, "inputRowsPerSecond": 40.0, "processedRowsPerSecond": 80.5,
         "durationMs": {"triggerExecution": 1500},
         "eventTime": {"watermark": "2026-01-01T00:00:00.000Z"},
-        "stateOperators": [{"numRowsDroppedByWatermark": 3}],
+        "stateOperators": [{"operatorName": "stateStoreSave", "numRowsDroppedByWatermark": 0},
+                           {"operatorName": "dedupeWithinWatermark",
+                            "numRowsDroppedByWatermark": 3}],
         "sources": [{"endOffset": {"t": {"0": 10, "1": 5}},
                      "latestOffset": {"t": {"0": 12, "1": 5}}}],
-        "observedMetrics": {"events_in": {"rows": 120}, "events_valid": {"rows": 117}},
+        "observedMetrics": {"ledger_intake": {"read": 120, "not_json": 2, "bad_time": 1},
+                            "ledger_valid": {"rows": 117}, "ledger_counted": {"rows": 110}},
     }
-    status = status_from_progress(progress, SHAPE, "schema", 30.0)
-    assert status["batch_id"] == 7 and status["input_rows"] == 120
+    ledger = Ledger()
+    ledger.add(progress)
+    status = status_from_progress(progress, SHAPE, "schema", 30.0, ledger)
+    assert status["batch_id"] == 0 and status["input_rows"] == 120
     assert status["rows_dropped_late"] == 3 and status["rows_dropped_invalid"] == 3
+    assert status["ledger"]["duplicates"] == 4 and status["ledger"]["balanced"] is True
+    assert tuple(status) == STATUS_KEYS and tuple(status["ledger"]) == LEDGER_KEYS
     assert status["batch_duration_ms"] == 1500 and status["lag_messages"] == 2
     assert status["group_field"] == "city" and status["trigger_seconds"] == 30.0
 

@@ -134,4 +134,6 @@ def test_sigint_then_sigterm_stop_cleanly_and_the_restart_goes_on(kafka_broker, 
     got = after[after["product"] != "~sentinel"]
     compare(expected, got, "product")  # every window once, events of both runs counted once
     assert 0 < len(before) < len(got)
-    assert status(outputs)["totals"]["input_rows"] >= len(second) + 1
+    ledger = status(outputs)["ledger"]  # every event of both runs, each counted once
+    assert (ledger["read"], ledger["counted"], ledger["balanced"]) == (
+        len(first) + len(second) + 1, len(first) + len(second) + 1, True)

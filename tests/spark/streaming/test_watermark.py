@@ -71,9 +71,9 @@ def test_events_up_to_15_minutes_behind_the_newest_still_count(spark, kafka_brok
         pipeline.main.processAllAvailable()
         assert pipeline.main.exception() is None
         got = sink_rows(out)
-        late_dropped = pipeline.monitor.totals["rows_dropped_late"]
     finally:
         pipeline.stop()
+    late_dropped = pipeline.monitor.ledger.late
 
     events = pd.DataFrame(on_time + late)
     events["line_amount"] = events["unit_price"].astype(float)
@@ -84,7 +84,7 @@ def test_events_up_to_15_minutes_behind_the_newest_still_count(spark, kafka_brok
     except AssertionError as exc:
         problems.append(f"the windows differ from the events':\n{exc}")
     if late_dropped:
-        problems.append(f"{late_dropped} window rows dropped as late, expected none")
+        problems.append(f"{late_dropped} events dropped as late, expected none")
     if watermark != (NEWEST - WATERMARK_DELAY).tz_localize("UTC"):
         problems.append(f"watermark {watermark}, expected 15 minutes before the newest "
                         f"event ({NEWEST})")

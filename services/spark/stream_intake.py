@@ -1,0 +1,112 @@
+"""Kafka records -> valid events or poison: the one place that says what a valid event is.
+
+Each record gets the first of services.schema's MALFORMED_KINDS that holds, or none.
+Poison goes to the quarantine as it was read (raw bytes, Kafka coordinates, reason), so the
+job never stops on it and nothing is dropped unseen; a valid event carries its JSON fields as
+text and the id it is deduplicated by: a hash of its Kafka key and its bytes.
+
+Why key and bytes, not the key alone: a duplicate is the same message sent again (same event
+id in the key, same bytes), but many producers key by an entity (a card, a product: ours
+partitions by the first dimension unless told otherwise), and the key alone would merge
+every event of that entity. Key and bytes together remove re-sends and nothing else; a
+message without a key is deduplicated by its bytes.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import reduce
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+from services.outputs import QUARANTINE_COLUMNS
+from services.schema import MALFORMED_KINDS, MAX_EVENT_BYTES
+from services.spark.cleansing import parse_number
+
+EVENT_ID = "_event_id"
+REASON = "_reason"  # apart from the events' own fields, which may be called anything
+KAFKA = "_kafka"  # the record's Kafka coordinates, as the quarantine stores them
+_EVENT, _CORRUPT = "_event", "_not_json"
+EMPTY, OVERSIZED, NOT_JSON, MISSING_FIELD, BAD_TIME, TEXT_NUMBER = MALFORMED_KINDS
+
+Getter = Callable[[str], Column]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """What a valid event of one mode holds."""
+
+    fields: tuple[str, ...]  # read from the JSON object, each as text
+    times: tuple[str, ...]  # event-time fields: missing_field when none has a value
+    numbers: tuple[str, ...]  # numeric fields: text_number when one holds other text
+    event_time: Callable[[Getter], Column]  # the parsed time; null means bad_time
+
+
+def string_schema(names: tuple[str, ...] | list[str]) -> StructType:
+    return StructType([StructField(n, StringType()) for n in dict.fromkeys(names)])
+
+
+def has_value(column: Column) -> Column:
+    """Present, not JSON null, not blank."""
+    text = F.trim(column)
+    return text.isNotNull() & (text != "")
+
+
+def classify(records: DataFrame, spec: EventSpec) -> DataFrame:
+    """Every Kafka record (the source's columns) with its Kafka coordinates (a KAFKA struct
+    of the quarantine's columns but the reason), its REASON (null when valid) and the spec's
+    fields as text (null for poison)."""
+    schema = string_schema([*spec.fields, _CORRUPT])
+    size = F.length(F.col("value"))  # bytes, for binary
+    parsed = F.from_json(F.col("value").cast("string"), schema,
+                         {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT})
+    kafka = F.struct(F.col("key"), F.col("value"), F.col("topic"), F.col("partition"),
+                     F.col("offset"), F.col("timestamp").alias("kafka_timestamp"))
+    staged = records.select(kafka.alias(KAFKA), F.col("value"),
+                            F.when(size.between(1, MAX_EVENT_BYTES), parsed).alias(_EVENT))
+
+    def field(name: str) -> Column:
+        return F.col(_EVENT)[name]
+
+    def any_of(conditions: list[Column]) -> Column:
+        return reduce(operator.or_, conditions, F.lit(False))
+
+    timed = any_of([has_value(field(t)) for t in spec.times])
+    text_number = any_of([has_value(field(n)) & parse_number(field(n)).isNull()
+                          for n in spec.numbers])
+    reason = (F.when(F.col("value").isNull() | (size == 0), F.lit(EMPTY))
+              .when(size > MAX_EVENT_BYTES, F.lit(OVERSIZED))
+              .when(F.col(_EVENT).isNull() | field(_CORRUPT).isNotNull(), F.lit(NOT_JSON))
+              .when(~timed, F.lit(MISSING_FIELD))
+              .when(spec.event_time(field).isNull(), F.lit(BAD_TIME))
+              .when(text_number, F.lit(TEXT_NUMBER)))
+    return staged.select(F.col(KAFKA), reason.alias(REASON),
+                         *[field(f).alias(f) for f in dict.fromkeys(spec.fields)])
+
+
+def quarantined(classified: DataFrame) -> DataFrame:
+    """The poison records, as the quarantine stores them (QUARANTINE_COLUMNS)."""
+    columns = {c: F.col(KAFKA)[c] for c in QUARANTINE_COLUMNS if c != "reason"}
+    columns["reason"] = F.col(REASON)
+    return (classified.where(F.col(REASON).isNotNull())
+            .select(*[column.alias(name) for name, column in columns.items()]))
+
+
+def valid_events(classified: DataFrame, spec: EventSpec) -> DataFrame:
+    """The valid events: EVENT_ID and the spec's fields."""
+    return (classified.where(F.col(REASON).isNull())
+            .select(event_id(F.col(KAFKA)["key"], F.col(KAFKA)["value"]).alias(EVENT_ID),
+                    *dict.fromkeys(spec.fields)))
+
+
+def event_id(key: Column, value: Column) -> Column:
+    """SHA-256 of (SHA-256 of the key, or "-" without one) ":" (SHA-256 of the value): 32
+    bytes; hashing the parts first keeps (key, value) pairs apart however their bytes
+    split."""
+    key_part = F.coalesce(F.sha2(key, 256), F.lit("-"))
+    return F.unhex(F.sha2(F.concat(key_part, F.lit(":"), F.sha2(value, 256)), 256))
+

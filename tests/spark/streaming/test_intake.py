@@ -1,0 +1,163 @@
+"""The intake on static DataFrames shaped like Kafka's records: every kind of poison gets its
+reason (the first that holds), every valid event survives the transform, and the event id
+is a hash of the key and the bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import pytest
+
+from services.outputs import QUARANTINE_COLUMNS
+from services.schema import MAX_EVENT_BYTES, load_schema
+from services.spark.stream_intake import EVENT_ID, REASON, classify, quarantined, valid_events
+from services.spark.stream_transforms import (
+    retail_spec,
+    schema_shape,
+    schema_spec,
+    transform_orders,
+    transform_schema_events,
+)
+from tests.schemas import CARD as CARD_SCHEMA
+from tests.schemas import RETAIL as RETAIL_SCHEMA
+
+pytestmark = pytest.mark.spark
+CARD = load_schema(CARD_SCHEMA)
+RETAIL_DATASET = load_schema(RETAIL_SCHEMA)
+AT = "2025-03-03T10:00:00"
+
+
+def order(**fields) -> bytes:
+    return json.dumps({"product": "Latte", "quantity": "2", "unit_price": "3.5",
+                       "order_time": AT, **fields}).encode()
+
+
+def exactly(size: int) -> bytes:
+    """A valid order of exactly `size` bytes (a long product name)."""
+    bare = len(order(product=""))
+    return order(product="x" * (size - bare))
+
+
+def records(spark, values: list[bytes | None], keys: list[bytes | None] | None = None):
+    keys = keys or [None] * len(values)
+    rows = [(k, v, "t", 0, i, datetime(2025, 1, 1))
+            for i, (k, v) in enumerate(zip(keys, values, strict=True))]
+    return spark.createDataFrame(rows, "key binary, value binary, topic string, "
+                                       "partition int, offset long, timestamp timestamp")
+
+
+def reasons(spark, spec, values: list[bytes | None]) -> list[str | None]:
+    got = classify(records(spark, values), spec).orderBy("offset").select(REASON).collect()
+    return [r[REASON] for r in got]
+
+
+RETAIL_CASES = [
+    (order(), None),
+    (json.dumps({"product": "A", "quantity": 2, "unit_price": 3.5, "order_time": AT}).encode(),
+     None),  # JSON numbers
+    (order(quantity=" 12.5 ", unit_price=""), None),  # numeric text, a blank number
+    (order(order_time=None, order_date="03/03/2025 10:00:00"), None),  # another time column
+    (exactly(MAX_EVENT_BYTES), None),
+    (None, "empty"),
+    (b"", "empty"),
+    (exactly(MAX_EVENT_BYTES + 1), "oversized"),
+    (b"{this is not json", "not_json"),
+    (b'"a string"', "not_json"),
+    (b"[1, 2]", "not_json"),
+    (b'[{"product": "A"}]', "not_json"),
+    (b"123", "not_json"),
+    (b"null", "not_json"),
+    (b"   ", "not_json"),
+    (b'{"product": "A", "order_time": "' + AT.encode(), "not_json"),  # cut short
+    (b"\xff\xfe\x00", "not_json"),
+    (b"{}", "missing_field"),
+    (order(order_time=None), "missing_field"),
+    (order(order_time="   "), "missing_field"),
+    (order(order_time=None, quantity="abc"), "missing_field"),  # the first reason wins
+    (order(order_time="soon"), "bad_time"),
+    (order(order_time="soon", quantity="abc"), "bad_time"),
+    (order(quantity="abc"), "text_number"),
+    (order(unit_price=True), "text_number"),
+    (order(total_price="12,50"), "text_number"),
+]
+
+
+def test_retail_records_get_the_first_reason_that_holds(spark):
+    values = [v for v, _ in RETAIL_CASES]
+    assert reasons(spark, retail_spec(), values) == [r for _, r in RETAIL_CASES]
+
+
+def test_schema_records_get_their_reasons(spark):
+    spec = schema_spec(CARD, schema_shape(CARD))
+    assert spec.numbers == ("amount",) and spec.times == ("event_time",)
+
+    def card(**fields) -> bytes:
+        return json.dumps({"event_time": AT, "city": "Paris", "amount": "12.5",
+                           **fields}).encode()
+
+    cases = [(card(), None), (card(amount=12.5), None), (card(city=None), None),
+             (card(amount="12.5 EUR"), "text_number"), (card(event_time="never"), "bad_time"),
+             (card(event_time=None), "missing_field"), (b"[]", "not_json")]
+    assert reasons(spark, spec, [v for v, _ in cases]) == [r for _, r in cases]
+
+
+def test_a_schema_time_is_its_timestamp_field_else_event_time(spark):
+    shape = schema_shape(RETAIL_DATASET)
+    spec = schema_spec(RETAIL_DATASET, shape)
+    assert spec.times == ("order_time", "event_time")
+    assert set(spec.numbers) == {"quantity", "unit_price"}
+
+    def line(**fields) -> bytes:
+        return json.dumps({"product": "Latte", "quantity": 1, "unit_price": 2.0,
+                           **fields}).encode()
+
+    values = [line(event_time=AT), line(order_time=" ", event_time=AT),
+              line(order_time="soon", event_time=AT), line()]
+    assert reasons(spark, spec, values) == [None, None, "bad_time", "missing_field"]
+
+
+def test_every_valid_event_keeps_its_time_through_the_transform(spark):
+    values = [v for v, _ in RETAIL_CASES]
+    classified = classify(records(spark, values), retail_spec())
+    valid = valid_events(classified, retail_spec())
+    rows = transform_orders(valid)
+    assert rows.count() == valid.count() == sum(r is None for _, r in RETAIL_CASES)
+    assert EVENT_ID in rows.columns
+
+    shape = schema_shape(CARD)
+    spec = schema_spec(CARD, shape)
+    cards = [json.dumps({"event_time": t, "city": "Rome", "amount": 1}).encode()
+             for t in ("2025-01-01T10:00:00", " 2025-01-01 10:05:00 ", "2025-01-01T10:10:00Z")]
+    events = valid_events(classify(records(spark, cards), spec), spec)
+    assert transform_schema_events(events, CARD, shape).count() == 3
+
+
+def expected_id(key: bytes | None, value: bytes) -> bytes:
+    def hexed(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    return hashlib.sha256(f"{hexed(key) if key is not None else '-'}:{hexed(value)}"
+                          .encode()).digest()
+
+
+def test_the_event_id_is_the_key_and_the_bytes(spark):
+    mug = order(product="Mug")
+    values = [order(), order(), mug, order(), order(), mug]
+    keys = [b"id-1", b"id-1", b"id-1", None, b"id-2", None]
+    spec = retail_spec()
+    got = [bytes(r[EVENT_ID]) for r in
+           valid_events(classify(records(spark, values, keys), spec), spec).collect()]
+    assert got == [expected_id(k, v) for k, v in zip(keys, values, strict=True)]
+    # a re-send is the same event; another key or other bytes is another event
+    assert got[0] == got[1] and len(set(got)) == 5
+
+
+def test_the_quarantine_keeps_the_record_as_read(spark):
+    values = [order(), b"{oops", b""]
+    poison = quarantined(classify(records(spark, values, [b"k1", b"k2", None]),
+                                  retail_spec())).orderBy("offset").collect()
+    assert tuple(poison[0].asDict()) == QUARANTINE_COLUMNS
+    assert [(r.key, bytes(r.value), r.offset, r.reason) for r in poison] == [
+        (bytearray(b"k2"), b"{oops", 1, "not_json"), (None, b"", 2, "empty")]
