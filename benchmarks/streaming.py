@@ -5,9 +5,15 @@ schema, live producer) for --duration seconds and reports whether the query kept
 rows it processed match the rows produced, every micro-batch finished inside the trigger
 interval, and the lag did not grow. Then, with the producer at 1,000 events/s, it sends probe
 events (a group value of their own) and times each until it is counted in the live view.
-Targets: keeps up with >= 5,000 events/s; freshness under trigger interval + 10 s.
+Then the faults round: a generated extract replayed at 5,000 events/s with every fault on
+(late, too late, out of order, duplicates, poison messages) and the answer recorded; the
+job must keep up as it does on a clean stream, its ledger must balance and account for every
+message sent, and sdp-verify must find every closed window right.
+Targets: keeps up with >= 5,000 events/s, with faults too; freshness under trigger
+interval + 10 s.
 
     .venv/bin/python benchmarks/streaming.py [--rates 2000,5000,8000] [--duration 180]
+        [--faults-rate 5000] [--probes 10]
 """
 
 from __future__ import annotations
@@ -69,6 +75,11 @@ def read_json(path: Path) -> dict | None:
         return None
 
 
+FAULTS = json.dumps({"out_of_order": "2 minutes", "late": {"p": 0.05, "max": "10 minutes"},
+                     "too_late": {"p": 0.01}, "duplicates": {"p": 0.03, "max": "2 minutes"},
+                     "malformed": {"p": 0.01}})
+
+
 def producer(bootstrap: str, topic: str, rate: float, duration: float,
              log: Path) -> subprocess.Popen:
     return spawn([sys.executable, str(REPO / "services/event-generator/kafka_event_producer.py"),
@@ -76,14 +87,43 @@ def producer(bootstrap: str, topic: str, rate: float, duration: float,
                   "--topic", topic, "--rate", str(rate), "--duration", str(duration)], {}, log)
 
 
-def throughput(bootstrap: str, rate: float, duration: float) -> str:
+def replay_with_faults(bootstrap: str, topic: str, rate: float, duration: float,
+                       work: Path) -> subprocess.Popen:
+    """The card extract of rate x duration rows, replayed with every fault on."""
+    extract = work / "input"
+    subprocess.run([sys.executable, str(REPO / "services/batch/generate_synthetic_data.py"),
+                    "--config", str(CARD), "--output-dir", str(extract), "--output-name",
+                    "cards", "--n", str(int(rate * duration)), "--seed", "3"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return spawn([sys.executable, str(REPO / "services/event-generator/kafka_event_producer.py"),
+                  "--input-dir", str(extract), "--config", str(CARD), "--bootstrap-servers",
+                  bootstrap, "--topic", topic, "--rate", str(rate), "--seed", "3",
+                  "--faults", FAULTS, "--expect", str(work / "expected")], {},
+                 work / "producer.log")
+
+
+def verdict(work: Path, files: StreamOutputs, sent: int) -> str:
+    """The job's ledger against what was sent, and sdp-verify's last line."""
+    ledger = (read_json(files.status_file) or {}).get("ledger") or {}
+    verify = subprocess.run([sys.executable, "-m", "services.streamcheck", "--expected",
+                             str(work / "expected"), str(files.parquet_dir)],
+                            capture_output=True, text=True, cwd=REPO)
+    lines = (verify.stdout or verify.stderr).strip().splitlines()
+    return (f"; ledger read {ledger.get('read', 0):,} of {sent:,} sent, counted "
+            f"{ledger.get('counted', 0):,}, duplicates {ledger.get('duplicates', 0):,}, late "
+            f"{ledger.get('late', 0):,}, quarantined {ledger.get('quarantined', 0):,}, "
+            f"balanced {ledger.get('balanced')}; sdp-verify: {lines[-1] if lines else '?'}")
+
+
+def throughput(bootstrap: str, rate: float, duration: float, faults: bool = False) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         work, topic = Path(tmp), f"bench-{int(rate)}-{int(time.time())}"
         job, files = start_job(work, bootstrap, topic)
         try:
             wait_for(lambda: "streaming events from" in (work / "job.log").read_text(), 180,
                      "the streaming job to start")
-            sender = producer(bootstrap, topic, rate, duration, work / "producer.log")
+            sender = (replay_with_faults(bootstrap, topic, rate, duration, work) if faults
+                      else producer(bootstrap, topic, rate, duration, work / "producer.log"))
             batches: dict[int, dict] = {}
             while sender.poll() is None:
                 status = read_json(files.status_file)
@@ -103,16 +143,18 @@ def throughput(bootstrap: str, rate: float, duration: float) -> str:
                 time.sleep(1)
         finally:
             process.terminate(process.record_of(job), grace=30)
+        checked = verdict(work, files, sent) if faults else ""
     busy = [b for b in batches.values() if b["input_rows"] > 0]
     processed = sum(b["input_rows"] for b in batches.values())
     longest = max((b["batch_duration_ms"] for b in busy), default=0) / 1000
     lags = [b["lag_messages"] or 0 for b in busy]
     kept_up = processed >= sent and longest < TRIGGER_SECONDS and (not lags or
                                                                    lags[-1] <= rate)
-    return (f"rate {rate:,.0f}/s for {duration:.0f} s: produced {sent:,}, processed "
-            f"{processed:,} in {len(busy)} batches, longest batch {longest:.1f} s (trigger "
-            f"{TRIGGER_SECONDS:.0f} s), max lag {max(lags, default=0):,} -> "
-            f"{'kept up' if kept_up else 'fell behind'}")
+    return (f"{'faults, ' if faults else ''}rate {rate:,.0f}/s for {duration:.0f} s: produced "
+            f"{sent:,}, processed {processed:,} in {len(busy)} batches, longest batch "
+            f"{longest:.1f} s (trigger {TRIGGER_SECONDS:.0f} s), max lag "
+            f"{max(lags, default=0):,} -> "
+            f"{'kept up' if kept_up else 'fell behind'}{checked}")
 
 
 def freshness(bootstrap: str, probes: int) -> str:
@@ -158,6 +200,8 @@ def main() -> None:
     parser.add_argument("--rates", default="2000,5000,8000")
     parser.add_argument("--duration", type=float, default=180.0)
     parser.add_argument("--probes", type=int, default=10)
+    parser.add_argument("--faults-rate", type=float, default=5000.0,
+                        help="the faults round's rate (0 skips it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         kafka = Kafka(Path(tmp) / "kafka")
@@ -166,6 +210,9 @@ def main() -> None:
             bootstrap = status.details.bootstrap_servers
             for rate in (float(r) for r in args.rates.split(",") if r):
                 print(throughput(bootstrap, rate, args.duration), flush=True)
+            if args.faults_rate > 0:
+                print(throughput(bootstrap, args.faults_rate, args.duration, faults=True),
+                      flush=True)
             print(freshness(bootstrap, args.probes), flush=True)
         finally:
             kafka.stop()

@@ -15,11 +15,11 @@ from services.schema import MAX_EVENT_BYTES, load_schema
 from services.spark.stream_intake import EVENT_ID, REASON, classify, quarantined, valid_events
 from services.spark.stream_transforms import (
     retail_spec,
-    schema_shape,
     schema_spec,
     transform_orders,
     transform_schema_events,
 )
+from services.streamcheck import schema_shape
 from tests.schemas import CARD as CARD_SCHEMA
 from tests.schemas import RETAIL as RETAIL_SCHEMA
 

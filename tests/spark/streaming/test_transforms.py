@@ -11,12 +11,11 @@ from pyspark.testing import assertDataFrameEqual
 from services.schema import load_schema
 from services.spark.cleansing import MissingColumnError
 from services.spark.stream_transforms import (
-    RETAIL,
     build_aggregations,
-    schema_shape,
     transform_orders,
     transform_schema_events,
 )
+from services.streamcheck import RETAIL, schema_shape
 from tests.schemas import CARD as CARD_SCHEMA
 
 pytestmark = pytest.mark.spark
