@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from services.demo.layout import Layout
-from services.outputs import BatchOutputs, StreamOutputs
+from services.outputs import WINDOW_START, BatchOutputs, StreamOutputs
 from services.schema import load_schema
 
 
@@ -43,9 +43,16 @@ def status_line(layout: Layout) -> str:
     except (OSError, ValueError):
         return f"{now} stream: waiting for the first micro-batch"
     try:
-        open_windows = len(json.loads(files.live_file.read_text())["windows"])
-    except (OSError, ValueError, KeyError):
+        rows = json.loads(files.live_file.read_text())["windows"]
+        open_windows = len({row[WINDOW_START] for row in rows})  # a row per window x group
+    except (OSError, ValueError, KeyError, TypeError):
         open_windows = 0
-    return (f"{now} stream: batch {status['batch_id']}, {status['input_rows']:,} events "
+    line = (f"{now} stream: batch {status['batch_id']}, {status['input_rows']:,} events "
             f"({status['input_rows_per_second']:,.0f}/s), {open_windows} open windows, "
             f"{status['rows_dropped_late']} late, lag {status['lag_messages']}")
+    ledger = status.get("ledger")
+    if isinstance(ledger, dict) and "read" in ledger:
+        line += (f"; since the start {ledger['read']:,} read, {ledger['duplicates']:,} "
+                 f"duplicates, {ledger['late']:,} late, {ledger['quarantined']:,} quarantined"
+                 + ("" if ledger.get("balanced") else " (the ledger does not balance)"))
+    return line
