@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from services.kafka.timestamps import EVENT_TIME, SEED_CANDIDATES
 from services.schema import MALFORMED_KINDS, MAX_EVENT_BYTES, Dataset
+from services.streamcheck import RETAIL_NUMBERS
 
 OVERSIZED_BYTES = MAX_EVENT_BYTES + 4096  # over the job's limit, well under Kafka's 1 MB
-RETAIL_NUMBERS = ("quantity", "unit_price", "total_price")
 NOT_A_TIME = "not a time"
 NOT_A_NUMBER = "twelve"
 

@@ -31,10 +31,9 @@ from services.spark.cleansing import (
     parse_timestamp,
 )
 from services.spark.stream_intake import EVENT_ID, EventSpec, Getter
-from services.streamcheck import RETAIL, StreamShape
+from services.streamcheck import RETAIL, RETAIL_NUMBERS, StreamShape
 
 RETAIL_TIME_COLUMNS = ("event_time", "order_time", "order_date", "timestamp", "order_ts")
-RETAIL_NUMBERS = ("quantity", "unit_price", "total_price")
 RETAIL_FIELDS = ("product", "item", *RETAIL_NUMBERS, "order_id", "store",
                  *RETAIL_TIME_COLUMNS)
 

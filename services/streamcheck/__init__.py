@@ -28,7 +28,7 @@ from services.streamcheck.output import (
     output_files,
     read_output,
 )
-from services.streamcheck.shape import EVENTS, RETAIL, StreamShape, schema_shape
+from services.streamcheck.shape import EVENTS, RETAIL, RETAIL_NUMBERS, StreamShape, schema_shape
 from services.streamcheck.times import (
     duration_seconds,
     duration_text,
@@ -45,6 +45,7 @@ __all__ = [
     "KINDS",
     "LEDGER_FILE",
     "RETAIL",
+    "RETAIL_NUMBERS",
     "Answer",
     "AnswerBook",
     "AnswerError",

@@ -22,6 +22,8 @@ class StreamShape:
 
 
 RETAIL = StreamShape(group=RETAIL_GROUP, time="order_ts", value="line_amount")
+# A retail order's numbers: its line amount is total_price, else quantity x unit_price.
+RETAIL_NUMBERS = ("quantity", "unit_price", "total_price")
 
 
 def schema_shape(dataset: Dataset, group: str | None = None,
