@@ -130,7 +130,7 @@ def test_the_retail_demo_shows_revenue_as_quantity_times_unit_price(tmp_path):
         assert (meta["value_label"], meta["money"]) == ("Revenue", True)
         checked = poll("three closed windows verified on the dashboard",
                        lambda: get(stream + "/api/verification")["data"],
-                       until=lambda v: v.get("verified", 0) >= 3, timeout=300)
+                       until=lambda v: (v or {}).get("verified", 0) >= 3, timeout=300)
         assert checked["configured"] is True and checked["right"] is True, checked
         assert checked["verified"] == checked["total"]
         sink = tmp_path / "data/output/streaming_product_revenue"
