@@ -35,7 +35,7 @@ CATALOGUE: dict[str, Variable] = {v.name: v for v in (
     Variable("EVENT_SHUFFLE", "producer", "`false`",
              "replay in random order (`--shuffle`)"),
     Variable("EVENT_LOOP", "producer", "`false`", "replay again and again (`--loop`)"),
-    Variable("EVENT_FAULTS", "producer", "none (or the schema's `faults`)",
+    Variable("EVENT_FAULTS", "producer, demo", "none (or the schema's `faults`)",
              "stream faults to inject, JSON or a file (`--faults`, docs/STREAMCHECK.md)"),
     Variable("EVENT_EXPECT_DIR", "producer", "none",
              "write the answer a correct pipeline must give here (`--expect`)"),

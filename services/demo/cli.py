@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.commands import generate
+from services.common import settings
 from services.common.cli import ArgumentParser, UsageError
 from services.common.paths import DEFAULT_SCHEMA, REPO_ROOT
 from services.common.signals import StopSignals
@@ -30,6 +31,8 @@ from services.kafka.cli import preflight
 from services.kafka.offsets import starting_offsets
 from services.schema import OUTPUT_FORMATS, FaultSpec, load_schema
 from services.spark.trigger_interval import trigger_ms
+
+FAULTS = settings.Option("faults", "EVENT_FAULTS", settings.text)  # the --faults default
 
 PY = sys.executable
 SPARK_ROWS = 1_000_000  # above this many rows the demo generates with Spark tasks
@@ -65,7 +68,7 @@ def parse(argv: Sequence[str] | None) -> Options:
                         help="folder holding data/ and checkpoints/ (tests use a temp one)")
     parser.add_argument("--status-every", type=float, default=30.0,
                         help="seconds between status lines (0: none)")
-    parser.add_argument("--faults", default=os.environ.get("EVENT_FAULTS") or None,
+    parser.add_argument("--faults", default=settings.value(FAULTS, os.environ),
                         metavar="SPEC",
                         help="stream faults for the live producer: a JSON object or file "
                              "(docs/STREAMCHECK.md; make demo FAULTS=..., $EVENT_FAULTS)")
