@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 
-from services.outputs import REVENUE
+from services.outputs import REVENUE, job_summary
 from services.web.cache import latest_mtime, version_of
 from services.web.envelope import OutputProblem, ok
 from services.web.freshness import Freshness, assess
@@ -35,6 +35,14 @@ def freshness(c: StreamContext) -> Freshness:
     return assess(latest_mtime(c.store.signatures()), interval, c.settings.stale_after)
 
 
+def job(c: StreamContext) -> dict[str, Any] | None:
+    """The job's state from the status file; None while there is none."""
+    try:
+        return job_summary(c.store.status())
+    except OutputProblem:
+        return None
+
+
 @bp.get("/meta")
 def meta() -> Response:
     c = ctx()
@@ -56,6 +64,7 @@ def meta() -> Response:
         "stale_after": c.settings.stale_after,
         "freshness": freshness(c).to_json(),
         "version": version_of(signatures),
+        "job": job(c),
         "sources": {"sink": str(outputs.parquet_dir), "live": str(outputs.live_file),
                     "status": str(outputs.status_file)},
     })

@@ -19,16 +19,13 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQueryListener
 
 from services.common.files import write_json_atomic
-from services.outputs import EVENT_COUNT, REVENUE, WINDOW_END, WINDOW_START
+from services.outputs import EVENT_COUNT, REVENUE, RUNNING, WINDOW_END, WINDOW_START
+from services.spark.job_status import JobStatus, utc_now
 from services.spark.stream_transforms import StreamShape
 
 log = logging.getLogger("stream")
 ISO_Z = "yyyy-MM-dd'T'HH:mm:ss'Z'"
 EVENTS_METRIC, VALID_METRIC = "events_in", "events_valid"
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def kafka_lag(source: dict[str, Any]) -> int | None:
@@ -46,14 +43,13 @@ def kafka_lag(source: dict[str, Any]) -> int | None:
 
 def status_from_progress(progress: dict[str, Any], shape: StreamShape, mode: str,
                          trigger_seconds: float) -> dict[str, Any]:
-    """The status file's content (services.outputs.STATUS_KEYS) from one progress report."""
+    """The status file's progress (services.outputs.PROGRESS_KEYS) from one report."""
     metrics = progress.get("observedMetrics") or {}
     seen = int((metrics.get(EVENTS_METRIC) or {}).get("rows", 0))
     valid = int((metrics.get(VALID_METRIC) or {}).get("rows", 0))
     operators = progress.get("stateOperators") or []
     sources = progress.get("sources") or [{}]
     return {
-        "generated_at": utc_now(),
         "query_id": progress.get("id"),
         "run_id": progress.get("runId"),
         "batch_id": progress.get("batchId"),
@@ -76,13 +72,14 @@ def status_from_progress(progress: dict[str, Any], shape: StreamShape, mode: str
 
 
 class ProgressMonitor(StreamingQueryListener):
-    """Logs each micro-batch of the main query, writes the status file, remembers the
-    watermark (the live view drops windows it has closed), and keeps running totals."""
+    """Logs each micro-batch of the main query, writes its progress to the job's status
+    (running from the first one on), remembers the watermark (the live view drops windows
+    it has closed), and keeps running totals."""
 
-    def __init__(self, query_name: str, status_file: Path | None, shape: StreamShape,
+    def __init__(self, query_name: str, status: JobStatus, shape: StreamShape,
                  mode: str, trigger_seconds: float):
         self.query_name = query_name
-        self.status_file = status_file
+        self.status = status
         self.shape, self.mode, self.trigger_seconds = shape, mode, trigger_seconds
         self.lock = threading.Lock()
         self.watermark: str | None = None
@@ -115,11 +112,7 @@ class ProgressMonitor(StreamingQueryListener):
                  status["processed_rows_per_second"], status["rows_dropped_late"],
                  status["rows_dropped_invalid"], status["batch_duration_ms"],
                  status["watermark"], status["lag_messages"])
-        if self.status_file is not None:
-            try:
-                write_json_atomic(self.status_file, status)
-            except OSError as exc:
-                log.warning("cannot write the status file %s: %s", self.status_file, exc)
+        self.status.set(RUNNING, **status)
 
 
 def merge_open_windows(previous: list[dict], updates: list[dict], group: str,

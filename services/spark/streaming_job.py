@@ -20,10 +20,11 @@ from pyspark.sql.streaming import StreamingQuery
 from services.common import settings as s
 from services.common.cli import UsageError
 from services.common.paths import local_path
-from services.outputs import StreamOutputs
+from services.outputs import STOPPED, StreamOutputs
 from services.schema import Dataset, load_schema
 from services.spark.errors import spark_error_message
 from services.spark.job_shell import job_main
+from services.spark.job_status import JobStatus
 from services.spark.kafka_connector import Connector, resolve_connector
 from services.spark.session import SparkStop, build_session
 from services.spark.storage import as_local_uri, is_local
@@ -127,6 +128,10 @@ class StreamJobSettings:
             return StreamOutputs(Path(self.monitor_dir) / name)
         return None
 
+    def status_file(self) -> Path | None:
+        files = self.monitor_files()
+        return files.status_file if files else None
+
 
 @dataclass
 class Pipeline:
@@ -170,15 +175,17 @@ def stream_rows(spark: SparkSession, settings: StreamJobSettings,
 
 
 def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | None,
-          checkpoint_suffix: str = "_live") -> Pipeline:
-    """Start the main query (and the live view); returns once both run."""
+          checkpoint_suffix: str = "_live", status: JobStatus | None = None) -> Pipeline:
+    """Start the main query (and the live view); returns once both run. The main query's
+    progress goes to `status` (by default a new one over the settings' status file)."""
     rows, shape = stream_rows(spark, settings, dataset)
     files = settings.monitor_files()
     if files is None:
         log.warning("OUTPUT_PATH %s is not local and STREAM_MONITOR_DIR is unset: no status "
                     "or live files", settings.output_path)
-    monitor = ProgressMonitor(MAIN_QUERY, files.status_file if files else None, shape,
-                              settings.mode, settings.trigger_seconds)
+    status = status or JobStatus(settings.status_file())
+    monitor = ProgressMonitor(MAIN_QUERY, status, shape, settings.mode,
+                              settings.trigger_seconds)
     spark.streams.addListener(monitor)
     windows = build_aggregations(rows, shape)
     main = (windows.writeStream.queryName(MAIN_QUERY).format("parquet").outputMode("append")
@@ -200,8 +207,9 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
     return Pipeline(spark, main, live, monitor)
 
 
-def run(settings: StreamJobSettings, stop: SparkStop) -> int:
-    """Run until SIGTERM/SIGINT (exit 0) or until a query fails (raises).
+def run(settings: StreamJobSettings, stop: SparkStop, status: JobStatus) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or until a query fails (raises). The status is
+    running from the main query's first micro-batch on.
 
     On a signal the queries are stopped, then the session (the JVM does not get the signal:
     see services.spark.session), so the checkpoint holds the last committed batch and a
@@ -213,7 +221,7 @@ def run(settings: StreamJobSettings, stop: SparkStop) -> int:
         spark = build_session(APP_NAME, settings.spark_master, {
             "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
             **settings.connector.conf}, event_log_dir=settings.event_log_dir)
-        pipeline = start(spark, settings, dataset)
+        pipeline = start(spark, settings, dataset, status=status)
         wait(spark, pipeline, stop.requested)
     except Exception:
         if not stop.requested.is_set():
@@ -258,4 +266,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     return job_main(argv, prog="streaming_sales_aggregator.py", title="streaming job",
                     description=DESCRIPTION, log_name="stream",
                     settings=StreamJobSettings.from_env, run_job=run,
+                    status_file=StreamJobSettings.status_file, returns_in=STOPPED,
                     stop_spark_on_signal=False)
