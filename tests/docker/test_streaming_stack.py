@@ -170,7 +170,7 @@ def test_up_wait_fails_when_the_job_cannot_start(streaming: Stack) -> None:
 def test_up_wait_fails_when_the_job_fails_after_it_started(streaming: Stack) -> None:
     """Spark refuses the query well after the container started (the case where a stack used
     to come up healthy around a dead job): `up --wait` waits for the job's first micro-batch,
-    so it fails, and the status file says why."""
+    so it fails, and the status file and the dashboard say why."""
     override = streaming.root / "bad-offsets.yml"
     override.write_text("services:\n  spark-stream:\n    environment:\n"
                         "      STARTING_OFFSETS: '{\"sales\": not json'\n")
@@ -181,3 +181,8 @@ def test_up_wait_fails_when_the_job_fails_after_it_started(streaming: Stack) -> 
     state = status(streaming)
     assert state["state"] == "failed" and state["error"], state
     assert "Traceback" not in streaming.logs("spark-stream")
+    meta = streaming.url("STREAMING_DASHBOARD_PORT", "/api/meta")
+    job = poll("the failed job on the dashboard", lambda: get_json(meta)["data"]["job"],
+               until=lambda found: found and found["state"] == "failed", timeout=120,
+               interval=1, ignoring=(OSError, ValueError))
+    assert job["error"] == state["error"], job
