@@ -92,7 +92,11 @@ for entry in $writable; do
     # shellcheck disable=SC2016  # $1 expands in the inner shell
     if ! as_user sh -c 'probe=$(mktemp "$1/.sdp-write-check.XXXXXX") && rm -f "$probe"' \
             sh "$dir" 2>/dev/null; then
-        say_error "cannot write $dir, the folder $setting in .env names ($host by default), as uid $uid gid $gid ($source): on the host, give that folder to this user (sudo chown -R $uid:$gid $host) or $fix"
+        what="cannot write $dir, the folder $setting in .env names ($host by default), as uid $uid gid $gid ($source)"
+        if [ "$(stat -c %u "$dir")" = "$uid" ]; then  # its owner: the mode is what stops it
+            say_error "$what, which owns it: on the host, let its owner write it (chmod -R u+w $host)"
+        fi
+        say_error "$what: on the host, give that folder to this user (sudo chown -R $uid:$gid $host) or $fix"
     fi
 done
 if [ "$(id -u)" = 0 ]; then

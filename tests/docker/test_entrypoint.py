@@ -91,6 +91,8 @@ def test_a_folder_its_owner_cannot_write_ends_the_service_with_one_line(
     hdfs = folder(tmp_path, "hdfs", (1234, 1234), mode=0o555)
     line = one_error(run({hdfs: "/hdfs"}))
     assert "cannot write /hdfs" in line and "HDFS_DIR" in line and "uid 1234" in line
+    assert line.endswith("which owns it: on the host, let its owner write it "
+                         "(chmod -R u+w ./hdfs)")  # chown would change nothing
     assert list(hdfs.iterdir()) == []  # the write check leaves nothing behind
 
 
