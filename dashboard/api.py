@@ -32,7 +32,7 @@ def meta() -> Response:
     signatures = c.store.signatures()
     freshness = assess(latest_mtime(signatures), c.settings.refresh_seconds,
                        c.settings.stale_after)
-    version = version_of(signatures)
+    version = version_of((*signatures, c.store.status_signature()))
     outputs = c.store.outputs
     return ok({
         **c.labels.to_json(),
@@ -41,10 +41,12 @@ def meta() -> Response:
         "stale_after": c.settings.stale_after,
         "freshness": freshness.to_json(),
         "version": version,
+        "job": c.store.job(),
         "sources": {
             "aggregates": str(outputs.csv_dir),
             "kpis": str(outputs.kpis_dir),
             "quality": str(outputs.quality_file),
+            "status": str(outputs.status_file),
         },
     })
 

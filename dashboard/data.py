@@ -1,5 +1,6 @@
 """Reading the batch job's outputs: the aggregate CSV folder, the one-row KPI
-folder and the quality report, each cached by its files' modification times and sizes."""
+folder, the quality report and the job's status file, each cached by its files'
+modification times and sizes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from services.outputs import QUALITY_KEYS, RECORD_COUNT, BatchColumns, BatchOutputs
+from services.outputs import (
+    QUALITY_KEYS,
+    RECORD_COUNT,
+    BatchColumns,
+    BatchOutputs,
+    job_summary,
+)
 from services.web.cache import MtimeCache, Signature, file_signature, folder_signature
 from services.web.envelope import BadData, NoData, OutputProblem
 from services.web.files import read_json_object
@@ -46,8 +53,23 @@ class BatchStore:
     def quality_signature(self) -> Signature:
         return file_signature(self.outputs.quality_file)
 
+    def status_signature(self) -> Signature:
+        return file_signature(self.outputs.status_file)
+
     def signatures(self) -> tuple[Signature, ...]:
+        """The outputs' signatures (what their freshness is judged by)."""
         return (self.detail_signature(), self.kpis_signature(), self.quality_signature())
+
+    def job(self) -> dict[str, Any] | None:
+        """The job's state from its status file; None while there is none (or none
+        readable: the file is written whole, so an unreadable one is no news)."""
+        def read() -> dict[str, Any] | None:
+            try:
+                return job_summary(read_json_object(self.outputs.status_file, "job status"))
+            except OutputProblem:
+                return None
+
+        return self.cache.get("job", self.status_signature(), read)
 
     def derived(self, name: str, params: Hashable,
                 compute: Callable[[pd.DataFrame], T]) -> T:

@@ -17,6 +17,7 @@ def index() -> str:
         "refresh_seconds": c.settings.refresh_seconds,
         "labels": c.labels.to_json(),
         "api": {name: url_for(f"api.{name}") for name in API_NAMES},
+        "job": "batch job",
         "pill": {"live": "Live", "stale": "Idle"},
     }
     return render_template(

@@ -6,14 +6,17 @@ Batch, under OUT_LOCAL_CSV = .../analysis_csv:
                                 avg_<m>... (sum_<m> / n_<m>), rate_<flag>...
   analysis_csv_kpis/part-*.csv  one row: the same measures over all rows
   analysis_csv_quality.json     the data-quality report (QUALITY_KEYS)
+  analysis_csv_status.json      the job's state (JOB_KEYS): running, done, or failed and why
 Streaming, under OUTPUT_PATH = .../streaming_product_revenue:
   streaming_.../                Parquet sink (closed windows, final): <group>, window_start,
                                 window_end, revenue, event_count; committed files are the
                                 ones listed in _spark_metadata
   streaming_..._live.json       open windows, provisional, rewritten each micro-batch
                                 (LIVE_KEYS; `windows` rows use the Parquet column names)
-  streaming_..._status.json     the last micro-batch's progress (STATUS_KEYS), with the
-                                ledger of every event read since the query began (LEDGER_KEYS)
+  streaming_..._status.json     the job's state (JOB_KEYS) from its start, and the last
+                                micro-batch's progress (PROGRESS_KEYS) once there is one, with
+                                the ledger of every event read since the query began
+                                (LEDGER_KEYS)
   streaming_..._quarantine/     Parquet, append, exactly once: every poison message as read
                                 (QUARANTINE_COLUMNS; `reason` one of MALFORMED_KINDS)
 The windows (services.schema.windows): WINDOW_S long, sliding every SLIDE_S, closed once the
@@ -63,20 +66,42 @@ def count_of(flag: str) -> str:
 def rate_of(flag: str) -> str:
     return f"rate_{flag}"
 
+
 QUALITY_KEYS = ("dataset", "generated_at", "input_files", "rows_read", "rows_dropped",
                 "rows_aggregated", "defaulted", "duration_seconds")
+# Every job's status file, rewritten at each change of state. `state` is one of JOB_STATES;
+# `started_at` is when this run of the job started, `ended_at` when it ended (null while it
+# runs), `error` the one-line reason of a failure (null otherwise), `generated_at` when the
+# file was written. A run that is killed outright (SIGKILL, out of memory) cannot say so: its
+# file keeps the state it had.
+STARTING, RUNNING, DONE, FAILED, STOPPED = "starting", "running", "done", "failed", "stopped"
+JOB_STATES = (STARTING, RUNNING, DONE, FAILED, STOPPED)
+ENDED_STATES = (DONE, FAILED, STOPPED)
+JOB_KEYS = ("state", "started_at", "ended_at", "error", "generated_at")
+# The streaming job's progress, from its first micro-batch on (its state is running then);
 # rows_dropped_late and rows_dropped_invalid: the last batch's events dropped as late and
 # records quarantined; `ledger` sums them (and the rest) over every batch.
-STATUS_KEYS = ("generated_at", "query_id", "run_id", "batch_id", "batch_time", "input_rows",
-               "input_rows_per_second", "processed_rows_per_second", "rows_dropped_late",
-               "rows_dropped_invalid", "batch_duration_ms", "watermark", "lag_messages",
-               "trigger_seconds", "group_field", "value_field", "mode", "ledger")
+PROGRESS_KEYS = ("query_id", "run_id", "batch_id", "batch_time", "input_rows",
+                 "input_rows_per_second", "processed_rows_per_second", "rows_dropped_late",
+                 "rows_dropped_invalid", "batch_duration_ms", "watermark", "lag_messages",
+                 "trigger_seconds", "group_field", "value_field", "mode", "ledger")
+STATUS_KEYS = (*JOB_KEYS, *PROGRESS_KEYS)
 # read = counted + duplicates + late + quarantined, over the batches of query `query_id` up to
 # `batch_id` (the query id survives restarts from the checkpoint); `late` counts events (not
 # window rows); `missed_batches` counts batches the ledger never saw; `balanced` is true when
 # the sum holds and nothing was missed (services.spark.stream_ledger)
 LEDGER_KEYS = ("query_id", "batch_id", "read", "quarantined", "quarantined_by_reason",
                "duplicates", "late", "counted", "missed_batches", "balanced")
+
+
+def job_summary(document: dict) -> dict | None:
+    """The job keys of a status document; None when it names no known state (a file
+    written before jobs recorded their state)."""
+    if document.get("state") not in JOB_STATES:
+        return None
+    return {key: document.get(key) for key in JOB_KEYS}
+
+
 LIVE_KEYS = ("generated_at", "batch_id", "provisional", "group_field", "value_field",
              "watermark", "windows")
 
@@ -140,6 +165,10 @@ class BatchOutputs:
     @property
     def quality_file(self) -> Path:
         return self.csv_dir.with_name(self.csv_dir.name + "_quality.json")
+
+    @property
+    def status_file(self) -> Path:
+        return self.csv_dir.with_name(self.csv_dir.name + "_status.json")
 
 
 @dataclass(frozen=True)

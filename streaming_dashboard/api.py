@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 
-from services.outputs import REVENUE
+from services.outputs import REVENUE, job_summary
 from services.web.cache import latest_mtime, version_of
 from services.web.envelope import OutputProblem, ok
 from services.web.freshness import Freshness, assess
@@ -36,6 +36,14 @@ def freshness(c: StreamContext) -> Freshness:
     return assess(latest_mtime(c.store.signatures()), interval, c.settings.stale_after)
 
 
+def job(c: StreamContext) -> dict[str, Any] | None:
+    """The job's state from the status file; None while there is none."""
+    try:
+        return job_summary(c.store.status())
+    except OutputProblem:
+        return None
+
+
 @bp.get("/meta")
 def meta() -> Response:
     c = ctx()
@@ -59,6 +67,7 @@ def meta() -> Response:
         # a new answer in STREAM_EXPECTED_DIR also makes the page refetch
         "version": version_of(signatures if c.expected is None
                               else (*signatures, c.expected.signature())),
+        "job": job(c),
         "sources": {"sink": str(outputs.parquet_dir), "live": str(outputs.live_file),
                     "status": str(outputs.status_file),
                     "expected": None if c.expected is None else str(c.expected.directory)},

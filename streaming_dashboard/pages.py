@@ -18,6 +18,7 @@ def index() -> str:
         "top_n": c.settings.top_n,
         "currency": c.labels.currency,
         "api": {name: url_for(f"api.{name}") for name in API_NAMES},
+        "job": "streaming job",
         "pill": {"live": "Live", "stale": "Stalled"},
     }
     return render_template(

@@ -12,6 +12,7 @@
   const flagLabel = Object.fromEntries(labels.flags.map((f) => [f.name, f.label]));
   let seenVersion = null;
   let retry = false;
+  let job = null;  // the job's state from its status file (meta), null while there is none
 
   function renderKpis(env) {
     const box = document.getElementById("kpis");
@@ -198,6 +199,7 @@
       + " UTC" : "");
     const stats = h("div", "stats");
     stats.append(
+      D.stat("Last run", job ? job.state : "—", Boolean(job && job.state === "failed")),
       D.stat("Rows read", fmt.int(q.rows_read)),
       D.stat("Rows aggregated", fmt.int(q.rows_aggregated)),
       D.stat("Rows dropped", fmt.int(q.rows_dropped_total), q.rows_dropped_total > 0),
@@ -280,6 +282,7 @@
   async function tick() {
     const meta = await D.getJSON(cfg.api.meta);
     D.showFreshness(meta);
+    job = D.showJob(meta);
     if (meta.status !== "ok") return;
     if (meta.data.version === seenVersion && !retry) return;
     await refreshAll();

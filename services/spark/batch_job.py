@@ -12,13 +12,14 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
 from services.common import settings as s
 from services.common.files import temporary_sibling, write_json_atomic
 from services.common.paths import DEFAULT_SCHEMA, local_path
-from services.outputs import BatchOutputs
+from services.outputs import DONE, RUNNING, BatchOutputs
 from services.schema import Dataset, load_schema
 from services.spark import aggregates
 from services.spark.cleansing import Roles, normalise
@@ -30,6 +31,7 @@ from services.spark.extracts import (
     wait_for_extracts,
 )
 from services.spark.job_shell import job_main
+from services.spark.job_status import JobStatus
 from services.spark.session import build_session
 from services.spark.storage import RFC4180, as_local_uri, is_local, replace_folder
 
@@ -83,6 +85,11 @@ class BatchJobSettings:
         """Paths without a scheme are local unless USE_HDFS (then fs.defaultFS decides)."""
         return uri if self.use_hdfs else as_local_uri(uri)
 
+    def status_file(self) -> Path | None:
+        """The job's status file, beside the CSV folder the dashboard reads (when local)."""
+        csv_uri = as_local_uri(self.out_local_csv)
+        return BatchOutputs(local_path(csv_uri)).status_file if is_local(csv_uri) else None
+
 
 class Stopwatch:
     def __init__(self) -> None:
@@ -109,12 +116,13 @@ def write_csv(spark: SparkSession, frame: DataFrame, uri: str,
     replace_folder(spark, staged, uri)
 
 
-def run(settings: BatchJobSettings) -> int:
+def run(settings: BatchJobSettings, status: JobStatus) -> int:
     dataset = load_schema(settings.schema_path)
     roles = Roles.of(dataset.analysis)
     spark = build_session(APP_NAME, settings.spark_master, {
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions)},
         event_log_dir=settings.event_log_dir)
+    status.set(RUNNING)
     try:
         return publish(spark, settings, dataset, roles)
     finally:
@@ -188,4 +196,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The batch job's command: runs to its end; a signal stops its session (SparkStop)."""
     return job_main(argv, prog="pipeline_batch.py", title="batch job", description=DESCRIPTION,
                     log_name="batch", settings=BatchJobSettings.from_env,
-                    run_job=lambda settings, _stop: run(settings), stop_spark_on_signal=True)
+                    run_job=lambda settings, _stop, status: run(settings, status),
+                    status_file=BatchJobSettings.status_file, returns_in=DONE,
+                    stop_spark_on_signal=True)

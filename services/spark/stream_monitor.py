@@ -22,17 +22,14 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQueryListener
 
 from services.common.files import write_json_atomic
-from services.outputs import EVENT_COUNT, REVENUE, WINDOW_END, WINDOW_START
+from services.outputs import EVENT_COUNT, REVENUE, RUNNING, WINDOW_END, WINDOW_START
 from services.schema import WATERMARK_S
+from services.spark.job_status import JobStatus, utc_now
 from services.spark.stream_ledger import BatchCounts, Ledger
 from services.streamcheck import StreamShape
 
 log = logging.getLogger("stream")
 ISO_Z = "yyyy-MM-dd'T'HH:mm:ss'Z'"
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def kafka_lag(source: dict[str, Any]) -> int | None:
@@ -50,12 +47,11 @@ def kafka_lag(source: dict[str, Any]) -> int | None:
 
 def status_from_progress(progress: dict[str, Any], shape: StreamShape, mode: str,
                          trigger_seconds: float, ledger: Ledger) -> dict[str, Any]:
-    """The status file's content (services.outputs.STATUS_KEYS) from one progress report
+    """The status file's progress (services.outputs.PROGRESS_KEYS) from one progress report
     and the ledger that counts it."""
     batch = BatchCounts.of(progress)
     sources = progress.get("sources") or [{}]
     return {
-        "generated_at": utc_now(),
         "query_id": progress.get("id"),
         "run_id": progress.get("runId"),
         "batch_id": progress.get("batchId"),
@@ -77,29 +73,27 @@ def status_from_progress(progress: dict[str, Any], shape: StreamShape, mode: str
     }
 
 
-def read_ledger(status_file: Path | None) -> Ledger:
+LEDGER = "ledger"  # the status key a restarted job carries over (JobStatus's `carried`)
+
+
+def carried_ledger(status: JobStatus) -> Ledger:
     """The ledger a previous run left in the status file; empty when there is none."""
-    if status_file is None:
-        return Ledger()
-    try:
-        status = json.loads(status_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return Ledger()
-    return Ledger.from_json(status.get("ledger") if isinstance(status, dict) else None)
+    return Ledger.from_json(status.document.get(LEDGER))
 
 
 class ProgressMonitor(StreamingQueryListener):
-    """Logs each micro-batch of the main query, keeps the ledger, writes the status file and
-    remembers the watermark (the live view drops windows it has closed)."""
+    """Logs each micro-batch of the main query, keeps the ledger, writes its progress to the
+    job's status (running from the first one on) and remembers the watermark (the live view
+    drops windows it has closed)."""
 
-    def __init__(self, query_name: str, status_file: Path | None, shape: StreamShape,
+    def __init__(self, query_name: str, status: JobStatus, shape: StreamShape,
                  mode: str, trigger_seconds: float):
         self.query_name = query_name
-        self.status_file = status_file
+        self.status = status
         self.shape, self.mode, self.trigger_seconds = shape, mode, trigger_seconds
         self.lock = threading.Lock()
         self.watermark: str | None = None
-        self.ledger = read_ledger(status_file)
+        self.ledger = carried_ledger(status)
         self.last: dict[str, Any] | None = None
 
     def onQueryStarted(self, event) -> None:
@@ -133,7 +127,7 @@ class ProgressMonitor(StreamingQueryListener):
                                           self.trigger_seconds, self.ledger)
             self.watermark = status["watermark"]
             self.last = status
-            self._write(status)
+            self.status.set(RUNNING, **status)
         ledger = status["ledger"]
         if counts.window_rows_dropped:
             log.warning("batch %s: the windows dropped %d rows by the watermark after the "
@@ -148,14 +142,6 @@ class ProgressMonitor(StreamingQueryListener):
                  status["watermark"], status["lag_messages"], ledger["read"],
                  ledger["counted"], ledger["duplicates"], ledger["late"],
                  ledger["quarantined"], "" if ledger["balanced"] else " (NOT BALANCED)")
-
-    def _write(self, status: dict[str, Any]) -> None:
-        if self.status_file is None:
-            return
-        try:
-            write_json_atomic(self.status_file, status)
-        except OSError as exc:
-            log.warning("cannot write the status file %s: %s", self.status_file, exc)
 
 
 def merge_open_windows(previous: list[dict], updates: list[dict], group: str,

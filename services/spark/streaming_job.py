@@ -24,10 +24,11 @@ from pyspark.sql.streaming import StreamingQuery
 from services.common import settings as s
 from services.common.cli import UsageError
 from services.common.paths import local_path
-from services.outputs import StreamOutputs, quarantine_location
+from services.outputs import STOPPED, StreamOutputs, quarantine_location
 from services.schema import Dataset, load_schema
 from services.spark.errors import spark_error_message
 from services.spark.job_shell import job_main
+from services.spark.job_status import JobStatus
 from services.spark.kafka_connector import Connector, resolve_connector
 from services.spark.kafka_offsets import resolved_start
 from services.spark.session import SparkStop, build_session
@@ -39,7 +40,7 @@ from services.spark.stream_ledger import (
     observe_intake,
     observe_rows,
 )
-from services.spark.stream_monitor import LiveView, ProgressMonitor
+from services.spark.stream_monitor import LEDGER, LiveView, ProgressMonitor
 from services.spark.stream_transforms import (
     build_aggregations,
     deduplicated,
@@ -56,6 +57,7 @@ DESCRIPTION = ("Spark Structured Streaming: windowed revenue from Kafka; setting
                "environment, see README.")
 MAIN_QUERY, LIVE_QUERY = "windowed_revenue", "windowed_revenue_live"
 QUARANTINE_QUERY = "quarantine"
+CARRIED = (LEDGER,)  # what a restart keeps of the last run's status: the ledger goes on
 MODES = ("auto", "schema", "retail")
 DEFAULT_TRIGGER = "30 seconds"
 BATCH_END_WAIT_S = 30.0  # at a stop, how long a micro-batch in flight may take to finish
@@ -138,6 +140,10 @@ class StreamJobSettings:
             name = self.output_path.rstrip("/").rsplit("/", 1)[-1]
             return StreamOutputs(Path(self.monitor_dir) / name)
         return None
+
+    def status_file(self) -> Path | None:
+        files = self.monitor_files()
+        return files.status_file if files else None
 
 
 @dataclass
@@ -232,16 +238,19 @@ def windows(spark: SparkSession, settings: StreamJobSettings, mode: Mode,
 
 
 def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | None,
-          checkpoint_suffix: str = "_live") -> Pipeline:
-    """Start the main query, the quarantine (and the live view); returns once they run."""
+          checkpoint_suffix: str = "_live", status: JobStatus | None = None) -> Pipeline:
+    """Start the main query, the quarantine (and the live view); returns once they run. The
+    main query's progress goes to `status` (by default a new one over the settings' status
+    file, carrying the ledger of the run before)."""
     mode = Mode.of(settings, dataset)
     shape = mode.shape
     files = settings.monitor_files()
     if files is None:
         log.warning("OUTPUT_PATH %s is not local and STREAM_MONITOR_DIR is unset: no status "
                     "or live files", settings.output_path)
-    monitor = ProgressMonitor(MAIN_QUERY, files.status_file if files else None, shape,
-                              settings.mode, settings.trigger_seconds)
+    status = status or JobStatus(settings.status_file(), carried=CARRIED)
+    monitor = ProgressMonitor(MAIN_QUERY, status, shape, settings.mode,
+                              settings.trigger_seconds)
     starting = resolved_start(spark, settings.bootstrap_servers, settings.topic,
                               settings.starting_offsets)
     if starting != settings.starting_offsets:
@@ -274,8 +283,9 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
     return Pipeline(spark, main, quarantine, live, monitor)
 
 
-def run(settings: StreamJobSettings, stop: SparkStop) -> int:
-    """Run until SIGTERM/SIGINT (exit 0) or until a query fails (raises).
+def run(settings: StreamJobSettings, stop: SparkStop, status: JobStatus) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or until a query fails (raises). The status is
+    running from the main query's first micro-batch on.
 
     On a signal the queries are stopped, then the session (the JVM does not get the signal:
     see services.spark.session), so the checkpoint holds the last committed batch and a
@@ -287,7 +297,7 @@ def run(settings: StreamJobSettings, stop: SparkStop) -> int:
         spark = build_session(APP_NAME, settings.spark_master, {
             "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
             **settings.connector.conf}, event_log_dir=settings.event_log_dir)
-        pipeline = start(spark, settings, dataset)
+        pipeline = start(spark, settings, dataset, status=status)
         wait(spark, pipeline, stop.requested)
     except Exception:
         if not stop.requested.is_set():
@@ -332,4 +342,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return job_main(argv, prog="streaming_sales_aggregator.py", title="streaming job",
                     description=DESCRIPTION, log_name="stream",
                     settings=StreamJobSettings.from_env, run_job=run,
+                    status_file=StreamJobSettings.status_file, returns_in=STOPPED,
+                    carried=CARRIED,
                     stop_spark_on_signal=False)

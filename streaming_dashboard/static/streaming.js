@@ -153,7 +153,13 @@
     const s = env.data;
     D.setText("stream-note", "batch " + (s.batch_id ?? "—") + (s.mode ? " · " + s.mode : ""));
     const lastBatch = s.batch_time ? fmt.time(s.batch_time, true) + " UTC" : "—";
+    const failed = s.state === "failed";
+    const error = document.getElementById("stream-error");
+    error.hidden = !failed;
+    error.textContent = failed ? "The job failed" + (s.ended_at ? " at " + fmt.time(s.ended_at, true)
+      + " UTC" : "") + ": " + s.error : "";
     document.getElementById("stream-stats").replaceChildren(
+      D.stat("Job", s.state || "—", failed),
       D.stat("Last batch", lastBatch),
       D.stat("Rows in batch", fmt.int(s.input_rows)),
       D.stat("Dropped as late", fmt.int(s.rows_dropped_late), s.rows_dropped_late > 0),
@@ -289,6 +295,7 @@
   async function tick() {
     const envelope = await D.getJSON(cfg.api.meta);
     D.showFreshness(envelope);
+    D.showJob(envelope);
     if (envelope.status !== "ok") return;
     meta = envelope.data;
     D.setText("group-label", meta.group_label.toLowerCase());

@@ -233,6 +233,7 @@ def status_payload(group_field: str = "product", batch_id: int = 7, **changes: A
                    ) -> dict[str, Any]:
     now = iso(datetime.now(timezone.utc))
     payload = {
+        "state": "running", "started_at": now, "ended_at": None, "error": None,
         "generated_at": now, "query_id": "q-1", "run_id": "r-1", "batch_id": batch_id,
         "batch_time": now, "input_rows": 1250, "input_rows_per_second": 41.5,
         "processed_rows_per_second": 380.25, "rows_dropped_late": 3,

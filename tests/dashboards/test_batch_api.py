@@ -246,6 +246,38 @@ def test_labels_follow_another_schema(tmp_path: Path) -> None:
     assert "Retail orders" in page and "Card transactions" not in page
 
 
+def job_status(state: str, error: str | None = None) -> dict[str, Any]:
+    return {"state": state, "started_at": "2026-01-01T10:00:00.000000Z",
+            "ended_at": None if state in ("starting", "running") else "2026-01-01T10:01:00Z",
+            "error": error, "generated_at": "2026-01-01T10:01:00.000000Z"}
+
+
+def test_meta_names_the_jobs_state_and_a_failure_moves_the_version(
+        batch_client: FlaskClient, written: BatchOutputs) -> None:
+    meta = get(batch_client, "/api/meta")
+    assert meta["job"] is None and meta["sources"]["status"] == str(written.status_file)
+    write_json_atomic(written.status_file, job_status("running"))
+    running = get(batch_client, "/api/meta")
+    assert running["job"]["state"] == "running" and running["version"] != meta["version"]
+    write_json_atomic(written.status_file, job_status("failed", "no input extracts appeared"))
+    failed = get(batch_client, "/api/meta")
+    assert failed["job"] == job_status("failed", "no input extracts appeared")
+    assert failed["version"] != running["version"]
+    assert failed["freshness"] == running["freshness"]  # the state is no output
+
+
+def test_a_failed_job_without_output_is_named_and_a_broken_status_file_is_no_news(
+        batch_client: FlaskClient, batch_dir: Path) -> None:
+    status_file = BatchOutputs(batch_dir).status_file
+    status_file.parent.mkdir(parents=True)
+    write_json_atomic(status_file, job_status("failed", "Hadoop: permission denied"))
+    assert get(batch_client, "/api/meta")["job"]["error"] == "Hadoop: permission denied"
+    get(batch_client, "/api/kpis", "no_data")
+    for content in ('{"state": ', '{"batch_id": 1}', '{"state": "exploded"}'):
+        status_file.write_text(content)
+        assert get(batch_client, "/api/meta")["job"] is None, content
+
+
 # ------------------------------------------------------------------ broken outputs
 def test_missing_folder_says_what_is_missing(batch_client: FlaskClient, batch_dir: Path) -> None:
     for url in ("/api/trend", "/api/segments", "/api/breakdown", "/api/rows"):

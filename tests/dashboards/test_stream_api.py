@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from services.common.files import write_json_atomic
-from services.outputs import StreamOutputs
+from services.outputs import JOB_KEYS, STATUS_KEYS, StreamOutputs
 from streaming_dashboard import create_app
 from streaming_dashboard import data as stream_data
 from tests.dashboards.fixtures import (
@@ -357,6 +357,34 @@ def test_live_file_with_bad_rows_is_left_out_with_a_note(
     write_json_atomic(written.live_file, payload)
     data = get(stream_client, "/api/timeline")
     assert not any(data["provisional"]) and "cannot be read" in " ".join(data["notes"])
+
+
+def test_status_fixture_keeps_the_contract() -> None:
+    assert set(status_payload()) == set(STATUS_KEYS)
+
+
+def test_a_job_that_failed_before_its_first_batch_is_named(stream_client: FlaskClient,
+                                                           stream_dir: Path) -> None:
+    status_file = StreamOutputs(stream_dir).status_file
+    status_file.parent.mkdir(parents=True)
+    failed = {"state": "failed", "started_at": "2026-01-01T10:00:00.000000Z",
+              "ended_at": "2026-01-01T10:00:20.000000Z", "generated_at": "2026-01-01T10:00:20Z",
+              "error": "Failed to construct kafka consumer"}
+    write_json_atomic(status_file, failed)
+    assert get(stream_client, "/api/meta")["job"] == failed
+    assert get(stream_client, "/api/stream")["error"] == "Failed to construct kafka consumer"
+    get(stream_client, "/api/timeline", "no_data")
+
+
+def test_meta_follows_the_jobs_state(stream_client: FlaskClient, written: StreamOutputs) -> None:
+    assert get(stream_client, "/api/meta")["job"]["state"] == "running"
+    write_json_atomic(written.status_file, status_payload(state="failed", error="boom",
+                                                          ended_at="2026-01-01T10:00:00Z"))
+    job = get(stream_client, "/api/meta")["job"]
+    assert (job["state"], job["error"]) == ("failed", "boom")
+    write_json_atomic(written.status_file, {k: v for k, v in status_payload().items()
+                                            if k not in JOB_KEYS})
+    assert get(stream_client, "/api/meta")["job"] is None  # an older job's file
 
 
 @pytest.mark.parametrize(("content", "status", "words"), [

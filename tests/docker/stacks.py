@@ -1,7 +1,8 @@
 """The Compose stacks as the `docker` tests run them: the project's image built once per
 session with the classic builder, each stack a Compose project of its own (testcontainers'
-Compose support) with free host ports, temporary bind-mounted folders and a non-root host
-user, so a test run never touches a running demo or the repo's data folders."""
+Compose support) with free host ports and temporary bind-mounted folders owned by a user who
+is neither root nor the image's uid 1000, so a test run never touches a running demo or the
+repo's data folders. tests/docker/readme_way.py starts stacks the README's way instead."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,9 @@ PORT_VARIABLES = ("DASHBOARD_PORT", "STREAMING_DASHBOARD_PORT", "SPARK_MASTER_UI
                   "SPARK_HISTORY_PORT", "NAMENODE_UI_PORT", "KAFKA_PORT")
 FOLDER_VARIABLES = {"DATA_DIR": "data", "HDFS_DIR": "hdfs", "CHECKPOINTS_DIR": "checkpoints",
                     "SPARK_EVENTS_DIR": "spark-events"}
-# Containers run as this user when the tests run as root: files they write must be its.
-NON_ROOT_UID = 1000
+# The owner of the stacks' folders when the tests run as root: neither root nor the image's
+# uid 1000, so only the entry point's choice of user makes the containers write as it.
+OTHER_UID = 1234
 
 
 def daemon_problem() -> str | None:
@@ -43,10 +45,10 @@ def daemon_problem() -> str | None:
     return None
 
 
-def dotenv() -> dict[str, str]:
+def dotenv(root: Path = REPO_ROOT) -> dict[str, str]:
     """The repo's .env: KEY=VALUE lines, comments and blank lines skipped."""
     values = {}
-    for line in (REPO_ROOT / ".env").read_text().splitlines():
+    for line in (root / ".env").read_text().splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")
@@ -98,12 +100,16 @@ def build_image() -> str:
 
 @dataclass
 class Stack:
-    """One running stack: its Compose project, settings, ports and folders."""
+    """One running stack: its Compose project, settings, ports and folders. Compose commands
+    run in `cwd` (where the folders in `settings` are relative to) with `env` on top of the
+    test's environment."""
 
     kind: str
     root: Path
     settings: dict[str, str]
     compose: DockerCompose
+    cwd: Path = REPO_ROOT
+    env: dict[str, str] = field(default_factory=dict)
 
     def port(self, variable: str) -> int:
         return int(self.settings[variable])
@@ -112,19 +118,19 @@ class Stack:
         return f"http://{net.HOST}:{self.port(variable)}{path}"
 
     def folder(self, variable: str) -> Path:
-        return Path(self.settings[variable])
+        return self.cwd / self.settings[variable]
 
     @property
     def uid(self) -> int:
-        return int(self.settings["HOST_UID"])
+        return self.folder("DATA_DIR").stat().st_uid
 
     def run(self, *args: str, timeout: float = 300,
             env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """A `docker compose` command on this project (kill, start, run, logs...); `env`
         overrides settings of the env file (the shell wins in Compose's interpolation)."""
-        return subprocess.run([*self.compose.compose_command_property, *args], cwd=REPO_ROOT,
+        return subprocess.run([*self.compose.compose_command_property, *args], cwd=self.cwd,
                               capture_output=True, text=True, timeout=timeout, check=False,
-                              env={**os.environ, **(env or {})})
+                              env={**os.environ, **self.env, **(env or {})})
 
     def logs(self, service: str) -> str:
         done = self.run("logs", "--no-color", "--no-log-prefix", service)
@@ -145,18 +151,17 @@ class Stack:
 
 
 def stack_settings(root: Path, **overrides: Any) -> dict[str, str]:
-    """The repo's .env with free loopback ports, folders under `root` and the host user."""
-    uid = os.getuid() or NON_ROOT_UID
-    gid = os.getgid() if os.getuid() else NON_ROOT_UID
-    settings = {**dotenv(), "HOST_UID": str(uid), "HOST_GID": str(gid),
-                "COMPOSE_PROJECT_NAME": f"sdp-test-{uuid.uuid4().hex[:8]}"}
+    """The repo's .env with free loopback ports and folders under `root`, owned by the test's
+    user (OTHER_UID when that is root)."""
+    owner = os.getuid() or OTHER_UID
+    settings = {**dotenv(), "COMPOSE_PROJECT_NAME": f"sdp-test-{uuid.uuid4().hex[:8]}"}
     settings.update(zip(PORT_VARIABLES, map(str, net.free_ports(len(PORT_VARIABLES))),
                         strict=True))
     for variable, name in FOLDER_VARIABLES.items():
         folder = root / name
         for sub in ("", "input", "output") if name == "data" else ("",):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-            (folder / sub).chmod(0o777)  # the containers' user may not be the test's
+            os.chown(folder / sub, owner, owner)
         settings[variable] = str(folder)
     settings.update({k: str(v) for k, v in overrides.items()})
     return settings
@@ -176,7 +181,13 @@ def running(kind: str, root: Path, target: str, **overrides: Any) -> Iterator[St
         try:
             compose.start()
             yield stack
-        finally:  # pytest shows this only for a failing test
-            tail = stack.run("logs", "--no-color", "--tail", "40").stdout
-            print(f"--- {kind} stack logs ---\n{tail}", file=sys.stderr)
-            stack.run("down", "--volumes", "--timeout", "20", timeout=300)
+        finally:
+            remove(stack)
+
+
+def remove(stack: Stack, timeout: int = 20) -> None:
+    """Print every service's last log lines (pytest shows them for a failing test only), then
+    remove the project with its containers, networks and volumes."""
+    tail = stack.run("logs", "--no-color", "--tail", "40").stdout
+    print(f"--- {stack.kind} stack logs ---\n{tail}", file=sys.stderr)
+    stack.run("down", "--volumes", "--timeout", str(timeout), timeout=300)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from tests.docker.stacks import Stack, running
+from tests.polling import poll
 from tests.spark.batch.recompute import expected_aggregates
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(1500)]
@@ -109,3 +110,28 @@ def test_a_bad_dataset_schema_ends_the_generator_with_one_clear_line(batch: Stac
     assert len(errors) == 1 and schema.rsplit("/", 1)[-1] in errors[0], output
     assert "Traceback" not in output
     assert sorted((batch.folder("DATA_DIR") / "input").iterdir()) == before
+
+
+def test_a_failed_job_fails_up_wait_and_shows_on_the_dashboard(batch: Stack) -> None:
+    """The batch job fails after it started (no extracts where it is told to look): `up
+    --wait dashboard` fails naming the job, and the dashboard runs all the same and says the
+    job failed and why. Last in this module: the stack keeps the failed run."""
+    meta = batch.url("DASHBOARD_PORT", "/api/meta")
+    override = batch.root / "no-input.yml"
+    override.write_text("services:\n  spark-app:\n    environment:\n"
+                        "      INPUT_PATH: hdfs://namenode:8020/data/nowhere\n"
+                        "      INPUT_WAIT_SECONDS: '0'\n")
+    assert batch.run("rm", "--stop", "--force", "spark-app", "dashboard").returncode == 0
+    done = batch.run("-f", str(override), "up", "-d", "--wait", "--wait-timeout", "300",
+                     "dashboard", timeout=360)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "spark-app" in output.splitlines()[-1], output
+    assert batch.exit_code("spark-app") == 1
+    assert "Traceback" not in batch.logs("spark-app")
+    state = json.loads((batch.folder("DATA_DIR") / "output" / "analysis_csv_status.json")
+                       .read_text())
+    assert state["state"] == "failed" and "/data/nowhere" in state["error"], state
+    assert batch.exit_code("dashboard") is None  # running
+    job = poll("the dashboard's answer", lambda: get_json(meta)["data"]["job"],
+               timeout=120, interval=1, ignoring=(OSError, ValueError))
+    assert job["state"] == "failed" and job["error"] == state["error"], job

@@ -20,6 +20,7 @@ from services.infra import cli as infra_cli
 from tests.docker.stacks import FILES, IMAGE, dotenv
 
 DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
+ENTRYPOINT = REPO_ROOT / "docker" / "entrypoint.sh"
 
 
 def resolved(kind: str) -> dict[str, Any]:
@@ -44,10 +45,21 @@ def test_every_service_runs_the_one_image_and_never_pulls(stack: dict[str, Any])
         assert svc["build"]["args"]["BASE_IMAGE"] == dotenv()["BASE_IMAGE"], name
 
 
-def test_services_run_as_the_host_user_on_a_named_network(stack: dict[str, Any]) -> None:
+def entrypoint_variables() -> set[str]:
+    """The variables docker/entrypoint.sh reads (${NAME-...} or ${NAME:-...})."""
+    return set(re.findall(r"\$\{([A-Z_]+):?-", ENTRYPOINT.read_text()))
+
+
+def test_no_service_fixes_its_user_and_each_passes_the_overrides(stack: dict[str, Any]) -> None:
+    """The entry point picks the user from the mounted folders; a fixed `user:` would undo
+    that. HOST_UID and HOST_GID reach it as .env has them (empty there)."""
     env = dotenv()
+    assert env["HOST_UID"] == env["HOST_GID"] == ""
+    assert {"HOST_UID", "HOST_GID"} <= entrypoint_variables()
     for name, svc in stack["services"].items():
-        assert svc["user"] == f"{env['HOST_UID']}:{env['HOST_GID']}", name
+        assert "user" not in svc, name
+        assert svc["environment"]["HOST_UID"] == env["HOST_UID"], name
+        assert svc["environment"]["HOST_GID"] == env["HOST_GID"], name
         assert list(svc["networks"]) == [next(iter(stack["networks"]))], name
         assert svc.get("init") is True, name
 
@@ -71,7 +83,7 @@ def test_bind_mounts_are_the_data_folders(stack: dict[str, Any]) -> None:
 def test_services_are_configured_only_through_catalogued_settings(
         stack: dict[str, Any]) -> None:
     for name, svc in stack["services"].items():
-        unknown = set(svc.get("environment") or {}) - set(CATALOGUE)
+        unknown = set(svc.get("environment") or {}) - set(CATALOGUE) - entrypoint_variables()
         assert unknown == set(), f"{name} sets variables no code reads: {unknown}"
 
 
@@ -121,8 +133,11 @@ def test_dockerfile_builds_with_the_classic_builder_from_the_one_base() -> None:
     text = DOCKERFILE.read_text()
     assert not re.search(r"^#\s*syntax", text, re.M)
     assert "--mount" not in text
-    for source in re.findall(r"^FROM\s+(\S+)", text, re.M):
-        assert source in ("${BASE_IMAGE}", "os"), source
+    stages: list[str] = []
+    for source, stage in re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$", text, re.M):
+        assert source == "${BASE_IMAGE}" or source in stages, source  # no other image
+        stages.append(stage)
+    assert stages[0] == "os" and stages[-1] == ""
     assert re.search(r"^ARG BASE_IMAGE=debian:bookworm-slim$", text, re.M)
 
 

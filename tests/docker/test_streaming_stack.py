@@ -7,6 +7,7 @@ the published port, exactly once."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import urllib.request
@@ -136,3 +137,52 @@ def test_a_bad_dataset_schema_ends_a_service_with_one_clear_line(streaming: Stac
     assert len(errors) == 1 and "no_such_schema" in errors[0], output
     assert "Traceback" not in output
     assert Path(streaming.folder("CHECKPOINTS_DIR")).is_dir()
+
+
+
+def restart_job(stack: Stack, *files: Path) -> subprocess.CompletedProcess[str]:
+    """Remove the job and the dashboard, then `up --wait` the dashboard again (with Compose
+    files `files` on top of the stack's)."""
+    assert stack.run("rm", "--stop", "--force", "spark-stream",
+                     "streaming-dashboard").returncode == 0
+    extra = [arg for file in files for arg in ("-f", str(file))]
+    return stack.run(*extra, "up", "-d", "--wait", "--wait-timeout", "240",
+                     "streaming-dashboard", timeout=300)
+
+
+def test_up_wait_fails_when_the_job_cannot_start(streaming: Stack) -> None:
+    """The job's event-log folder belongs to someone else: the job exits at once, `up --wait`
+    fails naming it, and its log holds the one line that says why."""
+    events = streaming.folder("SPARK_EVENTS_DIR")
+    owner = events.stat()
+    os.chown(events, 0, 0)
+    try:
+        done = restart_job(streaming)
+    finally:
+        os.chown(events, owner.st_uid, owner.st_gid)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "spark-stream" in output.splitlines()[-1], output
+    assert streaming.exit_code("spark-stream") == 2
+    lines = [line for line in streaming.logs("spark-stream").splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot write /opt/spark-events")
+
+
+def test_up_wait_fails_when_the_job_fails_after_it_started(streaming: Stack) -> None:
+    """Spark refuses the query well after the container started (the case where a stack used
+    to come up healthy around a dead job): `up --wait` waits for the job's first micro-batch,
+    so it fails, and the status file and the dashboard say why."""
+    override = streaming.root / "bad-offsets.yml"
+    override.write_text("services:\n  spark-stream:\n    environment:\n"
+                        "      STARTING_OFFSETS: '{\"sales\": not json'\n")
+    done = restart_job(streaming, override)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "spark-stream" in output.splitlines()[-1], output
+    assert streaming.exit_code("spark-stream") == 1
+    state = status(streaming)
+    assert state["state"] == "failed" and state["error"], state
+    assert "Traceback" not in streaming.logs("spark-stream")
+    meta = streaming.url("STREAMING_DASHBOARD_PORT", "/api/meta")
+    job = poll("the failed job on the dashboard", lambda: get_json(meta)["data"]["job"],
+               until=lambda found: found and found["state"] == "failed", timeout=120,
+               interval=1, ignoring=(OSError, ValueError))
+    assert job["error"] == state["error"], job

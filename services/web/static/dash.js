@@ -169,14 +169,47 @@
     }) + " · " + fmt.age(f.age_seconds));
   }
 
-  /* The page-wide empty state: shown while the main output is missing or unreadable. */
+  let job = null;
+
+  function when(iso) {
+    return iso ? " at " + fmt.time(iso, true) + " UTC" : "";
+  }
+
+  /* The job's state from a meta envelope (its status file, or null): a failed job turns the
+     pill red and puts its reason above whatever output an earlier run left. */
+  function showJob(meta) {
+    job = meta.status === "ok" ? meta.data.job || null : null;
+    const failed = Boolean(job && job.state === "failed");
+    const banner = document.getElementById("job-banner");
+    banner.hidden = !failed;
+    if (!failed) return job;
+    banner.textContent = "The " + config.job + " failed" + when(job.ended_at) + ": " + job.error
+      + " What is shown was written before.";
+    const pill = document.getElementById("live-pill");
+    pill.dataset.state = "error";
+    pill.textContent = "Job failed";
+    pill.title = job.error;
+    return job;
+  }
+
+  /* The page-wide empty state: shown while the main output is missing or unreadable; when
+     the job has failed or is still at work, that is what it says. */
   function showEmpty(envelope, titles) {
     const empty = document.getElementById("empty-state");
     const content = document.getElementById("content");
     const ok = envelope.status === "ok";
     empty.hidden = ok;
     content.hidden = !ok;
-    if (!ok) {
+    if (ok) return ok;
+    const state = job ? job.state : null;
+    if (state === "failed") {
+      setText("empty-title", "The " + config.job + " failed");
+      setText("empty-message", (job.ended_at ? "At " + fmt.time(job.ended_at, true) + " UTC: "
+        : "") + job.error);
+    } else if (state === "starting" || state === "running") {
+      setText("empty-title", "The " + config.job + " is " + state);
+      setText("empty-message", "Started" + when(job.started_at) + "; " + envelope.message);
+    } else {
       setText("empty-title", envelope.status === "no_data" ? titles.no_data : titles.error);
       setText("empty-message", envelope.message);
     }
@@ -268,7 +301,8 @@
   });
 
   window.Dash = {
-    config, fmt, metricText, bigFigure, h, setText, getJSON, cardState, showFreshness, showEmpty,
+    config, fmt, metricText, bigFigure, h, setText, getJSON, cardState, showFreshness, showJob,
+    showEmpty,
     color, chartDefaults, chart, poll, tile, stat, isNum,
   };
 })();

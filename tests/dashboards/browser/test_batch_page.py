@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard import create_app
+from services.common.files import write_json_atomic
 from services.outputs import BatchOutputs
 from tests.dashboards.browser.pages import WAIT_MS, charts, clear, wait_for_charts
 from tests.dashboards.browser.tab import Tab
@@ -38,7 +39,8 @@ class Site:
         self.outputs = outputs
 
     def reset(self) -> None:
-        clear(self.outputs.csv_dir, self.outputs.kpis_dir, self.outputs.quality_file)
+        clear(self.outputs.csv_dir, self.outputs.kpis_dir, self.outputs.quality_file,
+              self.outputs.status_file)
 
     def write(self, frame: pd.DataFrame) -> None:
         self.reset()
@@ -170,4 +172,40 @@ def test_a_mean_measure_is_headlined_by_its_average(tmp_path, tab: Tab) -> None:
                                 "=== 'chart-trend').data.datasets[0].data")
     daily = frame.groupby(COLUMNS.date)[["sum_amount", "n_amount"]].sum()
     assert plotted == pytest.approx((daily["sum_amount"] / daily["n_amount"]).round(2).tolist())
+    assert tab.problems == []
+
+
+def job_status(state: str, error: str | None = None) -> dict:
+    return {"state": state, "started_at": "2026-03-01T09:00:00.000000Z",
+            "ended_at": None if state == "running" else "2026-03-01T09:02:00.000000Z",
+            "error": error, "generated_at": "2026-03-01T09:02:00.000000Z"}
+
+
+def test_a_failed_job_is_named_with_its_reason_instead_of_no_output(site: Site, tab: Tab) -> None:
+    site.reset()
+    site.outputs.status_file.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(site.outputs.status_file, job_status("running"))
+    page = tab.page
+    page.goto(site.url)
+    empty = page.locator("#empty-state")
+    expect(page.locator("#empty-title")).to_have_text("The batch job is running")
+    reason = "no input extracts (.csv, .jsonl) appeared in /opt/spark-data/input within 60 s"
+    write_json_atomic(site.outputs.status_file, job_status("failed", reason))
+    expect(page.locator("#empty-title")).to_have_text("The batch job failed", timeout=WAIT_MS)
+    expect(empty).to_contain_text(reason)
+    expect(page.locator("#live-pill")).to_have_text("Job failed")
+
+    # output of an earlier run shows, under the failure
+    write_batch_outputs(site.outputs.csv_dir, batch_frame(COLUMNS, CARD_VALUES, days=5), COLUMNS)
+    expect(empty).to_be_hidden(timeout=WAIT_MS)
+    banner = page.locator("#job-banner")
+    expect(banner).to_contain_text("The batch job failed at")
+    expect(banner).to_contain_text(reason)
+    expect(page.locator("#card-quality")).to_contain_text("Last runfailed")
+    expect(page.locator("#live-pill")).to_have_text("Job failed")
+
+    write_json_atomic(site.outputs.status_file, job_status("done"))
+    expect(banner).to_be_hidden(timeout=WAIT_MS)
+    expect(page.locator("#card-quality")).to_contain_text("Last rundone")
+    expect(page.locator("#live-pill")).to_have_text("Live")
     assert tab.problems == []

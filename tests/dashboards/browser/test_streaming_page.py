@@ -156,3 +156,32 @@ def test_hostile_group_names_render_as_text(site: Site, tab: Tab) -> None:
                            "'chart-timeline').data.datasets.map(d => d.label)")
     assert HOSTILE in labels
     assert tab.problems == []
+
+
+def test_a_failed_job_is_named_on_the_page_and_in_stream_health(site: Site, tab: Tab) -> None:
+    site.reset()
+    site.outputs.status_file.parent.mkdir(parents=True, exist_ok=True)
+    reason = "org.apache.kafka.common.KafkaException: Failed to construct kafka consumer"
+    failed = {"state": "failed", "started_at": "2026-03-01T09:00:00.000000Z",
+              "ended_at": "2026-03-01T09:00:40.000000Z", "error": reason,
+              "generated_at": "2026-03-01T09:00:40.000000Z"}
+    write_json_atomic(site.outputs.status_file, failed)
+    page = tab.page
+    page.goto(site.url)
+    expect(page.locator("#empty-title")).to_have_text("The streaming job failed")
+    expect(page.locator("#empty-state")).to_contain_text(reason)
+    expect(page.locator("#live-pill")).to_have_text("Job failed")
+
+    # windows an earlier run closed show, with the failure above them and in stream health
+    write_stream_outputs(site.outputs.parquet_dir, window_frame(PRODUCTS, 8), None)
+    write_json_atomic(site.outputs.status_file, status_payload(**failed))
+    expect(page.locator("#empty-state")).to_be_hidden(timeout=WAIT_MS)
+    expect(page.locator("#job-banner")).to_contain_text("The streaming job failed at")
+    expect(page.locator("#stream-error")).to_contain_text(reason)
+    expect(page.locator("#stream-stats")).to_contain_text("Jobfailed")
+
+    write_json_atomic(site.outputs.status_file, status_payload(batch_id=9))
+    expect(page.locator("#job-banner")).to_be_hidden(timeout=WAIT_MS)
+    expect(page.locator("#stream-error")).to_be_hidden()
+    expect(page.locator("#stream-stats")).to_contain_text("Jobrunning")
+    assert tab.problems == []

@@ -10,7 +10,9 @@ import pytest
 
 from services.schema import MALFORMED_KINDS
 from services.spark.stream_ledger import BatchCounts, Ledger
-from services.spark.stream_monitor import read_ledger
+from services.outputs import STARTING
+from services.spark.job_status import JobStatus
+from services.spark.stream_monitor import LEDGER, carried_ledger
 
 
 def report(batch: int, read: int, valid: int, counted: int, late: int = 0,
@@ -87,8 +89,13 @@ def test_the_ledger_survives_a_restart_through_the_status_file(tmp_path):
     ledger = Ledger()
     ledger.add(report(0, 10, 8, 6, late=1, bad_time=2))
     status = tmp_path / "status.json"
-    status.write_text(json.dumps({"batch_id": 0, "ledger": ledger.to_json()}))
-    again = read_ledger(status)
+    status.write_text(json.dumps({"state": "stopped", "batch_id": 0,
+                                  "ledger": ledger.to_json()}))
+    restarted = JobStatus(status, carried=(LEDGER,))
+    restarted.set(STARTING)  # the new run's first write keeps the ledger, not the rest
+    written = json.loads(status.read_text())
+    assert written["ledger"] == ledger.to_json() and "batch_id" not in written
+    again = carried_ledger(restarted)
     assert again == ledger
     assert again.add(report(0, 10, 8, 6, late=1, bad_time=2)) is None
     again.add(report(1, 1, 1, 1))
@@ -97,8 +104,13 @@ def test_the_ledger_survives_a_restart_through_the_status_file(tmp_path):
 
 def test_an_unreadable_status_file_gives_an_empty_ledger(tmp_path):
     status = tmp_path / "status.json"
-    assert read_ledger(status) == Ledger()
+
+    def read() -> Ledger:
+        return carried_ledger(JobStatus(status, carried=(LEDGER,)))
+
+    assert read() == Ledger()
     status.write_text('{"ledger": {"read": "many"}}')
-    assert read_ledger(status) == Ledger()
+    assert read() == Ledger()
     status.write_text("[1, 2]")
-    assert read_ledger(status) == Ledger()
+    assert read() == Ledger()
+    assert carried_ledger(JobStatus(None, carried=(LEDGER,))) == Ledger()

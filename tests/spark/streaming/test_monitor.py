@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.outputs import LEDGER_KEYS, STATUS_KEYS
+from services.outputs import LEDGER_KEYS, PROGRESS_KEYS
 from services.spark.stream_ledger import Ledger
 from services.spark.stream_monitor import kafka_lag, merge_open_windows, status_from_progress
 from services.streamcheck import StreamShape
@@ -30,7 +30,7 @@ def test_status_from_a_progress_report():
     assert status["batch_id"] == 0 and status["input_rows"] == 120
     assert status["rows_dropped_late"] == 3 and status["rows_dropped_invalid"] == 3
     assert status["ledger"]["duplicates"] == 4 and status["ledger"]["balanced"] is True
-    assert tuple(status) == STATUS_KEYS and tuple(status["ledger"]) == LEDGER_KEYS
+    assert tuple(status) == PROGRESS_KEYS and tuple(status["ledger"]) == LEDGER_KEYS
     assert status["batch_duration_ms"] == 1500 and status["lag_messages"] == 2
     assert status["group_field"] == "city" and status["trigger_seconds"] == 30.0
 
