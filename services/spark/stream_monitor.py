@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from pyspark.sql.streaming import StreamingQueryListener
 
 from services.common.files import write_json_atomic
 from services.outputs import EVENT_COUNT, REVENUE, WINDOW_END, WINDOW_START
-from services.schema import WATERMARK_S
 from services.spark.stream_ledger import BatchCounts, Ledger
 from services.streamcheck import StreamShape
 
@@ -160,32 +159,23 @@ class ProgressMonitor(StreamingQueryListener):
 
 def merge_open_windows(previous: list[dict], updates: list[dict], group: str,
                        watermark: str | None) -> list[dict]:
-    """Open windows after a micro-batch: updated windows replace earlier values; windows
-    that end at or before the watermark are closed (they are in the Parquet sink now).
+    """Open windows after a micro-batch: updated windows replace earlier values; a window
+    is dropped once it ends at or before `watermark`, the watermark of the main query's last
+    reported batch: that batch appended every such window to the Parquet sink and committed
+    it before its report, so a window leaves the live view only when the sink has it (the
+    dashboard shows the sink's copy where both have one).
 
-    The query's own watermark reaches us one batch late, so a lower bound is derived from the
-    windows themselves too: a window starts at or before each of its events, so the newest
-    window start seen, minus the watermark delay, is at most the watermark. Pruning with it
-    never drops an open window."""
+    Why not sooner: the live query runs apart from the main one and often ahead of it; a
+    window it has closed may not be in the sink yet, and dropping it then made it vanish
+    from the dashboard for a micro-batch."""
     def key(row: dict) -> tuple:
         return row[group], row[WINDOW_START]
 
     merged = {key(r): r for r in previous}
     merged.update({key(r): r for r in updates})
-    bounds = [b for b in (watermark_text(watermark), derived_watermark(merged.values()))
-              if b is not None]
-    cutoff = max(bounds) if bounds else None
+    cutoff = watermark_text(watermark)
     rows = [r for r in merged.values() if cutoff is None or r[WINDOW_END] > cutoff]
     return sorted(rows, key=lambda r: (r[WINDOW_START], r[group]))
-
-
-def derived_watermark(rows) -> str | None:
-    newest = max((r[WINDOW_START] for r in rows), default=None)
-    if newest is None:
-        return None
-    moment = (datetime.fromisoformat(newest.replace("Z", "+00:00"))
-              - timedelta(seconds=WATERMARK_S))
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def watermark_text(watermark: str | None) -> str | None:
