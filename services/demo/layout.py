@@ -108,9 +108,7 @@ class Layout:
 
     def stream_env(self, schema: Path, bootstrap: str, offsets: str, trigger: str,
                    ui_port: int, future_horizon: str | None = None) -> dict[str, str]:
-        own = (os.environ.get("STREAM_FUTURE_HORIZON") or "").strip()  # the user's wins
-        horizon = {"STREAM_FUTURE_HORIZON": future_horizon} if future_horizon and not own \
-            else {}
+        horizon = {"STREAM_FUTURE_HORIZON": future_horizon} if future_horizon else {}
         return self.env(SCHEMA_CONFIG_PATH=str(schema), KAFKA_BOOTSTRAP_SERVERS=bootstrap,
                         SPARK_EVENT_LOG_DIR=str(self.event_logs),
                         KAFKA_TOPIC=self.topic, OUTPUT_PATH=str(self.stream_output),
