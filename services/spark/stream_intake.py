@@ -16,7 +16,8 @@ Why a future horizon: the watermark follows the newest event time, so one event 
 event further ahead of the newest plausible time than the horizon is `future_time` poison,
 quarantined before the watermark sees it. The newest plausible time is the micro-batch's
 clock, or the end of the schema's time window when that is later (a dataset of next year,
-replayed now).
+replayed now). Each query reads the clock at its own micro-batch, so only a time sent within
+a micro-batch of the horizon's edge could be judged apart by the ledger and the quarantine.
 """
 
 from __future__ import annotations

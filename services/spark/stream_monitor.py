@@ -89,7 +89,8 @@ def read_ledger(status_file: Path | None) -> Ledger:
 
 class ProgressMonitor(StreamingQueryListener):
     """Logs each micro-batch of the main query, keeps the ledger, writes the status file and
-    remembers the watermark (the live view drops windows it has closed)."""
+    remembers the watermark; the live view (`live`, when there is one) then drops the
+    windows the sink has now."""
 
     def __init__(self, query_name: str, status_file: Path | None, shape: StreamShape,
                  mode: str, trigger_seconds: float):
@@ -100,6 +101,7 @@ class ProgressMonitor(StreamingQueryListener):
         self.watermark: str | None = None
         self.ledger = read_ledger(status_file)
         self.last: dict[str, Any] | None = None
+        self.live: LiveView | None = None
 
     def onQueryStarted(self, event) -> None:
         pass
@@ -133,6 +135,8 @@ class ProgressMonitor(StreamingQueryListener):
             self.watermark = status["watermark"]
             self.last = status
             self._write(status)
+        if self.live is not None:  # whether or not the live query runs again soon
+            self.live.prune(status["watermark"])
         ledger = status["ledger"]
         if counts.window_rows_dropped:
             log.warning("batch %s: the windows dropped %d rows by the watermark after the "
@@ -189,11 +193,15 @@ def watermark_text(watermark: str | None) -> str | None:
 
 
 class LiveView:
-    """foreachBatch target of the update-mode query: rewrites the snapshot of open windows."""
+    """foreachBatch target of the update-mode query: rewrites the snapshot of open windows,
+    and again when the main query's watermark passes some (`prune`, from the monitor)."""
 
     def __init__(self, live_file: Path, shape: StreamShape, monitor: ProgressMonitor):
         self.live_file, self.shape, self.monitor = live_file, shape, monitor
+        self.lock = threading.Lock()  # the live query's thread and the monitor's
         self.rows = self._load()
+        self.batch_id: int | None = None  # the live query's last batch
+        monitor.live = self
 
     def _load(self) -> list[dict]:
         try:
@@ -208,11 +216,27 @@ class LiveView:
             F.date_format(WINDOW_END, ISO_Z).alias(WINDOW_END),
             F.col(REVENUE).cast("double").alias(REVENUE),
             F.col(EVENT_COUNT).cast("long").alias(EVENT_COUNT)).collect()]
-        with self.monitor.lock:
-            watermark = self.monitor.watermark
-        self.rows = merge_open_windows(self.rows, rows, self.shape.group, watermark)
+        with self.lock:
+            with self.monitor.lock:
+                watermark = self.monitor.watermark
+            self.batch_id = batch_id
+            self._write(merge_open_windows(self.rows, rows, self.shape.group, watermark),
+                        watermark)
+
+    def prune(self, watermark: str | None) -> None:
+        """Drop the windows that end at or before the main query's new watermark."""
+        with self.lock:
+            rows = merge_open_windows(self.rows, [], self.shape.group, watermark)
+            if len(rows) < len(self.rows):
+                try:
+                    self._write(rows, watermark)
+                except OSError as exc:  # the live query's next batch writes it again
+                    log.warning("cannot write the live file %s: %s", self.live_file, exc)
+
+    def _write(self, rows: list[dict], watermark: str | None) -> None:
+        self.rows = rows
         write_json_atomic(self.live_file, {
-            "generated_at": utc_now(), "batch_id": batch_id, "provisional": True,
+            "generated_at": utc_now(), "batch_id": self.batch_id, "provisional": True,
             "group_field": self.shape.group, "value_field": self.shape.value,
-            "watermark": watermark, "windows": self.rows,
+            "watermark": watermark, "windows": rows,
         })

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from services.outputs import LEDGER_KEYS, STATUS_KEYS
 from services.spark.stream_ledger import Ledger
-from services.spark.stream_monitor import kafka_lag, merge_open_windows, status_from_progress
+from services.spark.stream_monitor import (
+    LiveView,
+    ProgressMonitor,
+    kafka_lag,
+    merge_open_windows,
+    status_from_progress,
+)
 from services.streamcheck import StreamShape
 
 SHAPE = StreamShape("city", "event_time", "amount")
@@ -77,3 +85,26 @@ def test_a_window_leaves_when_the_reported_watermark_reaches_its_end():
                                                    "2026-01-01T13:00:00Z"]
     before = merge_open_windows(rows, [], "city", "2026-01-01T09:59:59.999Z")
     assert len(before) == 3
+
+
+def test_the_main_querys_report_prunes_the_live_file_at_once(tmp_path):
+    """The live query may not run again soon (an idle stream): the windows the main
+    query's batch has put in the sink leave the live file when its report comes."""
+    monitor = ProgressMonitor("main", None, SHAPE, "schema", 1.0)
+    live_file = tmp_path / "live.json"
+    rows = [window("A", "2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z", 1.0),
+            window("A", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00Z", 1.0)]
+    live_file.write_text(json.dumps({"windows": rows}))
+    LiveView(live_file, SHAPE, monitor)
+
+    def report(name: str, batch: int, mark: str) -> list[str]:
+        monitor.record({"name": name, "id": "q", "batchId": batch,
+                        "eventTime": {"watermark": mark}})
+        return [w["window_end"] for w in json.loads(live_file.read_text())["windows"]]
+
+    assert report("main", 0, "2026-01-01T09:59:59.000Z") == ["2026-01-01T10:00:00Z",
+                                                             "2026-01-01T11:00:00Z"]
+    assert report("live", 0, "2026-01-01T10:30:00.000Z") == ["2026-01-01T10:00:00Z",
+                                                             "2026-01-01T11:00:00Z"]
+    assert report("main", 1, "2026-01-01T10:00:00.000Z") == ["2026-01-01T11:00:00Z"]
+    assert json.loads(live_file.read_text())["watermark"] == "2026-01-01T10:00:00.000Z"
