@@ -87,6 +87,9 @@ CATALOGUE: dict[str, Variable] = {v.name: v for v in (
              "the first summed measure", "summed measure or field (schema mode)"),
     Variable("STREAM_MAX_OFFSETS_PER_TRIGGER", "streaming job", "unlimited",
              "cap per micro-batch"),
+    Variable("STREAM_FUTURE_HORIZON", "streaming job", "`1 day`",
+             "an event further ahead of the clock (or of the schema's window end, if later) "
+             "is quarantined as `future_time`"),
     Variable("STREAM_LIVE_VIEW", "streaming job", "`true`", "write the open-window snapshot"),
     Variable("STREAM_MONITOR_DIR", "streaming job", "beside `OUTPUT_PATH`",
              "where live/status files go when the sink is not local"),

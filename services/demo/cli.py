@@ -8,6 +8,7 @@ leaves pid files behind; the next demo stops those processes first.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -36,6 +37,7 @@ FAULTS = settings.Option("faults", "EVENT_FAULTS", settings.text)  # the --fault
 
 PY = sys.executable
 SPARK_ROWS = 1_000_000  # above this many rows the demo generates with Spark tasks
+SCALED_RUN_DAYS = 30  # a scaled demo's events stay within the job's horizon this long
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,15 @@ def producer_args(options: Options, layout: Layout, bootstrap: str) -> list[str]
             "--topic", layout.topic, *pace, *faults, "--expect", str(layout.expected)]
 
 
+def future_horizon(time_scale: float) -> str | None:
+    """The streaming job's STREAM_FUTURE_HORIZON for a producer K times faster than the
+    clock: its event time leads the clock by (K - 1) x the time it has run, so the default
+    day would quarantine every event after 24 minutes at K = 60. None: the default."""
+    if time_scale <= 1:
+        return None
+    return f"{math.ceil((time_scale - 1) * SCALED_RUN_DAYS)} days"
+
+
 def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
         stop: threading.Event, faults: FaultSpec) -> int:
     if generate(generator_args(options, layout)):
@@ -192,7 +203,9 @@ def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
     stream = children.start("stream", [PY, str(REPO_ROOT / "services/streaming/"
                                                       "streaming_sales_aggregator.py")],
                             layout.stream_env(options.schema, bootstrap, offsets,
-                                              options.trigger, ui_port), layout.log("stream"))
+                                              options.trigger, ui_port,
+                                              future_horizon(options.time_scale)),
+                            layout.log("stream"))
     children.start("producer", [
         PY, str(REPO_ROOT / "services/event-generator/kafka_event_producer.py"),
         *producer_args(options, layout, bootstrap)], layout.env(), layout.log("producer"))

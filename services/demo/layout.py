@@ -107,13 +107,15 @@ class Layout:
                         OUT_LOCAL_CSV=str(self.batch_csv), INPUT_WAIT_SECONDS="30")
 
     def stream_env(self, schema: Path, bootstrap: str, offsets: str, trigger: str,
-                   ui_port: int) -> dict[str, str]:
+                   ui_port: int, future_horizon: str | None = None) -> dict[str, str]:
+        horizon = {"STREAM_FUTURE_HORIZON": future_horizon} if future_horizon else {}
         return self.env(SCHEMA_CONFIG_PATH=str(schema), KAFKA_BOOTSTRAP_SERVERS=bootstrap,
                         SPARK_EVENT_LOG_DIR=str(self.event_logs),
                         KAFKA_TOPIC=self.topic, OUTPUT_PATH=str(self.stream_output),
                         CHECKPOINT_DIR=str(self.checkpoint), STREAM_TRIGGER_INTERVAL=trigger,
                         STARTING_OFFSETS=offsets,
-                        PYSPARK_SUBMIT_ARGS=f"--conf spark.ui.port={ui_port} pyspark-shell")
+                        PYSPARK_SUBMIT_ARGS=f"--conf spark.ui.port={ui_port} pyspark-shell",
+                        **horizon)
 
     def dashboard_env(self, schema: Path) -> dict[str, str]:
         return self.env(SCHEMA_CONFIG_PATH=str(schema), OUT_LOCAL_CSV=str(self.batch_csv),

@@ -24,7 +24,7 @@ from services.kafka.answers import Recorder
 from services.kafka.chunks import Chunk, faulted
 from services.kafka.delivery import ClientOptions, ConnectError, Delivery, connect
 from services.kafka.live import LiveSource, entity_seed_of
-from services.kafka.poisons import PoisonShape, unsupported_kinds
+from services.kafka.poisons import UNSUPPORTED, PoisonShape, unsupported_kinds
 from services.kafka.replay import Stopped, load_replay
 from services.kafka.runner import Limits, Outlet, Pacer, Totals, run
 from services.kafka.schedule import RatePacer, ScaledPacer
@@ -92,9 +92,10 @@ def fault_spec(settings: ProducerSettings, dataset: Dataset | None) -> FaultSpec
     if spec.moves_events and settings.generate and settings.time_scale is None:
         problems.append("faults: out_of_order, late and too_late need events whose time is "
                         "not the send time: replay an extract or use --time-scale")
-    if spec.malformed_p and unsupported_kinds(spec.malformed_kinds, PoisonShape.of(dataset)):
-        problems.append("faults: malformed kind text_number needs a numeric field in the "
-                        "schema; list the other kinds in malformed.kinds")
+    unsupported = unsupported_kinds(spec.malformed_kinds, PoisonShape.of(dataset)) \
+        if spec.malformed_p else []
+    problems += [f"faults: malformed kind {kind} {UNSUPPORTED[kind]}; list the other kinds "
+                 "in malformed.kinds" for kind in unsupported]
     if problems:
         raise UsageError("\n".join(problems))
     return spec

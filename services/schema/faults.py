@@ -25,10 +25,13 @@ from services.schema.windows import WATERMARK_S
 #   oversized      more than MAX_EVENT_BYTES bytes
 #   not_json       not one JSON object (a string, an array, a number, broken text)
 #   missing_field  no event time: no time field with a value that is not blank
-#   bad_time       an event time is there, but none parses
+#   bad_time       an event time is there, but none parses (or it is outside the years 1-9999)
+#   future_time    the event time is further ahead of the newest plausible time (the clock,
+#                  or the end of the schema's time window when that is later) than the
+#                  streaming job's horizon (STREAM_FUTURE_HORIZON)
 #   text_number    a numeric field holds text that is not a number ("abc"; "12.5" is fine)
 MALFORMED_KINDS = ("empty", "oversized", "not_json", "missing_field", "bad_time",
-                   "text_number")
+                   "future_time", "text_number")
 MAX_EVENT_BYTES = 65536
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$")
 UNITS = {"": 1, "s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60,

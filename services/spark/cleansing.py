@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from services.outputs import UNKNOWN
 from services.schema import (
     EPOCH_FORMATS,
+    EPOCH_MS,
     EPOCH_S,
     Dataset,
     DatetimeField,
@@ -28,6 +29,14 @@ from services.schema import (
 
 VALID_TS = "_valid_ts"
 INDICATOR_PREFIX = "_dq__"
+
+# The times a parse gives: the years 1 to 9999 (UTC), which every reader of the outputs holds
+# (Python's datetime, the dashboards). Outside them a value is a bad time, as one that does not
+# parse: Spark itself reads far wider years from text, and an epoch number beyond its range
+# stops the job with a long overflow.
+FIRST_MICROS, LAST_MICROS = -62_135_596_800_000_000, 253_402_300_799_999_999
+EPOCH_RANGE = {EPOCH_S: (FIRST_MICROS // 1_000_000, LAST_MICROS // 1_000_000),
+               EPOCH_MS: (FIRST_MICROS // 1000, LAST_MICROS // 1000)}
 
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
@@ -68,10 +77,12 @@ def spark_pattern(strftime: str) -> str | None:
 
 def parse_timestamp(raw: Column, field: DatetimeField | None = None) -> Column:
     """A timestamp from text (or numbers) as the schema declares it, trying common formats
-    when it does not; null when nothing parses."""
+    when it does not; null when nothing parses or the time is outside the years 1 to 9999."""
     text = F.trim(raw.cast("string"))
     if field is not None and field.format in EPOCH_FORMATS:
         number = text.try_cast("long")
+        # Checked before the conversion, which multiplies (and overflows) otherwise.
+        number = F.when(number.between(*EPOCH_RANGE[field.format]), number)
         return (F.timestamp_seconds(number) if field.format == EPOCH_S
                 else F.timestamp_millis(number))
     candidates = []
@@ -81,7 +92,8 @@ def parse_timestamp(raw: Column, field: DatetimeField | None = None) -> Column:
             candidates.append(F.try_to_timestamp(text, F.lit(pattern)))
     candidates.append(text.try_cast("timestamp"))
     candidates += [F.try_to_timestamp(text, F.lit(p)) for p in FALLBACK_PATTERNS]
-    return F.coalesce(*candidates)
+    parsed = F.coalesce(*candidates)
+    return F.when(F.unix_micros(parsed).between(FIRST_MICROS, LAST_MICROS), parsed)
 
 
 def parse_number(raw: Column) -> Column:

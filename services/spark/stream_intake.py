@@ -10,6 +10,14 @@ id in the key, same bytes), but many producers key by an entity (a card, a produ
 partitions by the first dimension unless told otherwise), and the key alone would merge
 every event of that entity. Key and bytes together remove re-sends and nothing else; a
 message without a key is deduplicated by its bytes.
+
+Why a future horizon: the watermark follows the newest event time, so one event from year
+9999 would make every later event late, for good (the checkpoint keeps the watermark). An
+event further ahead of the newest plausible time than the horizon is `future_time` poison,
+quarantined before the watermark sees it. The newest plausible time is the micro-batch's
+clock, or the end of the schema's time window when that is later (a dataset of next year,
+replayed now). Each query reads the clock at its own micro-batch, so only a time sent within
+a micro-batch of the horizon's edge could be judged apart by the ledger and the quarantine.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import reduce
 
 from pyspark.sql import Column, DataFrame
@@ -25,15 +34,19 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from services.outputs import QUARANTINE_COLUMNS
 from services.schema import MALFORMED_KINDS, MAX_EVENT_BYTES
-from services.spark.cleansing import parse_number
+from services.spark.cleansing import FIRST_MICROS, LAST_MICROS, parse_number
+from services.spark.trigger_interval import interval_ms
 
 EVENT_ID = "_event_id"
 REASON = "_reason"  # apart from the events' own fields, which may be called anything
 KAFKA = "_kafka"  # the record's Kafka coordinates, as the quarantine stores them
 _EVENT, _CORRUPT = "_event", "_not_json"
-EMPTY, OVERSIZED, NOT_JSON, MISSING_FIELD, BAD_TIME, TEXT_NUMBER = MALFORMED_KINDS
+EMPTY, OVERSIZED, NOT_JSON, MISSING_FIELD, BAD_TIME, FUTURE_TIME, TEXT_NUMBER = MALFORMED_KINDS
+DEFAULT_FUTURE_HORIZON = "1 day"  # STREAM_FUTURE_HORIZON's default
+DEFAULT_FUTURE_HORIZON_MS = interval_ms(DEFAULT_FUTURE_HORIZON)
 
 Getter = Callable[[str], Column]
+EPOCH, MICROSECOND = datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,18 @@ class EventSpec:
     times: tuple[str, ...]  # event-time fields: missing_field when none has a value
     numbers: tuple[str, ...]  # numeric fields: text_number when one holds other text
     event_time: Callable[[Getter], Column]  # the parsed time; null means bad_time
+    window_end: datetime | None = None  # the schema's time window's end (naive UTC)
+    horizon_ms: int = DEFAULT_FUTURE_HORIZON_MS  # a time further ahead is future_time
+
+    def too_far_ahead(self, time: Column, now: Column) -> Column:
+        """Whether `time` is more than the horizon ahead of `now` and of the window's end
+        (a horizon longer than the years 1-9999 sees nothing ahead)."""
+        newest = F.unix_micros(now)
+        if self.window_end is not None:
+            end = self.window_end.replace(tzinfo=timezone.utc) - EPOCH
+            newest = F.greatest(newest, F.lit(end // MICROSECOND).cast("long"))
+        horizon = min(self.horizon_ms * 1000, LAST_MICROS - FIRST_MICROS)
+        return F.unix_micros(time) > newest + F.lit(horizon).cast("long")
 
 
 def string_schema(names: tuple[str, ...] | list[str]) -> StructType:
@@ -56,10 +81,10 @@ def has_value(column: Column) -> Column:
     return text.isNotNull() & (text != "")
 
 
-def classify(records: DataFrame, spec: EventSpec) -> DataFrame:
+def classify(records: DataFrame, spec: EventSpec, now: Column | None = None) -> DataFrame:
     """Every Kafka record (the source's columns) with its Kafka coordinates (a KAFKA struct
     of the quarantine's columns but the reason), its REASON (null when valid) and the spec's
-    fields as text (null for poison)."""
+    fields as text (null for poison). `now` is the clock (the micro-batch's time)."""
     schema = string_schema([*spec.fields, _CORRUPT])
     size = F.length(F.col("value"))  # bytes, for binary
     parsed = F.from_json(F.col("value").cast("string"), schema,
@@ -76,13 +101,16 @@ def classify(records: DataFrame, spec: EventSpec) -> DataFrame:
         return reduce(operator.or_, conditions, F.lit(False))
 
     timed = any_of([has_value(field(t)) for t in spec.times])
+    time = spec.event_time(field)
+    future = spec.too_far_ahead(time, F.current_timestamp() if now is None else now)
     text_number = any_of([has_value(field(n)) & parse_number(field(n)).isNull()
                           for n in spec.numbers])
     reason = (F.when(F.col("value").isNull() | (size == 0), F.lit(EMPTY))
               .when(size > MAX_EVENT_BYTES, F.lit(OVERSIZED))
               .when(F.col(_EVENT).isNull() | field(_CORRUPT).isNotNull(), F.lit(NOT_JSON))
               .when(~timed, F.lit(MISSING_FIELD))
-              .when(spec.event_time(field).isNull(), F.lit(BAD_TIME))
+              .when(time.isNull(), F.lit(BAD_TIME))
+              .when(future, F.lit(FUTURE_TIME))
               .when(text_number, F.lit(TEXT_NUMBER)))
     return staged.select(F.col(KAFKA), reason.alias(REASON),
                          *[field(f).alias(f) for f in dict.fromkeys(spec.fields)])

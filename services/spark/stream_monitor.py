@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from pyspark.sql.streaming import StreamingQueryListener
 
 from services.common.files import write_json_atomic
 from services.outputs import EVENT_COUNT, REVENUE, RUNNING, WINDOW_END, WINDOW_START
-from services.schema import WATERMARK_S
 from services.spark.job_status import JobStatus, utc_now
 from services.spark.stream_ledger import BatchCounts, Ledger
 from services.streamcheck import StreamShape
@@ -83,8 +82,8 @@ def carried_ledger(status: JobStatus) -> Ledger:
 
 class ProgressMonitor(StreamingQueryListener):
     """Logs each micro-batch of the main query, keeps the ledger, writes its progress to the
-    job's status (running from the first one on) and remembers the watermark (the live view
-    drops windows it has closed)."""
+    job's status (running from the first one on) and remembers the watermark; the live view
+    (`live`, when there is one) then drops the windows the sink has now."""
 
     def __init__(self, query_name: str, status: JobStatus, shape: StreamShape,
                  mode: str, trigger_seconds: float):
@@ -95,6 +94,7 @@ class ProgressMonitor(StreamingQueryListener):
         self.watermark: str | None = None
         self.ledger = carried_ledger(status)
         self.last: dict[str, Any] | None = None
+        self.live: LiveView | None = None
 
     def onQueryStarted(self, event) -> None:
         pass
@@ -128,6 +128,8 @@ class ProgressMonitor(StreamingQueryListener):
             self.watermark = status["watermark"]
             self.last = status
             self.status.set(RUNNING, **status)
+        if self.live is not None:  # whether or not the live query runs again soon
+            self.live.prune(status["watermark"])
         ledger = status["ledger"]
         if counts.window_rows_dropped:
             log.warning("batch %s: the windows dropped %d rows by the watermark after the "
@@ -146,32 +148,23 @@ class ProgressMonitor(StreamingQueryListener):
 
 def merge_open_windows(previous: list[dict], updates: list[dict], group: str,
                        watermark: str | None) -> list[dict]:
-    """Open windows after a micro-batch: updated windows replace earlier values; windows
-    that end at or before the watermark are closed (they are in the Parquet sink now).
+    """Open windows after a micro-batch: updated windows replace earlier values; a window
+    is dropped once it ends at or before `watermark`, the watermark of the main query's last
+    reported batch: that batch appended every such window to the Parquet sink and committed
+    it before its report, so a window leaves the live view only when the sink has it (the
+    dashboard shows the sink's copy where both have one).
 
-    The query's own watermark reaches us one batch late, so a lower bound is derived from the
-    windows themselves too: a window starts at or before each of its events, so the newest
-    window start seen, minus the watermark delay, is at most the watermark. Pruning with it
-    never drops an open window."""
+    Why not sooner: the live query runs apart from the main one and often ahead of it; a
+    window it has closed may not be in the sink yet, and dropping it then made it vanish
+    from the dashboard for a micro-batch."""
     def key(row: dict) -> tuple:
         return row[group], row[WINDOW_START]
 
     merged = {key(r): r for r in previous}
     merged.update({key(r): r for r in updates})
-    bounds = [b for b in (watermark_text(watermark), derived_watermark(merged.values()))
-              if b is not None]
-    cutoff = max(bounds) if bounds else None
+    cutoff = watermark_text(watermark)
     rows = [r for r in merged.values() if cutoff is None or r[WINDOW_END] > cutoff]
     return sorted(rows, key=lambda r: (r[WINDOW_START], r[group]))
-
-
-def derived_watermark(rows) -> str | None:
-    newest = max((r[WINDOW_START] for r in rows), default=None)
-    if newest is None:
-        return None
-    moment = (datetime.fromisoformat(newest.replace("Z", "+00:00"))
-              - timedelta(seconds=WATERMARK_S))
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def watermark_text(watermark: str | None) -> str | None:
@@ -185,11 +178,15 @@ def watermark_text(watermark: str | None) -> str | None:
 
 
 class LiveView:
-    """foreachBatch target of the update-mode query: rewrites the snapshot of open windows."""
+    """foreachBatch target of the update-mode query: rewrites the snapshot of open windows,
+    and again when the main query's watermark passes some (`prune`, from the monitor)."""
 
     def __init__(self, live_file: Path, shape: StreamShape, monitor: ProgressMonitor):
         self.live_file, self.shape, self.monitor = live_file, shape, monitor
+        self.lock = threading.Lock()  # the live query's thread and the monitor's
         self.rows = self._load()
+        self.batch_id: int | None = None  # the live query's last batch
+        monitor.live = self
 
     def _load(self) -> list[dict]:
         try:
@@ -204,11 +201,27 @@ class LiveView:
             F.date_format(WINDOW_END, ISO_Z).alias(WINDOW_END),
             F.col(REVENUE).cast("double").alias(REVENUE),
             F.col(EVENT_COUNT).cast("long").alias(EVENT_COUNT)).collect()]
-        with self.monitor.lock:
-            watermark = self.monitor.watermark
-        self.rows = merge_open_windows(self.rows, rows, self.shape.group, watermark)
+        with self.lock:
+            with self.monitor.lock:
+                watermark = self.monitor.watermark
+            self.batch_id = batch_id
+            self._write(merge_open_windows(self.rows, rows, self.shape.group, watermark),
+                        watermark)
+
+    def prune(self, watermark: str | None) -> None:
+        """Drop the windows that end at or before the main query's new watermark."""
+        with self.lock:
+            rows = merge_open_windows(self.rows, [], self.shape.group, watermark)
+            if len(rows) < len(self.rows):
+                try:
+                    self._write(rows, watermark)
+                except OSError as exc:  # the live query's next batch writes it again
+                    log.warning("cannot write the live file %s: %s", self.live_file, exc)
+
+    def _write(self, rows: list[dict], watermark: str | None) -> None:
+        self.rows = rows
         write_json_atomic(self.live_file, {
-            "generated_at": utc_now(), "batch_id": batch_id, "provisional": True,
+            "generated_at": utc_now(), "batch_id": self.batch_id, "provisional": True,
             "group_field": self.shape.group, "value_field": self.shape.value,
-            "watermark": watermark, "windows": self.rows,
+            "watermark": watermark, "windows": rows,
         })

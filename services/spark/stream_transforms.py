@@ -70,7 +70,8 @@ def schema_spec(dataset: Dataset, shape: StreamShape) -> EventSpec:
     numbers = tuple(n for n in dict.fromkeys([*roles.numeric, *inputs]) if n in fields)
     times, parse = schema_times(shape), event_time_parser(dataset)
     return EventSpec(fields=fields, times=times, numbers=numbers,
-                     event_time=lambda col: parse(first_present([col(t) for t in times])))
+                     event_time=lambda col: parse(first_present([col(t) for t in times])),
+                     window_end=dataset.time_window.end)
 
 
 def _clean_text(column: Column) -> Column:

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -33,7 +33,13 @@ from services.spark.kafka_connector import Connector, resolve_connector
 from services.spark.kafka_offsets import resolved_start
 from services.spark.session import SparkStop, build_session
 from services.spark.storage import as_local_uri, is_local
-from services.spark.stream_intake import EventSpec, classify, quarantined, valid_events
+from services.spark.stream_intake import (
+    DEFAULT_FUTURE_HORIZON_MS,
+    EventSpec,
+    classify,
+    quarantined,
+    valid_events,
+)
 from services.spark.stream_ledger import (
     COUNTED_METRIC,
     VALID_METRIC,
@@ -49,7 +55,7 @@ from services.spark.stream_transforms import (
     transform_orders,
     transform_schema_events,
 )
-from services.spark.trigger_interval import trigger_ms
+from services.spark.trigger_interval import interval_setting, trigger_ms
 from services.streamcheck import RETAIL, StreamShape, schema_shape
 
 APP_NAME = "stream.retail_sales_aggregator"
@@ -80,6 +86,8 @@ OPTIONS = (
     s.Option("group_field", "STREAM_GROUP_FIELD", s.text),
     s.Option("value_field", "STREAM_VALUE_FIELD", s.text),
     s.Option("max_offsets_per_trigger", "STREAM_MAX_OFFSETS_PER_TRIGGER", s.count),
+    s.Option("future_horizon_ms", "STREAM_FUTURE_HORIZON", interval_setting,
+             DEFAULT_FUTURE_HORIZON_MS),
     s.Option("live_view", "STREAM_LIVE_VIEW", s.boolean, True),
     s.Option("monitor_dir", "STREAM_MONITOR_DIR", s.text),
     s.SPARK_EVENT_LOG_DIR,
@@ -101,6 +109,7 @@ class StreamJobSettings:
     group_field: str | None
     value_field: str | None
     max_offsets_per_trigger: int | None
+    future_horizon_ms: int
     live_view: bool
     monitor_dir: str | None
     event_log_dir: str
@@ -205,9 +214,11 @@ class Mode:
     @classmethod
     def of(cls, settings: StreamJobSettings, dataset: Dataset | None) -> Mode:
         if settings.mode == "retail" or dataset is None:
-            return cls(retail_spec(), RETAIL, None)
-        shape = schema_shape(dataset, settings.group_field, settings.value_field)
-        return cls(schema_spec(dataset, shape), shape, dataset)
+            dataset, spec, shape = None, retail_spec(), RETAIL
+        else:
+            shape = schema_shape(dataset, settings.group_field, settings.value_field)
+            spec = schema_spec(dataset, shape)
+        return cls(replace(spec, horizon_ms=settings.future_horizon_ms), shape, dataset)
 
     def transform(self, events: DataFrame) -> DataFrame:
         if self.dataset is None:

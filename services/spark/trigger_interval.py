@@ -130,3 +130,13 @@ def trigger_ms(name: str, raw: str) -> int:
             f"{name}={raw!r} is not a trigger interval Spark accepts ({exc}); write numbers "
             f"with units (week, day, hour, minute, second, millisecond, microsecond, or "
             f"their plurals), e.g. {EXAMPLES}") from None
+
+
+def interval_setting(raw: str) -> int:
+    """Milliseconds of an interval setting other than the trigger (a settings parser: a
+    ValueError says what is accepted)."""
+    try:
+        return interval_ms(raw)
+    except IntervalError as exc:
+        raise ValueError(f"{exc}; expected an interval as Spark writes it, in weeks, days, "
+                         "hours, minutes or seconds, e.g. '1 day', '12 hours'") from None

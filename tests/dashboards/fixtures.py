@@ -221,7 +221,7 @@ def live_payload(frame: pd.DataFrame, group_field: str = "product",
 def ledger_payload(**changes: Any) -> dict[str, Any]:
     """A ledger as the job writes it: 1,300 read = 1,280 + 12 + 3 + 5."""
     reasons = {"empty": 0, "oversized": 0, "not_json": 3, "missing_field": 0, "bad_time": 2,
-               "text_number": 0}
+               "future_time": 0, "text_number": 0}
     ledger = {"query_id": "q-1", "batch_id": 7, "read": 1300, "quarantined": 5,
               "quarantined_by_reason": reasons, "duplicates": 12, "late": 3, "counted": 1280,
               "missed_batches": 0, "balanced": True}

@@ -14,7 +14,7 @@ from services.kafka.faulting import (
     TOO_LATE,
     plan,
 )
-from services.schema import WATERMARK_S, parse_faults
+from services.schema import MALFORMED_KINDS, WATERMARK_S, parse_faults
 
 N = 20_000
 KEYS = np.arange(N, dtype=np.int64) * 250  # four events a second
@@ -59,7 +59,8 @@ def test_duplicate_and_poison_counts():
     assert abs(np.count_nonzero(p.kinds == POISON) / N - 0.01) < 0.004
     assert p.size == N + np.count_nonzero(p.kinds == DUPLICATE) + np.count_nonzero(
         p.kinds == POISON)
-    assert set(np.unique(p.poisons[p.kinds == POISON]).tolist()) == set(range(6))
+    assert set(np.unique(p.poisons[p.kinds == POISON]).tolist()) == set(
+        range(len(MALFORMED_KINDS)))
 
 
 def lateness(p):

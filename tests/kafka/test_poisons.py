@@ -8,6 +8,7 @@ import pytest
 
 from services.common.paths import SCHEMAS
 from services.kafka.poisons import (
+    FUTURE,
     NOT_A_NUMBER,
     NOT_A_TIME,
     OVERSIZED_BYTES,
@@ -15,7 +16,7 @@ from services.kafka.poisons import (
     make_poison,
     unsupported_kinds,
 )
-from services.schema import MALFORMED_KINDS, load_schema
+from services.schema import MALFORMED_KINDS, load_schema, parse_schema
 
 CARD = load_schema(SCHEMAS / "card_transactions.json")
 TEMPLATE = json.dumps({"transaction_id": "t-1", "timestamp": "2025-01-01T10:00:00",
@@ -46,6 +47,28 @@ def test_each_kind():
     assert bad_time["timestamp"] == NOT_A_TIME and bad_time["amount"] == 12.5
     text = json.loads(made["text_number"])
     assert text["amount"] == NOT_A_NUMBER and text["timestamp"] == "2025-01-01T10:00:00"
+    future = json.loads(made["future_time"])
+    assert future["timestamp"] == FUTURE and future["amount"] == 12.5
+    assert future[CARD.analysis.timestamp_field] == FUTURE
+
+
+@pytest.mark.parametrize(("fmt", "written"), [
+    ("iso", FUTURE), ("epoch_ms", 253402300799000), ("epoch_s", 253402300799),
+    ("%d/%m/%Y %H:%M", "31/12/9999 23:59"), ("%y%m%d%H%M%S", "991231235959")])
+def test_a_future_time_is_written_in_the_time_fields_own_format(fmt, written):
+    shape = PoisonShape.of(with_time_format(fmt))
+    template = json.dumps({"event_time": 1, "order_time": "2025-01-01", "amount": 1}).encode()
+    event = json.loads(make_poison("future_time", template, shape))
+    assert event == {"event_time": written, "order_time": FUTURE, "amount": 1}
+    assert unsupported_kinds(MALFORMED_KINDS, shape) == []
+
+
+def with_time_format(fmt: str):
+    raw = json.loads((SCHEMAS / "card_transactions.json").read_text())
+    for field in raw["schema"]["fields"]:
+        if field["name"] == "event_time":
+            field["format"] = fmt
+    return parse_schema(raw)
 
 
 def test_poison_of_a_one_byte_template_is_still_not_json():
@@ -59,3 +82,5 @@ def test_unknown_kind_and_unsupported_kinds():
     assert unsupported_kinds(MALFORMED_KINDS, no_numbers) == ["text_number"]
     assert unsupported_kinds(("empty",), no_numbers) == []
     assert unsupported_kinds(MALFORMED_KINDS, PoisonShape.of(CARD)) == []
+    no_year = PoisonShape.of(with_time_format("%H:%M:%S"))
+    assert unsupported_kinds(MALFORMED_KINDS, no_year) == ["future_time"]

@@ -77,7 +77,8 @@ def test_describe_names_each_fault():
     spec = parse_faults({"late": {"p": 0.05, "max": 60}, "malformed": {"p": 0.01},
                          "pauses": [{"at": 1, "for": 1}]})
     assert spec.describe() == ("late p=0.05, malformed p=0.01 (empty, oversized, not_json, "
-                               "missing_field, bad_time, text_number), 1 burst/pause period(s)")
+                               "missing_field, bad_time, future_time, text_number), "
+                               "1 burst/pause period(s)")
 
 
 def refused(data) -> list[str]:

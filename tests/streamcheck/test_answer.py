@@ -64,7 +64,7 @@ def test_the_files_look_as_documented(folder: Path):
     assert ledger["ledger"] == {
         "sent": 40, "events": 30, "duplicates": 4,
         "malformed": {"empty": 1, "oversized": 0, "not_json": 5, "missing_field": 0,
-                      "bad_time": 0, "text_number": 0},
+                      "bad_time": 0, "future_time": 0, "text_number": 0},
         "late": 3, "out_of_order": 7, "too_late": 2}
     assert {k: ledger[k] for k in ("group_field", "value_field", "window", "slide",
                                    "watermark", "expected_rows", "complete_until")} == {

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pytest
 from pyspark.sql import Row
+from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
 from services.schema import parse_schema
@@ -14,6 +15,7 @@ from services.spark.cleansing import (
     MissingColumnError,
     cleanse,
     normalise,
+    parse_timestamp,
     spark_pattern,
 )
 
@@ -100,3 +102,33 @@ def test_epoch_and_strftime_timestamps_follow_the_schema(spark):
     assert row["ms"] == datetime(2025, 1, 1)
     assert spark_pattern("%d.%m.%Y um %H:%M") == "dd'.'MM'.'yyyy' um 'HH':'mm"
     assert spark_pattern("%Y-%m-%d %q") is None
+
+
+FIRST, LAST = -62_135_596_800_000_000, 253_402_300_799_999_999  # 0001-01-01, 9999-12-31 end
+JAN_2025 = 1_735_689_600_000_000
+TIME_EDGES = {  # format: [(text, unix micros or None: a bad time)]
+    "epoch_ms": [("-62135596800000", FIRST), ("-62135596800001", None),
+                 ("253402300799999", LAST - 999), ("253402300800000", None),
+                 ("99999999999999999", None), ("9223372036854775807", None),
+                 ("-9223372036854775808", None), ("1e30", None), ("1735689600000", JAN_2025)],
+    "epoch_s": [("-62135596800", FIRST), ("-62135596801", None),
+                ("253402300799", LAST - 999_999), ("253402300800", None),
+                ("99999999999999999", None), ("9223372036854775807", None),
+                ("1735689600", JAN_2025)],
+    "iso": [("0001-01-01T00:00:00", FIRST), ("0000-12-31T23:59:59", None),
+            ("9999-12-31T23:59:59.999999", LAST), ("+10000-01-01T00:00:00", None),
+            ("99999-01-01T00:00:00", None), ("-0001-01-01", None),
+            ("2025-01-01T00:00:00Z", JAN_2025)],
+    "%Y%m%d%H%M%S": [("99991231235959", LAST - 999_999), ("00000101000000", None),
+                     ("20250101000000", JAN_2025)],
+}
+
+
+@pytest.mark.parametrize("fmt", list(TIME_EDGES))
+def test_a_time_outside_the_years_1_to_9999_is_a_bad_time_not_an_error(spark, fmt):
+    cases = TIME_EDGES[fmt]
+    field = parse_schema({"schema": {"fields": [{"name": "t", "type": "datetime",
+                                                 "format": fmt}]}}).fields[0]
+    frame = spark.createDataFrame([(i, text) for i, (text, _) in enumerate(cases)], ["i", "t"])
+    got = frame.select("i", F.unix_micros(parse_timestamp(F.col("t"), field)).alias("us"))
+    assert [r.us for r in got.orderBy("i").collect()] == [us for _, us in cases]

@@ -152,3 +152,35 @@ def test_corrupt_gzip_is_named(spark, folders):
     (inputs / "broken.csv.gz").write_bytes(data[: len(data) // 2] + b"\x00garbage" * 50)
     with pytest.raises(InputError, match=r"broken\.csv\.gz: cannot be read"):
         run_job(spark, settings_for(tmp, inputs))
+
+
+OUT_OF_RANGE = {  # a time field's format: values no year from 1 to 9999 holds
+    "epoch_ms": ["99999999999999999", "9223372036854775807", "-99999999999999999"],
+    "iso": ["99999-01-01T00:00:00", "+10000-01-01T00:00:00", "0000-06-01T00:00:00"],
+}
+
+
+@pytest.mark.parametrize("fmt", list(OUT_OF_RANGE))
+def test_times_out_of_range_are_dropped_and_counted_not_fatal(spark, folders, fmt):
+    tmp, inputs = folders
+    raw = json.loads(CARD.read_text())
+    for field in raw["schema"]["fields"]:
+        if field["name"] == "event_time":
+            field["format"] = fmt
+    schema = tmp / f"card_{fmt}.json"
+    schema.write_text(json.dumps(raw))
+    path = write_extract(load_schema(schema), inputs, "card", 3, 200)
+    lines = path.read_text().splitlines()
+    column = lines[0].split(",").index("event_time")
+    bad = []
+    for value in OUT_OF_RANGE[fmt]:  # real rows, their time replaced
+        cells = lines[1 + len(bad)].split(",")
+        cells[column] = value
+        bad.append(",".join(cells))
+    path.write_text("\n".join([*lines, *bad]) + "\n")
+    settings = settings_for(tmp, inputs, SCHEMA_CONFIG_PATH=str(schema))
+    assert run_job(spark, settings) == 0
+    quality = json.loads(BatchOutputs(Path(settings.out_local_csv)).quality_file.read_text())
+    assert quality["rows_read"] == 203
+    assert quality["rows_dropped"] == {"invalid_timestamp": 3}
+    assert quality["rows_aggregated"] == 200

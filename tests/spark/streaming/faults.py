@@ -23,19 +23,38 @@ SENTINEL = "~sentinel"  # the group of the event that closes every window
 
 @dataclass(frozen=True)
 class Kind:
-    """How one mode's events look (retail orders, or the card schema's events)."""
+    """How one mode's events look (retail orders, or the card schema's events, their time
+    written as the schema's time field says: iso or epoch_ms)."""
 
     name: str
     group: str
     time: str
     schema: Path | None
+    time_format: str = "iso"
+
+    def schema_file(self, folder: Path) -> Path | None:
+        """The schema file, its time field's format changed (written into `folder`)."""
+        if self.schema is None or self.time_format == "iso":
+            return self.schema
+        raw = json.loads(self.schema.read_text())
+        for spec in raw["schema"]["fields"]:
+            if spec["name"] == self.time:
+                spec["format"] = self.time_format
+        path = folder / f"{self.name}.json"
+        path.write_text(json.dumps(raw))
+        return path
+
+    def stamp(self, at: str) -> str | int:
+        if self.time_format == "epoch_ms":
+            return int(pd.Timestamp(at, tz="UTC").timestamp() * 1000)
+        return at
 
     def event(self, at: str, group: str, value: float) -> dict:
         if self.schema is None:
             return {"product": group, "quantity": "1", "unit_price": f"{value:.2f}",
                     "order_time": at}
-        return {"event_time": at, "city": group, "channel": "POS", "merchant_cat": "Fuel",
-                "amount": f"{value:.2f}"}
+        return {"event_time": self.stamp(at), "city": group, "channel": "POS",
+                "merchant_cat": "Fuel", "amount": f"{value:.2f}"}
 
     def value(self, event: dict) -> float:
         return float(event["unit_price"] if self.schema is None else event["amount"])
@@ -51,13 +70,23 @@ class Kind:
             "oversized": [encode(big)],
             "not_json": [b"{not json", b"[1, 2]"],
             "missing_field": [encode(no_time)],
-            "bad_time": [encode({**good, self.time: "soon"})],
+            "bad_time": [encode({**good, self.time: bad}) for bad in self.bad_times()],
+            "future_time": [encode({**good, self.time: self.stamp(FUTURE)})],
             "text_number": [encode({**good, number: "abc"})],
         }
+
+    def bad_times(self) -> list:
+        """Times that do not parse, or name no year from 1 to 9999 (no Spark error either)."""
+        if self.time_format == "epoch_ms":
+            return ["soon", 99999999999999999, 9223372036854775807, -99999999999999999,
+                    253402300800000]
+        return ["soon", "99999-01-01T00:00:00", "+10000-01-01T00:00:00"]
 
 
 RETAIL = Kind("retail", "product", "order_time", None)
 SCHEMA = Kind("schema", "city", "event_time", CARD)
+EPOCH_MS = Kind("epoch_ms", "city", "event_time", CARD, "epoch_ms")
+FUTURE = "9999-12-31T23:59:59"  # far ahead of any horizon: never moves the watermark
 
 
 def encode(payload: dict) -> bytes:
@@ -115,6 +144,8 @@ class Script:
         events = [json.loads(m.value) for m in self.messages if m.fate == COUNTED]
         frame = pd.DataFrame(events)
         frame = frame[frame[self.kind.group] != SENTINEL]
+        if self.kind.time_format == "epoch_ms":
+            frame[self.kind.time] = pd.to_datetime(frame[self.kind.time], unit="ms")
         frame["_value"] = [self.kind.value(e) for e in frame.to_dict(orient="records")]
         return expected_windows(frame, self.kind.group, self.kind.time, "_value")
 

@@ -1,6 +1,7 @@
 """The streaming job passes its own test, against the real broker and real Spark, in both
 modes: it survives every kind of poison message and quarantines each once (raw bytes, reason,
-offset); a duplicate (same key, same bytes) counts once; an event the watermark allows counts,
+offset), a time of no year from 1 to 9999 among them, and one from year 9999 never moves the
+watermark; a duplicate (same key, same bytes) counts once; an event the watermark allows counts,
 one at or before it is dropped and counted as late (once per event, not per window); the
 ledger balances; a restart half-way keeps windows, quarantine and ledger exact. A duplicate
 is the same key and the same bytes: one key with other bytes is another event (producers
@@ -22,6 +23,7 @@ from tests.polling import poll
 from tests.spark.streaming.faults import (
     COUNTED,
     DUPLICATE,
+    EPOCH_MS,
     LATE,
     RETAIL,
     SCHEMA,
@@ -41,17 +43,18 @@ DAY = "2025-05-01T"
 
 def settings(tmp: Path, bootstrap: str, topic: str, kind: Kind, **extra: str
              ) -> StreamJobSettings:
+    schema = kind.schema_file(tmp)
     env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "KAFKA_TOPIC": topic,
            "OUTPUT_PATH": str(tmp / "out" / "stream"), "CHECKPOINT_DIR": str(tmp / "ckpt"),
            "STREAM_TRIGGER_INTERVAL": "200 milliseconds", "STARTING_OFFSETS": "earliest",
            "STREAM_LIVE_VIEW": "false", **extra}
-    if kind.schema is not None:
-        env["SCHEMA_CONFIG_PATH"] = str(kind.schema)
+    if schema is not None:
+        env["SCHEMA_CONFIG_PATH"] = str(schema)
     return StreamJobSettings.from_env(env)
 
 
-def begin(spark, conf: StreamJobSettings, kind: Kind) -> Pipeline:
-    return start(spark, conf, load_schema(kind.schema) if kind.schema else None)
+def begin(spark, conf: StreamJobSettings) -> Pipeline:
+    return start(spark, conf, load_schema(conf.schema_path) if conf.schema_path else None)
 
 
 def sent(bootstrap: str, topic: str, messages: list[Message]) -> None:
@@ -123,7 +126,7 @@ def test_every_fault_gets_its_fate(spark, kafka_broker, tmp_path, kind: Kind):
     before.poison(f"{DAY}11:00:00")
     sent(bootstrap, topic, before.messages)
     conf = settings(tmp_path, bootstrap, topic, kind, STARTING_OFFSETS="latest")
-    pipeline = begin(spark, conf, kind)
+    pipeline = begin(spark, conf)
     try:
         sent(bootstrap, topic, first)
         settle(pipeline)
@@ -169,10 +172,12 @@ def test_latest_is_resolved_once_for_every_query(spark, kafka_broker):
         assert resolved_start(spark, bootstrap, topic, given) == given
 
 
+@pytest.mark.parametrize("kind", [RETAIL, EPOCH_MS], ids=lambda k: k.name)
 def test_a_restart_half_way_keeps_windows_quarantine_and_ledger_exact(spark, kafka_broker,
-                                                                      tmp_path):
-    bootstrap, topic = kafka_broker.bootstrap_servers, topic_name("faults-restart")
-    kind = RETAIL
+                                                                      tmp_path, kind: Kind):
+    """Also: times out of every year's range (an epoch_ms of 99999999999999999 overflows
+    Spark's arithmetic) are bad times, and a restart goes on past them."""
+    bootstrap, topic = kafka_broker.bootstrap_servers, topic_name(f"faults-restart-{kind.name}")
     script = Script(kind)
     # A minute apart, in order; with at most 8 records a batch, a duplicate 3 messages on is
     # within the watermark wherever the batches split, an event 40 minutes behind is late.
@@ -189,7 +194,7 @@ def test_a_restart_half_way_keeps_windows_quarantine_and_ledger_exact(spark, kaf
     script.event("sentinel", "2025-05-02T12:00:00", SENTINEL, 1.0)
     sent(bootstrap, topic, script.messages)
     conf = settings(tmp_path, bootstrap, topic, kind, STREAM_MAX_OFFSETS_PER_TRIGGER="8")
-    pipeline = begin(spark, conf, kind)
+    pipeline = begin(spark, conf)
     try:
         poll("a few micro-batches", lambda: status(conf)["batch_id"],
              until=lambda batch: batch >= 3, timeout=120, ignoring=(OSError, ValueError))
@@ -197,7 +202,7 @@ def test_a_restart_half_way_keeps_windows_quarantine_and_ledger_exact(spark, kaf
         pipeline.stop()
     half = status(conf)["ledger"]
     assert 0 < half["read"] < len(script.messages) and half["balanced"] is True
-    pipeline = begin(spark, conf, kind)
+    pipeline = begin(spark, conf)
     try:
         settle(pipeline)
         got = closed_windows(conf, script)
@@ -208,4 +213,4 @@ def test_a_restart_half_way_keeps_windows_quarantine_and_ledger_exact(spark, kaf
     assert quarantine_rows(StreamOutputs(Path(conf.output_path)).quarantine_dir) == \
         script.quarantine(topic)
     fates = {m.fate for m in script.messages}
-    assert {COUNTED, DUPLICATE, LATE, "empty", "text_number"} <= fates
+    assert {COUNTED, DUPLICATE, LATE, "empty", "bad_time", "future_time", "text_number"} <= fates

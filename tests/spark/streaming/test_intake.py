@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from pyspark.sql import functions as F
 
 from services.outputs import QUARANTINE_COLUMNS
-from services.schema import MAX_EVENT_BYTES, load_schema
+from services.schema import MAX_EVENT_BYTES, load_schema, parse_schema
 from services.spark.stream_intake import EVENT_ID, REASON, classify, quarantined, valid_events
 from services.spark.stream_transforms import (
     retail_spec,
@@ -78,6 +80,9 @@ RETAIL_CASES = [
     (order(order_time=None, quantity="abc"), "missing_field"),  # the first reason wins
     (order(order_time="soon"), "bad_time"),
     (order(order_time="soon", quantity="abc"), "bad_time"),
+    (order(order_time="99999-01-01T00:00:00"), "bad_time"),  # no year from 1 to 9999
+    (order(order_time="9999-12-31T23:59:59"), "future_time"),
+    (order(order_time="9999-12-31T23:59:59", quantity="abc"), "future_time"),
     (order(quantity="abc"), "text_number"),
     (order(unit_price=True), "text_number"),
     (order(total_price="12,50"), "text_number"),
@@ -161,3 +166,54 @@ def test_the_quarantine_keeps_the_record_as_read(spark):
     assert tuple(poison[0].asDict()) == QUARANTINE_COLUMNS
     assert [(r.key, bytes(r.value), r.offset, r.reason) for r in poison] == [
         (bytearray(b"k2"), b"{oops", 1, "not_json"), (None, b"", 2, "empty")]
+
+
+def at_us(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()) * 10**6
+
+
+@pytest.mark.parametrize(("now", "newest"), [
+    ("2030-06-01T12:00:00", "2030-06-01T12:00:00"),  # the clock is later than the window
+    ("2024-01-01T00:00:00", "2025-01-07T23:59:59"),  # the schema's window end is later
+])
+def test_a_time_further_ahead_than_the_horizon_is_future_time(spark, now, newest):
+    shape = schema_shape(CARD)
+    spec = replace(schema_spec(CARD, shape), horizon_ms=3_600_000)
+    assert spec.window_end == datetime(2025, 1, 7, 23, 59, 59)
+    edge = datetime.fromisoformat(newest) + timedelta(hours=1)
+
+    def card(moment: datetime | str) -> bytes:
+        text = moment if isinstance(moment, str) else moment.isoformat()
+        return json.dumps({"event_time": text, "city": "Paris", "amount": "1"}).encode()
+
+    values = [card(edge), card(edge + timedelta(seconds=1)), card("9999-12-31T23:59:59"),
+              card(datetime.fromisoformat(newest)), card("9999-12-31T23:59:59")[:-2]]
+    got = classify(records(spark, values), spec, F.timestamp_micros(F.lit(at_us(now))))
+    assert [r[REASON] for r in got.orderBy("offset").collect()] == [
+        None, "future_time", "future_time", None, "not_json"]
+
+
+def test_the_default_horizon_is_a_day_ahead_of_the_clock(spark):
+    ahead = [(datetime.now(timezone.utc) + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%S")
+             for h in (23, 25)]
+    assert reasons(spark, retail_spec(), [order(order_time=t) for t in ahead]) == [
+        None, "future_time"]
+
+
+@pytest.mark.parametrize(("fmt", "cases"), [
+    ("epoch_ms", [(1735689600000, None), (99999999999999999, "bad_time"),
+                  ("9223372036854775807", "bad_time"), (-99999999999999999, "bad_time"),
+                  (253402300799999, "future_time"), (253402300800000, "bad_time")]),
+    ("epoch_s", [(1735689600, None), (99999999999999999, "bad_time"),
+                 (253402300799, "future_time"), (253402300800, "bad_time")]),
+])
+def test_an_epoch_time_out_of_range_is_a_bad_time_not_an_overflow(spark, fmt, cases):
+    raw = json.loads(CARD_SCHEMA.read_text())
+    for field in raw["schema"]["fields"]:
+        if field["name"] == "event_time":
+            field["format"] = fmt
+    dataset = parse_schema(raw)
+    spec = schema_spec(dataset, schema_shape(dataset))
+    values = [json.dumps({"event_time": t, "city": "Paris", "amount": 1}).encode()
+              for t, _ in cases]
+    assert reasons(spark, spec, values) == [r for _, r in cases]

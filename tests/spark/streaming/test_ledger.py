@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from services.schema import MALFORMED_KINDS
-from services.spark.stream_ledger import BatchCounts, Ledger
 from services.outputs import STARTING
+from services.schema import MALFORMED_KINDS
 from services.spark.job_status import JobStatus
+from services.spark.stream_ledger import BatchCounts, Ledger
 from services.spark.stream_monitor import LEDGER, carried_ledger
 
 
