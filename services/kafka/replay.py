@@ -87,20 +87,29 @@ class Normaliser:
         self.shape = shape
         self.root: Path | None = None  # file ids are relative to it
         self._warned: set[Path] = set()
+        self._timed_files: set[Path] = set()  # files that have shown a time column
 
     def prepare(self, extract: ExtractRows,
                 previous: int | None = None) -> tuple[Events, np.ndarray, np.ndarray]:
         """Render a batch of rows; returns them with their ordering keys (`previous`: the
-        key of the row before the batch) and whether each has its own time. Rows with an
-        event time that does not parse are dropped (and reported) first."""
+        key of the row before the batch) and whether each has its own time. Bad rows are
+        dropped (and reported) first: an event time that does not parse, and a blank one
+        in a file that has a time column (only a file without one is stamped when sent)."""
         order = candidates(extract.names, self.timestamp_field)
+        if order:
+            self._timed_files.add(extract.path)
         texts = {name: extract.columns[name].text for name in order}
         times = event_times(texts, order, extract.num_rows, self.formats)
         ms, missing = times.ms, times.missing
-        if times.bad.any():
-            extract.drop(np.flatnonzero(times.bad),
-                         "its event time does not parse as a date and time")
-            ms, missing = ms[~times.bad], missing[~times.bad]
+        bad = times.bad
+        if extract.path in self._timed_files and missing.any():
+            # A file with a time column: a blank time is bad, never the send time.
+            extract.drop(np.flatnonzero(missing), f"no event time: {blank_names(order)}")
+            keep = ~missing
+            ms, bad, missing = ms[keep], bad[keep], missing[keep]
+        if bad.any():
+            extract.drop(np.flatnonzero(bad), "its event time does not parse as a date and time")
+            ms, missing = ms[~bad], missing[~bad]
         known = _quoted(iso_ms(ms))
         if missing.any():
             known = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), known)
@@ -134,6 +143,13 @@ class Normaliser:
             given = pc.fill_null(pc.not_equal(column.text, ""), False)
             ids = pc.if_else(given, column.text, ids)
         return ids.cast(pa.binary())
+
+
+def blank_names(names: list[str]) -> str:
+    """`order_time is blank` / `order_ts and event_time are blank`."""
+    if len(names) == 1:
+        return f"{names[0]} is blank"
+    return f"{', '.join(names[:-1])} and {names[-1]} are blank"
 
 
 def _quoted(text: pa.Array) -> pa.Array:

@@ -67,10 +67,12 @@ Replay (default): every .csv, .jsonl, .csv.gz, .jsonl.gz and .parquet file direc
 --input-dir is read (one object per row, keys and values trimmed, Parquet values as their
 CSV text, blank rows skipped, bad rows logged with file and line and skipped), given an
 ISO-8601 UTC `event_time` (copied from the schema's timestamp field, else the first
-non-empty of order_ts, order_time, order_date, timestamp, else an existing event_time, else
-the send time) and sent in event-time order. Sorting needs every row in memory first:
-rows are kept rendered, as compact Arrow text about the size of their JSON (a 500,000-row
-card extract, 80 MB of CSV, keeps 170 MB; the whole process peaks near 400 MB).
+non-empty of order_ts, order_time, order_date, timestamp, else an existing event_time; a
+row with them all blank or a time that does not parse is a bad row; only an extract with
+none of these columns is stamped with the send time) and sent in event-time order.
+Sorting needs every row in memory first: rows are kept rendered, as compact Arrow text
+about the size of their JSON (a 500,000-row card extract, 80 MB of CSV, keeps 170 MB; the
+whole process peaks near 400 MB).
 
 Live (--generate --config SCHEMA): fresh records from the schema engine, stamped with the
 send time, forever or until --max-events / --duration.
