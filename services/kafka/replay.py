@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +29,11 @@ from services.kafka.events import (
     assemble,
     concat_events,
     iso_now,
+    payload_bytes,
 )
 from services.kafka.fragments import fragments
 from services.kafka.timestamps import EVENT_TIME, candidates, event_times, iso_ms
-from services.schema import Dataset, DatetimeField
+from services.schema import MAX_EVENT_BYTES, Dataset, DatetimeField
 from services.streamcheck import StreamShape, event_facts
 
 log = logging.getLogger("producer.replay")
@@ -118,13 +119,17 @@ class Normaliser:
                  for name, column in extract.columns.items()]
         if EVENT_TIME not in extract.columns:
             parts.append(Part(EVENT_TIME, None))
-        facts = None
+        events = assemble(parts, [Slot(iso_now, known)], self._keys(extract),
+                          extract.num_rows)
+        sizes = payload_bytes(events)
+        if (sizes > MAX_EVENT_BYTES).any():  # never sent: a pipeline would refuse it
+            extract.drop(np.flatnonzero(sizes > MAX_EVENT_BYTES), f"its event would be over "
+                         f"the {MAX_EVENT_BYTES:,}-byte limit of an event")
+            return self.prepare(extract, previous)
         if self.shape is not None:
             texts = {name: column.text for name, column in extract.columns.items()}
-            facts = event_facts(texts, extract.num_rows, ms, missing,
-                                self.dataset, self.shape)
-        events = assemble(parts, [Slot(iso_now, known)], self._keys(extract),
-                          extract.num_rows, facts)
+            events = replace(events, facts=event_facts(texts, extract.num_rows, ms, missing,
+                                                       self.dataset, self.shape))
         return events, _sort_keys(ms, missing, previous), ~missing
 
     def _keys(self, extract: ExtractRows) -> pa.Array:
@@ -192,6 +197,7 @@ def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str |
     bad_rows = bad_files = 0
     for path in paths:
         rows, bad, previous = 0, [], None
+        file_events, file_keys, file_timed = [], [], []  # kept once the whole file is read
         try:
             for extract in extract_batches(path):
                 if stop is not None and stop.is_set():
@@ -200,9 +206,9 @@ def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str |
                     batch_events, batch_keys, batch_timed = normaliser.prepare(
                         extract, previous)
                     if batch_events.size:
-                        events.append(batch_events)
-                        keys.append(batch_keys)
-                        timed.append(batch_timed)
+                        file_events.append(batch_events)
+                        file_keys.append(batch_keys)
+                        file_timed.append(batch_timed)
                         previous = int(batch_keys[-1])
                 rows += extract.num_rows
                 bad += extract.bad
@@ -210,6 +216,9 @@ def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str |
             log.error("skipped %s", exc)
             bad_files += 1
             continue
+        events += file_events
+        keys += file_keys
+        timed += file_timed
         log_bad_rows(path, bad)
         bad_rows += len(bad)
         log.info("read %s: %d rows%s", path, rows,

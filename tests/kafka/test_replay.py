@@ -151,3 +151,21 @@ def test_scattered_takes_from_chunked_columns_match_arrow_take():
     column = pa.chunked_array(chunks)
     for rows in (rng.permutation(38), np.array([37, 0, 7, 7]), np.array([], dtype=np.int64)):
         assert take_scattered(column, rows).to_pylist() == column.take(rows).to_pylist()
+
+
+def test_a_row_over_the_event_size_limit_is_bad_the_rest_is_sent(tmp_path, caplog):
+    from services.schema import MAX_EVENT_BYTES
+
+    path = tmp_path / "a.csv"
+    # the payload: {"id":"2","note":"...","order_time":"...","event_time":"..."}
+    fixed = len('{"id":"2","note":"","order_time":"2025-01-01T00:00:00",'
+                '"event_time":"2025-01-01T00:00:00"}')
+    just = "x" * (MAX_EVENT_BYTES - fixed)
+    path.write_text("id,note,order_time\n"
+                    f"1,{just},2025-01-01T00:00:00\n"
+                    f"2,{just}y,2025-01-01T00:00:00\n"
+                    "3,short,2025-01-01T00:00:00\n")
+    replay = load_replay([path], None, None)
+    _, sent = payloads(replay)
+    assert [r["id"] for r in sent] == ["1", "3"] and replay.bad_rows == 1
+    assert f"{path}:3: its event would be over the 65,536-byte limit" in caplog.text
