@@ -54,6 +54,7 @@ class ProducerSettings:
     stream_mode: str = "auto"
     group_field: str | None = None
     value_field: str | None = None
+    resume: bool = False
 
     @property
     def unlimited(self) -> bool:
@@ -148,6 +149,12 @@ def build_parser(defaults: Mapping[str, Any],
              "ledger) into DIR, kept up to date while sending (default: $EVENT_EXPECT_DIR). "
              "It follows the streaming job's settings STREAM_MODE, STREAM_GROUP_FIELD and "
              "STREAM_VALUE_FIELD from the environment")
+    add("--resume", action="store_true",
+        help="send only what a killed run of the same plan (input, flags and --seed) did not "
+             "get into the topic: the topic's end tells where it stopped. Without it a rerun "
+             "sends everything again. Refused where it cannot be exact: --loop, --generate, "
+             "--duration, rows stamped when sent, a topic that does not end with this plan's "
+             "messages")
     add("--generate", action="store_true",
         help="live mode: stream fresh records from the --config schema instead of replaying")
     add("--time-scale", type=float, metavar="K",
@@ -214,6 +221,9 @@ def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str],
          "--rate and --time-scale both set the pace; give one of them"),
         (not (args.generate and (args.shuffle or args.loop)),
          "--shuffle and --loop apply to replay, not to --generate (which never ends by itself)"),
+        (not (args.resume and (args.loop or args.generate or args.duration is not None)),
+         "--resume: a run with --loop, --generate or --duration sends no fixed plan to find "
+         "its place in; resume a replay that ends by itself (--max-events is fine)"),
         (not (args.expect and args.loop),
          "--expect with --loop: every pass repeats the same event times, which a watermarked "
          "pipeline drops as late; there is no one right answer (replay once, or --generate)"),
@@ -244,4 +254,5 @@ def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str],
         stream_mode=defaults["stream_mode"],
         group_field=defaults["group_field"] or None,
         value_field=defaults["value_field"] or None,
+        resume=args.resume,
     )

@@ -3,6 +3,8 @@ for the same seed, and each fault's draws independent of the others."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -144,7 +146,7 @@ def _messages(chunk, cuts) -> list[tuple]:
     from tests.schemas import CARD
 
     out = []
-    for start, stop in zip(cuts[:-1], cuts[1:], strict=True):
+    for start, stop in itertools.pairwise(cuts):
         keys, values = render_items(chunk, start, stop, 0, PoisonShape.of(load_schema(CARD)),
                                     MALFORMED_KINDS)
         out += list(zip(keys, values, strict=True))
@@ -162,4 +164,30 @@ def test_a_poison_is_the_same_bytes_whatever_stretches_the_plan_is_sent_in(tmp_p
     assert _messages(chunk, cuts) == whole  # every poison first, or alone, in its slice
     keep = np.random.default_rng(1).random(chunk.size) < 0.5
     part = chunk.subset(keep)
-    assert _messages(part, [0, part.size]) == [m for m, k in zip(whole, keep) if k]
+    assert _messages(part, [0, part.size]) == [m for m, k in zip(whole, keep, strict=True) if k]
+
+
+@pytest.mark.parametrize(("planned", "tail", "count"), [
+    ([1, 2, 3], [], 0),                      # nothing in the partition
+    ([1, 2, 3], [9, 9], 0),                  # other messages only
+    ([1, 2, 3], [9, 1, 2], 2),               # killed after two
+    ([1, 2, 3], [1, 2, 3], 3),               # all there
+    ([1, 2, 3], [1, 2, 3, 1], 1),            # a whole earlier run, then one of this one
+    ([5, 5, 6], [9, 5, 5], 2),               # a copy sent right after its original
+    ([5, 5, 6], [9, 5], 1),
+    ([1, 2, 1, 2], [7, 1, 2, 1], 3),
+])
+def test_the_sent_start_of_a_plan_is_the_longest_the_partition_ends_with(planned, tail,
+                                                                          count):
+    from services.kafka.resume import sent_prefix
+
+    assert sent_prefix(np.asarray(planned), np.asarray(tail)) == count
+
+
+def test_already_sent_is_per_partition_in_plan_order():
+    from services.kafka.resume import PlanPrints, already_sent
+
+    plan_ = PlanPrints(np.array([0, 1, 0, 1, 0]), np.array([10, 20, 11, 21, 12]))
+    sent = already_sent(plan_, {0: np.array([3, 10, 11]), 1: np.array([4])})
+    assert sent.tolist() == [True, False, True, False, False]
+    assert plan_.wanted() == {0: 3, 1: 2}
