@@ -44,7 +44,7 @@ from services.extracts.rows import (
 )
 
 BLOCK_BYTES = 4 << 20  # bytes of CSV per batch: memory stays flat whatever the file size
-STRADDLE_RETRIES = 8  # blocks up to 4**7 times larger: a record of 64 GB
+STRADDLE_RETRIES = 12  # each try with blocks 4 times larger than the last
 NOT_UTF8 = "not valid UTF-8 text"
 log = logging.getLogger("extracts.csv")
 LINE_BREAKS = ("\n", "\r")
