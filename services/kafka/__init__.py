@@ -11,6 +11,8 @@ One concern per module:
   schedule   the pacing maths: a fixed rate without drift, or a scaled event clock
   delivery   the kafka-python client: connecting, keyed sends, bounded buffering, accounting
   runner     the send loop tying a source, a pacer and delivery together
+  resume     --resume: which of a plan's messages a killed run got into the topic
+             (fingerprints of the plan against the partitions' ends, read by `tails`)
   cli        `main(argv)`, SIGINT / SIGTERM as a stop (services.common.signals), used by
              services/event-generator/kafka_event_producer.py
 """

@@ -31,6 +31,8 @@ class Chunk:
     timed: np.ndarray | None = None  # per row of events: it has its own event time
     plan: Plan | None = None
     index: int = 0  # the chunk's place in the run (poison keys name it)
+    templates: np.ndarray | None = None  # per item with a plan: the row a poison copies
+    places: np.ndarray | None = None  # per item: its place in the plan (None: as sent)
 
     @property
     def size(self) -> int:
@@ -43,7 +45,21 @@ class Chunk:
         """The chunk sent as `plan` says (its rows index this chunk's own order)."""
         own = np.arange(self.events.size) if self.rows is None else self.rows
         rows = np.where(plan.rows >= 0, own[np.maximum(plan.rows, 0)], -1)
-        return replace(self, rows=rows, send_ms=plan.send_ms, plan=plan, index=index)
+        at = plan.templates()
+        templates = np.where(at >= 0, rows[np.maximum(at, 0)], -1) if len(at) else at
+        return replace(self, rows=rows, send_ms=plan.send_ms, plan=plan, index=index,
+                       templates=templates)
+
+    def subset(self, keep: np.ndarray) -> Chunk:
+        """The items where `keep` is true, each still made as in the whole plan (a poison
+        keeps its key and the event it copies)."""
+        rows = np.arange(self.events.size) if self.rows is None else self.rows
+        places = np.arange(self.size) if self.places is None else self.places
+        return replace(
+            self, rows=rows[keep], places=places[keep],
+            send_ms=None if self.send_ms is None else self.send_ms[keep],
+            plan=None if self.plan is None else self.plan.subset(keep),
+            templates=None if self.templates is None else self.templates[keep])
 
 
 def render_items(chunk: Chunk, start: int, stop: int, now_s: int, shape: PoisonShape,
@@ -55,15 +71,20 @@ def render_items(chunk: Chunk, start: int, stop: int, now_s: int, shape: PoisonS
     poison_at = np.flatnonzero(items < 0)
     if not len(poison_at):
         return render(chunk.events, items, now_s)
-    keys, real = render(chunk.events, items[items >= 0], now_s)
-    values = list(real)
-    keys = list(keys) if keys is not None else [None] * len(values)
+    real_rows = items[items >= 0]
+    assert chunk.templates is not None
+    copied = chunk.templates[start:stop][poison_at]  # -1: a plan without events
+    keys, rendered = render(chunk.events, np.concatenate([real_rows, copied[copied >= 0]]),
+                            now_s)
+    values = list(rendered[:len(real_rows)])
+    made = iter(rendered[len(real_rows):])
+    keys = list(keys[:len(real_rows)]) if keys is not None else [None] * len(values)
     which = chunk.plan.poisons[start:stop]
-    for rank, at in enumerate(poison_at.tolist()):  # ascending: earlier ones are in place
-        before = at - rank - 1  # the real event sent just before it
-        template = real[max(before, 0)] if real else FALLBACK_TEMPLATE
+    places = np.arange(start, stop) if chunk.places is None else chunk.places[start:stop]
+    for at, row in zip(poison_at.tolist(), copied.tolist(), strict=True):  # ascending
+        template = next(made) if row >= 0 else FALLBACK_TEMPLATE
         values.insert(at, make_poison(kinds[which[at]], template, shape))
-        keys.insert(at, f"poison:{chunk.index}:{start + at}".encode())
+        keys.insert(at, f"poison:{chunk.index}:{places[at]}".encode())
     return keys, values
 
 

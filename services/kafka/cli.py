@@ -13,9 +13,11 @@ import secrets
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from kafka.errors import KafkaError
 
 from services.common.cli import UsageError, configure_logging, quiet_kafka_client
 from services.common.signals import StopSignals
@@ -26,9 +28,17 @@ from services.kafka.delivery import ClientOptions, ConnectError, Delivery, conne
 from services.kafka.live import LiveSource, entity_seed_of
 from services.kafka.poisons import UNSUPPORTED, PoisonShape, unsupported_kinds
 from services.kafka.replay import Stopped, load_replay
+from services.kafka.resume import (
+    ResumeError,
+    already_sent,
+    check_tails,
+    plan_prints,
+    tails_prints,
+)
 from services.kafka.runner import Limits, Outlet, Pacer, Totals, run
 from services.kafka.schedule import RatePacer, ScaledPacer
 from services.kafka.settings import ProducerSettings, parse_settings
+from services.kafka.tails import last_messages
 from services.kafka.timeline import Timeline
 from services.schema import (
     NO_FAULTS,
@@ -162,9 +172,11 @@ def make_pacer(settings: ProducerSettings, start_s: int, timeline: Timeline) -> 
     return RatePacer(settings.rate, start=0.0, timeline=timeline)
 
 
-def report(totals: Totals, settings: ProducerSettings, bad_rows: int | None) -> int:
+def report(totals: Totals, settings: ProducerSettings, bad_rows: int | None,
+           resumed: int | None = None) -> int:
     """Print the totals; the exit code follows from them."""
-    line = totals.line() + (f" bad_rows={bad_rows}" if bad_rows is not None else "")
+    line = totals.line() + (f" bad_rows={bad_rows}" if bad_rows is not None else "") + \
+        (f" already_in_topic={resumed}" if resumed is not None else "")
     print(line, flush=True)
     if totals.failed:
         print(f"error: {totals.failed} of {totals.sent} events could not be delivered to topic "
@@ -196,6 +208,9 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**63)
     spec = fault_spec(settings, dataset)
     shape = answer_shape(settings, dataset) if settings.expect_dir else None
+    if settings.resume and settings.seed is None and (settings.shuffle or not spec.clean):
+        raise UsageError("--resume needs the --seed of the run to resume: its "
+                         f"{'faults' if not spec.clean else '--shuffle'} are drawn from it")
     if not spec.clean:
         log.info("faults: %s (seed %d)", spec.describe(), seed)
     bad_rows = live = None
@@ -222,9 +237,18 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
     outlet = outlet_for(settings, dataset, spec, shape)
     chunks = send_plan(chunks, settings, spec, seed)
     limits = Limits(settings.max_events, settings.duration, settings.delivery_timeout + 5)
+    resumed = None
+    if settings.resume:
+        try:
+            chunks, resumed = resume_plan(list(chunks), settings, delivery, outlet, start_s)
+        except ResumeError as exc:
+            delivery.producer.close(timeout=0)
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        limits = replace(limits, max_events=None)  # the plan is cut to it already
     totals = run(chunks, make_pacer(settings, start_s, Timeline(spec.periods)), delivery,
                  request, limits, outlet=outlet)
-    code = report(totals, settings, bad_rows)
+    code = report(totals, settings, bad_rows, resumed)
     if outlet.recorder is not None:
         try:
             outlet.recorder.write(final=True)
@@ -234,6 +258,35 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
             return 1
         log.info("expected answer written to %s", settings.expect_dir)
     return code or request.exit_code
+
+
+def resume_plan(chunks: list[Chunk], settings: ProducerSettings, delivery: Delivery,
+                outlet: Outlet, now_s: int) -> tuple[list[Chunk], int]:
+    """The plan less what the topic holds already (services.kafka.resume), which the
+    expected answer counts as sent; and how many that is."""
+    (chunk,) = chunks  # a replay without --loop: one pass
+    if chunk.timed is not None and not chunk.timed.all():
+        raise ResumeError(f"--resume: {int((~chunk.timed).sum())} replayed rows have no "
+                          "event time and are stamped when sent, so no two runs send the same "
+                          "bytes; run without --resume")
+    if settings.max_events is not None:
+        chunk = chunk.subset(np.arange(chunk.size) < settings.max_events)
+    prints = plan_prints(chunk, delivery.partitions, outlet.shape, outlet.kinds)
+    try:
+        tails = tails_prints(last_messages(settings.bootstrap_servers, settings.topic,
+                                           prints.wanted()))
+    except (KafkaError, TimeoutError) as exc:
+        raise ResumeError(f"--resume: cannot read the end of topic {settings.topic} at "
+                          f"{settings.bootstrap_servers} ({exc})") from None
+    sent = already_sent(prints, tails)
+    check_tails(prints, tails, sent, settings.topic)
+    if outlet.recorder is not None and sent.any():
+        done = chunk.subset(sent)
+        outlet.recorder.record(done, 0, done.size, now_s)
+    count = int(sent.sum())
+    log.info("resuming: %d of the plan's %d messages are in topic %s already; sending the "
+             "other %d", count, chunk.size, settings.topic, chunk.size - count)
+    return [chunk.subset(~sent)], count
 
 
 def send_plan(chunks: Iterable[Chunk], settings: ProducerSettings, spec: FaultSpec,

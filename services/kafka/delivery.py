@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from kafka import KafkaProducer
@@ -57,12 +57,21 @@ class KeyHashPartitioner(DefaultPartitioner):
         if hashed is None:
             if len(self._hashes) >= self.MAX_KEYS:
                 self._hashes.clear()
-            hashed = self._hashes[serialized_key] = murmur2(serialized_key) & 0x7FFFFFFF
+            hashed = self._hashes[serialized_key] = key_hash(serialized_key)
         partitions = cluster.partitions_for_topic(topic)
         if partitions is None:
             raise ValueError(f"topic {topic} not found in the cluster metadata")
-        chosen = hashed % len(partitions)
-        return chosen if chosen in partitions else sorted(partitions)[chosen]
+        return partition_of(hashed, partitions)
+
+
+def key_hash(key: bytes) -> int:
+    return murmur2(key) & 0x7FFFFFFF
+
+
+def partition_of(hashed: int, partitions: Collection[int]) -> int:
+    """The partition of a key's hash among the topic's partitions (as Java's client)."""
+    chosen = hashed % len(partitions)
+    return chosen if chosen in partitions else sorted(partitions)[chosen]
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,7 @@ class Delivery:
         self.sent = self.delivered = self.failed = 0
         self.first_error: BaseException | None = None
         self._last_wait_log = 0.0
+        self.partitions: frozenset[int] = frozenset()  # the topic's, once prepared
 
     @property
     def idempotent(self) -> bool:
@@ -140,6 +150,7 @@ class Delivery:
                 f"topic {self.topic!r} is not available on "
                 f"{self.servers}: create it, or let the broker "
                 "create topics (auto.create.topics.enable)") from None
+        self.partitions = frozenset(partitions)
         log.info("topic %s: %d partition(s); acks=all, idempotence %s", self.topic,
                  len(partitions), "on" if self.idempotent else "off (the broker is too old)")
 

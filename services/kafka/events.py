@@ -148,6 +148,26 @@ def render(events: Events, rows: Rows, now_s: int) -> tuple[list[bytes | None] |
     return keys, values
 
 
+def payload_bytes(events: Events, now_s: int = 0) -> np.ndarray:
+    """The size of each payload in bytes (a stamp counted at its length for `now_s`)."""
+    sizes = np.zeros(events.size, dtype=np.int64)
+    for segment in events.segments:
+        sizes += _byte_lengths(segment)
+    for slot in events.slots:
+        stamp = len(slot.stamp(now_s).encode())
+        sizes += stamp if slot.known is None else _byte_lengths(slot.known, stamp)
+    return sizes
+
+
+def _byte_lengths(segment: Segment, null: int = 0) -> np.ndarray | int:
+    if isinstance(segment, str):
+        return len(segment.encode())
+    lengths = pc.fill_null(pc.binary_length(segment), null)
+    if isinstance(lengths, pa.ChunkedArray):
+        lengths = lengths.combine_chunks()
+    return lengths.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def concat_events(items: Sequence[Events]) -> Events:
     """One Events of several with the same layout (the extracts of one replay)."""
     if len(items) == 1:

@@ -37,6 +37,20 @@ class Plan:
     def size(self) -> int:
         return len(self.rows)
 
+    def templates(self) -> np.ndarray:
+        """Per item, the item whose event a poison message is made from: the event sent
+        just before it (the first event, for poisons before any), -1 for events. One event
+        per poison, whatever stretches the sequence is sent in, so its bytes are the same."""
+        positions = np.arange(self.size)
+        real = self.rows >= 0
+        before = np.maximum.accumulate(np.where(real, positions, -1)) if self.size else positions
+        first = int(np.flatnonzero(real)[0]) if real.any() else -1
+        return np.where(real, -1, np.where(before >= 0, before, first))
+
+    def subset(self, keep: np.ndarray) -> Plan:
+        return Plan(self.rows[keep], self.kinds[keep], self.send_ms[keep], self.poisons[keep],
+                    self.out_of_order[keep])
+
 
 def _rng(seed: int, chunk: int, stream: int) -> np.random.Generator:
     return np.random.default_rng([seed % 2**63, chunk, stream])

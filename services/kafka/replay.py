@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +29,11 @@ from services.kafka.events import (
     assemble,
     concat_events,
     iso_now,
+    payload_bytes,
 )
 from services.kafka.fragments import fragments
 from services.kafka.timestamps import EVENT_TIME, candidates, event_times, iso_ms
-from services.schema import Dataset, DatetimeField
+from services.schema import MAX_EVENT_BYTES, Dataset, DatetimeField
 from services.streamcheck import StreamShape, event_facts
 
 log = logging.getLogger("producer.replay")
@@ -87,20 +88,29 @@ class Normaliser:
         self.shape = shape
         self.root: Path | None = None  # file ids are relative to it
         self._warned: set[Path] = set()
+        self._timed_files: set[Path] = set()  # files that have shown a time column
 
     def prepare(self, extract: ExtractRows,
                 previous: int | None = None) -> tuple[Events, np.ndarray, np.ndarray]:
         """Render a batch of rows; returns them with their ordering keys (`previous`: the
-        key of the row before the batch) and whether each has its own time. Rows with an
-        event time that does not parse are dropped (and reported) first."""
+        key of the row before the batch) and whether each has its own time. Bad rows are
+        dropped (and reported) first: an event time that does not parse, and a blank one
+        in a file that has a time column (only a file without one is stamped when sent)."""
         order = candidates(extract.names, self.timestamp_field)
+        if order:
+            self._timed_files.add(extract.path)
         texts = {name: extract.columns[name].text for name in order}
         times = event_times(texts, order, extract.num_rows, self.formats)
         ms, missing = times.ms, times.missing
-        if times.bad.any():
-            extract.drop(np.flatnonzero(times.bad),
-                         "its event time does not parse as a date and time")
-            ms, missing = ms[~times.bad], missing[~times.bad]
+        bad = times.bad
+        if extract.path in self._timed_files and missing.any():
+            # A file with a time column: a blank time is bad, never the send time.
+            extract.drop(np.flatnonzero(missing), f"no event time: {blank_names(order)}")
+            keep = ~missing
+            ms, bad, missing = ms[keep], bad[keep], missing[keep]
+        if bad.any():
+            extract.drop(np.flatnonzero(bad), "its event time does not parse as a date and time")
+            ms, missing = ms[~bad], missing[~bad]
         known = _quoted(iso_ms(ms))
         if missing.any():
             known = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), known)
@@ -109,13 +119,17 @@ class Normaliser:
                  for name, column in extract.columns.items()]
         if EVENT_TIME not in extract.columns:
             parts.append(Part(EVENT_TIME, None))
-        facts = None
+        events = assemble(parts, [Slot(iso_now, known)], self._keys(extract),
+                          extract.num_rows)
+        sizes = payload_bytes(events)
+        if (sizes > MAX_EVENT_BYTES).any():  # never sent: a pipeline would refuse it
+            extract.drop(np.flatnonzero(sizes > MAX_EVENT_BYTES), f"its event would be over "
+                         f"the {MAX_EVENT_BYTES:,}-byte limit of an event")
+            return self.prepare(extract, previous)
         if self.shape is not None:
             texts = {name: column.text for name, column in extract.columns.items()}
-            facts = event_facts(texts, extract.num_rows, ms, missing,
-                                self.dataset, self.shape)
-        events = assemble(parts, [Slot(iso_now, known)], self._keys(extract),
-                          extract.num_rows, facts)
+            events = replace(events, facts=event_facts(texts, extract.num_rows, ms, missing,
+                                                       self.dataset, self.shape))
         return events, _sort_keys(ms, missing, previous), ~missing
 
     def _keys(self, extract: ExtractRows) -> pa.Array:
@@ -134,6 +148,13 @@ class Normaliser:
             given = pc.fill_null(pc.not_equal(column.text, ""), False)
             ids = pc.if_else(given, column.text, ids)
         return ids.cast(pa.binary())
+
+
+def blank_names(names: list[str]) -> str:
+    """`order_time is blank` / `order_ts and event_time are blank`."""
+    if len(names) == 1:
+        return f"{names[0]} is blank"
+    return f"{', '.join(names[:-1])} and {names[-1]} are blank"
 
 
 def _quoted(text: pa.Array) -> pa.Array:
@@ -176,6 +197,7 @@ def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str |
     bad_rows = bad_files = 0
     for path in paths:
         rows, bad, previous = 0, [], None
+        file_events, file_keys, file_timed = [], [], []  # kept once the whole file is read
         try:
             for extract in extract_batches(path):
                 if stop is not None and stop.is_set():
@@ -184,9 +206,9 @@ def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str |
                     batch_events, batch_keys, batch_timed = normaliser.prepare(
                         extract, previous)
                     if batch_events.size:
-                        events.append(batch_events)
-                        keys.append(batch_keys)
-                        timed.append(batch_timed)
+                        file_events.append(batch_events)
+                        file_keys.append(batch_keys)
+                        file_timed.append(batch_timed)
                         previous = int(batch_keys[-1])
                 rows += extract.num_rows
                 bad += extract.bad
@@ -194,6 +216,9 @@ def load_replay(paths: Sequence[Path], dataset: Dataset | None, key_field: str |
             log.error("skipped %s", exc)
             bad_files += 1
             continue
+        events += file_events
+        keys += file_keys
+        timed += file_timed
         log_bad_rows(path, bad)
         bad_rows += len(bad)
         log.info("read %s: %d rows%s", path, rows,

@@ -54,6 +54,7 @@ class ProducerSettings:
     stream_mode: str = "auto"
     group_field: str | None = None
     value_field: str | None = None
+    resume: bool = False
 
     @property
     def unlimited(self) -> bool:
@@ -67,10 +68,12 @@ Replay (default): every .csv, .jsonl, .csv.gz, .jsonl.gz and .parquet file direc
 --input-dir is read (one object per row, keys and values trimmed, Parquet values as their
 CSV text, blank rows skipped, bad rows logged with file and line and skipped), given an
 ISO-8601 UTC `event_time` (copied from the schema's timestamp field, else the first
-non-empty of order_ts, order_time, order_date, timestamp, else an existing event_time, else
-the send time) and sent in event-time order. Sorting needs every row in memory first:
-rows are kept rendered, as compact Arrow text about the size of their JSON (a 500,000-row
-card extract, 80 MB of CSV, keeps 170 MB; the whole process peaks near 400 MB).
+non-empty of order_ts, order_time, order_date, timestamp, else an existing event_time; a
+row with them all blank or a time that does not parse is a bad row; only an extract with
+none of these columns is stamped with the send time) and sent in event-time order.
+Sorting needs every row in memory first: rows are kept rendered, as compact Arrow text
+about the size of their JSON (a 500,000-row card extract, 80 MB of CSV, keeps 170 MB; the
+whole process peaks near 400 MB).
 
 Live (--generate --config SCHEMA): fresh records from the schema engine, stamped with the
 send time, forever or until --max-events / --duration.
@@ -146,6 +149,12 @@ def build_parser(defaults: Mapping[str, Any],
              "ledger) into DIR, kept up to date while sending (default: $EVENT_EXPECT_DIR). "
              "It follows the streaming job's settings STREAM_MODE, STREAM_GROUP_FIELD and "
              "STREAM_VALUE_FIELD from the environment")
+    add("--resume", action="store_true",
+        help="send only what a killed run of the same plan (input, flags and --seed) did not "
+             "get into the topic: the topic's end tells where it stopped. Without it a rerun "
+             "sends everything again. Refused where it cannot be exact: --loop, --generate, "
+             "--duration, rows stamped when sent, a topic that does not end with this plan's "
+             "messages")
     add("--generate", action="store_true",
         help="live mode: stream fresh records from the --config schema instead of replaying")
     add("--time-scale", type=float, metavar="K",
@@ -212,6 +221,9 @@ def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str],
          "--rate and --time-scale both set the pace; give one of them"),
         (not (args.generate and (args.shuffle or args.loop)),
          "--shuffle and --loop apply to replay, not to --generate (which never ends by itself)"),
+        (not (args.resume and (args.loop or args.generate or args.duration is not None)),
+         "--resume: a run with --loop, --generate or --duration sends no fixed plan to find "
+         "its place in; resume a replay that ends by itself (--max-events is fine)"),
         (not (args.expect and args.loop),
          "--expect with --loop: every pass repeats the same event times, which a watermarked "
          "pipeline drops as late; there is no one right answer (replay once, or --generate)"),
@@ -242,4 +254,5 @@ def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str],
         stream_mode=defaults["stream_mode"],
         group_field=defaults["group_field"] or None,
         value_field=defaults["value_field"] or None,
+        resume=args.resume,
     )

@@ -5,7 +5,9 @@ order_time, order_date, timestamp (the retail events' names), then an event_time
 present.
 That value is parsed (ISO-8601 with or without a zone, a date, epoch seconds or
 milliseconds, or the schema field's own strftime format); times without a zone are UTC.
-A row with none of them gets the send time; a row whose chosen value does not parse is bad.
+A row with all of them blank is `missing`: the replay stamps it with the send time only
+when its file has none of these columns (else it is a bad row, as is one whose chosen value
+does not parse).
 `event_time` is then written as ISO-8601 UTC, YYYY-MM-DDTHH:MM:SS (the generator's iso
 format), with .mmm only when the time has milliseconds.
 
@@ -47,7 +49,7 @@ def candidates(names: Sequence[str], schema_field: str | None) -> list[str]:
 @dataclass(frozen=True)
 class EventTimes:
     ms: np.ndarray  # epoch milliseconds (0 where missing or bad)
-    missing: np.ndarray  # bool: no event time in the row: stamped when sent
+    missing: np.ndarray  # bool: every time column blank (or none): see the module's doc
     bad: np.ndarray  # bool: the chosen value could not be parsed
 
 

@@ -209,3 +209,77 @@ def test_every_file_the_generator_writes_is_an_extract_of_its_format(fmt, gz):
     name = "orders" + OutputSpec(fmt, gz).suffix
     assert is_extract(name) and is_extract(f"sub/{name}") and kind_of(name) == fmt
     assert not is_extract(f"_entities/{name}") and not is_extract(f".{name}.tmp")
+
+
+def _rows_of(batches: list) -> tuple[list[str], list[str], list[int]]:
+    whole = concat_extracts(batches[0].path, batches)
+    ids = [r["id"] for r in whole.rows()]
+    return ids, [str(b) for b in whole.bad], whole.lines_of(np.arange(whole.num_rows)).tolist()
+
+
+def _numbered(count: int, start: int = 1) -> list[bytes]:
+    return [b"%d,city%d,2025-01-01T00:00:%02d" % (i, i, i % 60) for i in range(start,
+                                                                          start + count)]
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize("block", [1 << 10, 1 << 22], ids=["small-blocks", "one-block"])
+def test_one_bad_row_of_each_kind_costs_that_row_only(tmp_path, gz, block):
+    """Not UTF-8 (with the right and the wrong number of fields), an unterminated quote, a
+    10 MB value (longer than a block of CSV), too many fields: each is its own line, and
+    every other row is read, on the line it is on."""
+    good = _numbered(400)
+    bad = {
+        60: b"bad1,Par\xe9s,2025-01-01T00:00:00",            # Latin-1: not UTF-8
+        120: b"bad2,\xff\xfe,2025-01-01T00:00:00,extra",     # not UTF-8, 4 fields
+        180: b'bad3,"Nice,2025-01-01T00:00:00',               # a quote never closed ...
+        240: b"bad4,city,2025-01-01T00:00:00,extra",         # too many fields
+        300: b"bad5," + b"x" * (10 << 20),  # 10 MB, one field too few
+    }
+    lines = [b"id,city,order_time"]
+    for i, row in enumerate(good, 2):
+        if i in bad:
+            lines.append(bad[i])
+        lines.append(row)
+    path = write(tmp_path / ("a.csv.gz" if gz else "a.csv"), b"\n".join(lines) + b"\n")
+    ids, problems, found = _rows_of(list(csv_batches(path, block_bytes=block)))
+    assert ids == [str(i) for i in range(1, 401)]  # ... is closed by nothing: rows go on
+    where = {line: i for i, line in enumerate(lines, 1)}
+    assert found == [where[row] for row in good]
+    assert problems == [
+        f"{path}:60: not valid UTF-8 text",
+        f"{path}:121: 4 fields, the header has 3",
+        f"{path}:182: 2 fields, the header has 3 (an unterminated quote?); the lines after "
+        "it are read again",
+        f"{path}:243: 4 fields, the header has 3",
+        f"{path}:304: 2 fields, the header has 3",
+    ]
+
+
+def test_a_quote_that_swallows_lines_up_to_another_quote_gives_the_lines_back(tmp_path):
+    text = ('id,city,note\n'
+            '1,"Nice,a\n'                   # line 2: opened here ...
+            '2,Lyon,b\n'
+            '3,"Oslo, Norway",c\n'          # ... closed by this line's first quote
+            '4,"two\nlines",d\n'            # lines 5-6: a good quoted newline
+            '5,Rome,e\n')
+    path = write(tmp_path / "a.csv", text)
+    ids, problems, found = _rows_of(list(csv_batches(path)))
+    assert problems[0].startswith(f"{path}:2: ")
+    assert ids[0] == "2" and ids[-2:] == ["4", "5"] and found[0] == 3 and found[-2:] == [5, 7]
+    assert set(ids) <= {"2", "3", "4", "5"}  # line 4 may be bad: it held the closing quote
+
+
+def test_utf8_stream_replaces_bad_bytes_and_keeps_characters_cut_by_a_read(tmp_path):
+    from io import BytesIO
+
+    from services.extracts.csv_reader import Utf8Stream
+
+    data = ("é" * 5 + "\n").encode() * 3 + b"\xff\n" + "€\n".encode()
+    for size in (1, 2, 3, 5, 64):
+        stream = Utf8Stream(BytesIO(data))
+        out = b""
+        while chunk := stream.read(size):
+            out += chunk
+        assert out.decode() == ("é" * 5 + "\n") * 3 + "\ufffd\n€\n"
+        assert stream.bad_lines == [4]

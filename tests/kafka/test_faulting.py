@@ -3,6 +3,8 @@ for the same seed, and each fault's draws independent of the others."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -123,3 +125,70 @@ def test_tiny_chunks(n):
              1, 0)
     assert p.size == 2 * n + np.count_nonzero(p.kinds == POISON)
     assert (p.kinds == POISON).sum() == n
+
+
+def _faulted_chunk(tmp_path, count: int = 3000):
+    from services.kafka.chunks import faulted
+    from services.kafka.replay import load_replay
+    from services.schema import load_schema
+    from tests.schemas import CARD, generate
+
+    replay = load_replay([generate(CARD, tmp_path, count)], load_schema(CARD), "event_id")
+    spec = parse_faults({"duplicates": {"p": 0.05}, "malformed": {"p": 0.05},
+                         "late": {"p": 0.05, "max": 300}})
+    chunks = faulted(replay.passes(False, False, np.random.default_rng(0)), spec, 5, 1.0)
+    return next(iter(chunks))
+
+
+def _messages(chunk, cuts) -> list[tuple]:
+    from services.kafka.chunks import render_items
+    from services.kafka.poisons import PoisonShape
+    from services.schema import MALFORMED_KINDS, load_schema
+    from tests.schemas import CARD
+
+    out = []
+    for start, stop in itertools.pairwise(cuts):
+        keys, values = render_items(chunk, start, stop, 0, PoisonShape.of(load_schema(CARD)),
+                                    MALFORMED_KINDS)
+        out += list(zip(keys, values, strict=True))
+    return out
+
+
+def test_a_poison_is_the_same_bytes_whatever_stretches_the_plan_is_sent_in(tmp_path):
+    """A poison copies the event sent before it in the plan, not in the slice: a resumed run
+    (or a slower pace) sends the same bytes."""
+    chunk = _faulted_chunk(tmp_path)
+    whole = _messages(chunk, [0, chunk.size])
+    poisons = np.flatnonzero(chunk.plan.kinds == POISON)
+    assert len(poisons) > 20
+    cuts = sorted({0, chunk.size, *poisons.tolist(), *(poisons + 1).tolist()})
+    assert _messages(chunk, cuts) == whole  # every poison first, or alone, in its slice
+    keep = np.random.default_rng(1).random(chunk.size) < 0.5
+    part = chunk.subset(keep)
+    assert _messages(part, [0, part.size]) == [m for m, k in zip(whole, keep, strict=True) if k]
+
+
+@pytest.mark.parametrize(("planned", "tail", "count"), [
+    ([1, 2, 3], [], 0),                      # nothing in the partition
+    ([1, 2, 3], [9, 9], 0),                  # other messages only
+    ([1, 2, 3], [9, 1, 2], 2),               # killed after two
+    ([1, 2, 3], [1, 2, 3], 3),               # all there
+    ([1, 2, 3], [1, 2, 3, 1], 1),            # a whole earlier run, then one of this one
+    ([5, 5, 6], [9, 5, 5], 2),               # a copy sent right after its original
+    ([5, 5, 6], [9, 5], 1),
+    ([1, 2, 1, 2], [7, 1, 2, 1], 3),
+])
+def test_the_sent_start_of_a_plan_is_the_longest_the_partition_ends_with(planned, tail,
+                                                                          count):
+    from services.kafka.resume import sent_prefix
+
+    assert sent_prefix(np.asarray(planned), np.asarray(tail)) == count
+
+
+def test_already_sent_is_per_partition_in_plan_order():
+    from services.kafka.resume import PlanPrints, already_sent
+
+    plan_ = PlanPrints(np.array([0, 1, 0, 1, 0]), np.array([10, 20, 11, 21, 12]))
+    sent = already_sent(plan_, {0: np.array([3, 10, 11]), 1: np.array([4])})
+    assert sent.tolist() == [True, False, True, False, False]
+    assert plan_.wanted() == {0: 3, 1: 2}

@@ -15,7 +15,7 @@ from services.extracts import read_extract
 from services.kafka.events import render, take_scattered
 from services.kafka.replay import load_replay
 from services.schema import load_schema
-from tests.kafka.replays import EVERY_TYPE, NOW, NOW_ISO, payloads
+from tests.kafka.replays import EVERY_TYPE, NOW, payloads
 from tests.schemas import CARD, RETAIL, generate
 
 
@@ -34,14 +34,14 @@ def test_csv_replay_sends_what_the_generator_writes_as_jsonl(tmp_path, schema):
     csv_path = generate(schema, tmp_path / "csv", 2000, seed=11)
     expected = jsonl_rows(generate(schema, tmp_path / "jsonl", 2000, fmt="jsonl", seed=11))
     ts = dataset.analysis.timestamp_field
-    place, previous = {}, ""
-    for row in expected:  # a row without a time is stamped when sent, after its predecessor
-        row["event_time"] = row[ts] or NOW_ISO
-        previous = place[id(row)] = row[ts] or previous
-    expected.sort(key=lambda r: place[id(r)])  # stable: ties stay in file order
+    blank = [row for row in expected if not row[ts]]  # no event time: bad rows
+    expected = [{**row, "event_time": row[ts]} for row in expected if row[ts]]
+    expected.sort(key=lambda r: r[ts])  # stable: ties stay in file order
 
-    keys, sent = payloads(load_replay([csv_path], dataset, dataset.analysis.dimensions[0]))
+    replay = load_replay([csv_path], dataset, dataset.analysis.dimensions[0])
+    keys, sent = payloads(replay)
     assert sent == expected
+    assert replay.bad_rows == len(blank)
     assert list(sent[0]) == [*dataset.names, *([] if ts == "event_time" else ["event_time"])]
     key = dataset.analysis.dimensions[0]
     assert keys == [json.dumps(row[key]).strip('"').encode() for row in expected]
@@ -74,18 +74,33 @@ def test_schema_types_apply_only_where_the_text_has_that_type(tmp_path):
     assert sent[2]["product"] == "é \u2603 \x01"
 
 
-def test_rows_without_a_time_are_stamped_when_sent_and_keep_their_place(tmp_path):
+def test_a_blank_event_time_is_a_bad_row_never_the_send_time(tmp_path, caplog):
     path = tmp_path / "a.csv"
-    path.write_text("id,order_time\n1,2025-01-03T00:00:00\n2,\n3,2025-01-01T00:00:00\n")
-    _, sent = payloads(load_replay([path], None, None))
+    path.write_text("id,order_time\n1,2025-01-03T00:00:00\n2,\n3,  \n4,2025-01-01T00:00:00\n")
+    lines = tmp_path / "b.jsonl"
+    lines.write_text('{"id": "5", "order_time": "2025-01-02T00:00:00"}\n'
+                     '{"id": "6", "order_time": null}\n{"id": "7"}\n')
+    replay = load_replay([path, lines], None, None)
+    _, sent = payloads(replay)
     assert [(r["id"], r["event_time"]) for r in sent] == [
-        ("3", "2025-01-01T00:00:00"), ("1", "2025-01-03T00:00:00"),
-        ("2", "2026-01-01T00:00:00")]  # after its predecessor, stamped NOW
+        ("4", "2025-01-01T00:00:00"), ("5", "2025-01-02T00:00:00"),
+        ("1", "2025-01-03T00:00:00")]
+    assert replay.bad_rows == 4 and replay.timed.all()
+    for where in (f"{path}:3", f"{path}:4", f"{lines}:2", f"{lines}:3"):
+        assert f"{where}: no event time: order_time is blank" in caplog.text
+
+
+def test_only_an_extract_without_a_time_column_is_stamped_when_sent(tmp_path):
+    timed = tmp_path / "a.csv"
+    timed.write_text("id,order_time\n1,2025-01-03T00:00:00\n")
     untimed = tmp_path / "b.csv"
-    untimed.write_text("id,city\n1,Paris\n2,Lyon\n")
-    _, sent = payloads(load_replay([untimed], None, None), now=NOW + 61)
-    assert [(r["id"], r["event_time"]) for r in sent] == [("1", "2026-01-01T00:01:01"),
-                                                          ("2", "2026-01-01T00:01:01")]
+    untimed.write_text("id,city\n2,Paris\n3,Lyon\n")
+    replay = load_replay([timed, untimed], None, None)
+    _, sent = payloads(replay, now=NOW + 61)
+    assert [(r["id"], r["event_time"]) for r in sent] == [
+        ("2", "2026-01-01T00:01:01"), ("3", "2026-01-01T00:01:01"),
+        ("1", "2025-01-03T00:00:00")]  # a file without times goes first, stamped when sent
+    assert replay.bad_rows == 0 and replay.timed.tolist() == [True, False, False]
 
 
 def test_files_merge_in_event_time_order_ties_in_file_then_line_order(tmp_path):
@@ -136,3 +151,21 @@ def test_scattered_takes_from_chunked_columns_match_arrow_take():
     column = pa.chunked_array(chunks)
     for rows in (rng.permutation(38), np.array([37, 0, 7, 7]), np.array([], dtype=np.int64)):
         assert take_scattered(column, rows).to_pylist() == column.take(rows).to_pylist()
+
+
+def test_a_row_over_the_event_size_limit_is_bad_the_rest_is_sent(tmp_path, caplog):
+    from services.schema import MAX_EVENT_BYTES
+
+    path = tmp_path / "a.csv"
+    # the payload: {"id":"2","note":"...","order_time":"...","event_time":"..."}
+    fixed = len('{"id":"2","note":"","order_time":"2025-01-01T00:00:00",'
+                '"event_time":"2025-01-01T00:00:00"}')
+    just = "x" * (MAX_EVENT_BYTES - fixed)
+    path.write_text("id,note,order_time\n"
+                    f"1,{just},2025-01-01T00:00:00\n"
+                    f"2,{just}y,2025-01-01T00:00:00\n"
+                    "3,short,2025-01-01T00:00:00\n")
+    replay = load_replay([path], None, None)
+    _, sent = payloads(replay)
+    assert [r["id"] for r in sent] == ["1", "3"] and replay.bad_rows == 1
+    assert f"{path}:3: its event would be over the 65,536-byte limit" in caplog.text
