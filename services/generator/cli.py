@@ -18,8 +18,9 @@ from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configur
 from services.common.files import remove_leftovers
 from services.common.paths import DEFAULT_SCHEMA
 from services.common.progress import ProgressBar
+from services.common.signals import terminate_as_interrupt
 from services.generator.earlier import clear_earlier_extracts
-from services.generator.engine import BLOCK_SIZE, WriteResult, write_dataset
+from services.generator.engine import BLOCK_SIZE, ENTITY_FOLDER, WriteResult, write_dataset
 from services.generator.parts import DEFAULT_PART_BLOCKS
 from services.schema import OUTPUT_FORMATS, Dataset, load_schema
 
@@ -243,10 +244,17 @@ def prepare(options: GeneratorSettings) -> Dataset | None:
 
 
 def run_local(options: GeneratorSettings, dataset: Dataset) -> int:
-    """--engine local: one file, written by this process and its workers."""
+    """--engine local: one file, written by this process and its workers. SIGTERM stops it
+    as Ctrl-C does: its temporary files removed, exit 130."""
+    with terminate_as_interrupt():
+        return write_local(options, dataset)
+
+
+def write_local(options: GeneratorSettings, dataset: Dataset) -> int:
     dataset, path = resolve_dataset_and_path(options, dataset)
-    for old in remove_leftovers(path.parent):
-        log.info("removed %s, left by a run that died", old)
+    for folder in (path.parent, path.parent / ENTITY_FOLDER):
+        for old in remove_leftovers(folder):
+            log.info("removed %s, left by a run that died", old)
     seed = run_seed(dataset)
     workers = options.workers if options.workers else (
         auto_workers(dataset.entity_count) if options.workers == 0 else 1)
