@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -212,3 +213,18 @@ def test_validate_refuses_what_a_run_would_refuse(tmp_path, capsys, args):
         "  schema.fields[1].profile: every hour inside time_window (2025-01-07T13:00:00 to "
         "2025-01-07T17:00:00) has weight 0"]
     assert [p.name for p in tmp_path.iterdir()] == ["afternoon.json"]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "jsonl.gz"])
+def test_a_full_disk_is_one_error_naming_the_file(tmp_path, suffix):
+    """A file size limit fails writes as a full disk does (the write names no file)."""
+    out = tmp_path / f"cards.{suffix}"
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "services/batch/generate_synthetic_data.py"),
+         "--config", str(CARD), "--out", str(out), "--n", "50000", "--no-progress"],
+        capture_output=True, text=True, timeout=120, check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000)))
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: OSError: [Errno 27] ") and done.stderr.endswith(
+        f"File too large: '{out}'\n"), done.stderr
+    assert list(tmp_path.iterdir()) == []
