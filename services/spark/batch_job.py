@@ -22,7 +22,7 @@ from services.outputs import BatchOutputs
 from services.schema import Dataset, load_schema
 from services.spark import aggregates
 from services.spark.cleansing import Roles, normalise
-from services.spark.errors import spark_error_message
+from services.spark.errors import quiet_task_failures, spark_error_message
 from services.spark.extracts import (
     ExtractFile,
     InputError,
@@ -115,6 +115,7 @@ def run(settings: BatchJobSettings) -> int:
     spark = build_session(APP_NAME, settings.spark_master, {
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions)},
         event_log_dir=settings.event_log_dir)
+    quiet_task_failures(spark)  # a corrupt extract is one line, not pages of Java traces
     try:
         return publish(spark, settings, dataset, roles)
     finally:
@@ -180,7 +181,8 @@ def unreadable_extract(spark: SparkSession, extracts: list[ExtractFile]) -> str 
             try:
                 spark.read.text(extract.uri).count()
             except Exception as inner:
-                return f"{extract.uri}: cannot be read ({spark_error_message(inner)})"
+                return (f"{extract.uri}: cannot be read ({spark_error_message(inner)}); "
+                        "remove or replace it, then run again")
     return None
 
 

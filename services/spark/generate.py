@@ -52,7 +52,7 @@ from services.generator import (
     write_part,
 )
 from services.schema import Dataset
-from services.spark.errors import spark_error_message
+from services.spark.errors import quiet_task_failures, spark_error_message
 from services.spark.session import SparkStop, build_session
 
 log = logging.getLogger("generator.spark")
@@ -238,6 +238,7 @@ def run(plan: PartPlan, target: Target, master: str | None, *, replace: bool = F
     check_target(target, replace)
     remove_dead_runs(target)
     spark = build_session(APP_NAME, master, event_log_dir=event_log_dir)
+    quiet_task_failures(spark)  # a failed task, or a stop, is reported in one line
     try:
         return generate(spark, plan, target, replace=replace,
                         executor_python=executor_python)
