@@ -12,9 +12,8 @@ import pandas as pd
 import pyarrow.compute as pc
 import pytest
 
-from services.generator import BLOCK_SIZE, generate_table, write_dataset
+from services.generator import BLOCK_SIZE, generate_table, links, write_dataset
 from services.generator.engine import entity_path, entity_tables
-from services.generator import links
 from services.generator.links import ZipfTable
 from services.schema import load_schema, parse_schema
 from tests.schemas import CARD
