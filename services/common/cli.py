@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
@@ -22,8 +23,25 @@ class UsageError(ValueError):
     """A bad argument or setting; the message says which and what is accepted."""
 
 
+COMMAND_PREFIX = "sdp-"  # the console scripts' names (pyproject's [project.scripts])
+
+
+def invoked_as() -> str | None:
+    """The console script's name (`sdp-generate`) when this process runs as one."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return name if name.startswith(COMMAND_PREFIX) else None
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse that raises UsageError instead of exiting, so `run` decides the exit code."""
+    """argparse that raises UsageError instead of exiting, so `run` decides the exit code.
+    Run as a console script, --help and usage errors name the command typed (`sdp-...`),
+    not the script path the parser was written for."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        command = invoked_as()
+        if command and not str(kwargs.get("prog") or "").startswith(command):
+            kwargs["prog"] = command
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")

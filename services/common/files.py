@@ -68,13 +68,28 @@ def remove(path: Path) -> None:
 
 
 @contextmanager
+def naming_write_errors(path: Path | str) -> Iterator[None]:
+    """An OSError of the block that names no file (a full disk, a file size limit: a write
+    says only "No space left on device") is raised again naming `path`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        if exc.errno is not None:
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
+        raise OSError(f"{exc}: {str(path)!r}") from exc
+
+
+@contextmanager
 def atomic_path(path: Path, tag: str = "tmp") -> Iterator[Path]:
     """A temporary name beside `path` to write to; renamed to `path` when the block ends
-    without error, removed when it raises."""
+    without error, removed when it raises (an error that names no file then names `path`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(temporary_name(path.name, tag))
     try:
-        yield temp
+        with naming_write_errors(path):
+            yield temp
         os.replace(temp, path)
     finally:
         remove(temp)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -77,3 +78,22 @@ class StopSignals:
         """The instance of this class that handles SIGINT in this process now, if any."""
         owner = getattr(signal.getsignal(signal.SIGINT), "__self__", None)
         return owner if isinstance(owner, cls) else None
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises KeyboardInterrupt as SIGINT does: for a run
+    that unwinds cleanly from Ctrl-C anywhere (the generator's local engine: every temporary
+    file is removed by a `finally`), so `kill` and `docker stop` end it the same way (and
+    exit 130). Off the main thread, or where an owner handles SIGINT itself (a StopSignals
+    of the demo, which runs the generator in its process), it installs nothing."""
+    interrupt = signal.getsignal(signal.SIGINT)
+    owned = callable(interrupt) and interrupt is not signal.default_int_handler
+    if owned or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from services.common.files import remove, temporary_sibling
+from services.common.files import naming_write_errors, remove, temporary_sibling
 from services.common.writer import BoundedWriter
 
 
@@ -53,7 +53,7 @@ class LocalStore:
     def create(self, path: str) -> Iterator[BinaryIO]:
         temp = temporary_sibling(path, "part")
         try:
-            with open(temp, "wb") as out:
+            with naming_write_errors(path), open(temp, "wb") as out:
                 yield out
             os.replace(temp, path)
         finally:

@@ -30,7 +30,7 @@ from services.infra import net, process
 from services.infra.kafka import Kafka
 from services.kafka.cli import preflight
 from services.kafka.offsets import starting_offsets
-from services.schema import OUTPUT_FORMATS, FaultSpec, load_schema
+from services.schema import FaultSpec, load_schema
 from services.spark.trigger_interval import trigger_ms
 
 FAULTS = settings.Option("faults", "EVENT_FAULTS", settings.text)  # the --faults default
@@ -145,15 +145,14 @@ def claim_workdir(layout: Layout) -> None:
 def generator_args(options: Options, layout: Layout) -> list[str]:
     """One extract (this process and its workers) up to SPARK_ROWS rows; above, a folder of
     part files written by Spark tasks (local mode, every core), which the batch job reads
-    as it is. Either way the input folder then holds this run's data only."""
+    as it is. Either way the input folder then holds this run's data only (of what the
+    generator writes: extracts of any format, parts folders and entity tables)."""
     rows = options.rows or load_schema(options.schema).entity_count
     args = ["--config", str(options.schema), "--no-progress"]
     if options.rows is not None:
         args += ["--n", str(options.rows)]
-    layout.clear_part_folders()
-    if rows > SPARK_ROWS:
-        for fmt in OUTPUT_FORMATS:
-            clear_earlier_extracts(layout.input, fmt, keep=layout.input)
+    if rows > SPARK_ROWS:  # --clear-output is the local engine's: clear before the run
+        clear_earlier_extracts(layout.input)
         return [*args, "--engine", "spark", "--spark-master", "local[*]",
                 "--out", str(layout.input / options.schema.stem)]
     return [*args, "--output-dir", str(layout.input), "--clear-output", "--workers", "0"]

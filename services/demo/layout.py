@@ -79,12 +79,6 @@ class Layout:
         for old in self.logs.glob("*.log"):
             old.unlink()
 
-    def clear_part_folders(self) -> None:
-        """Folders of part files an earlier demo generated with Spark, finished or not."""
-        for path in self.input.iterdir():
-            if path.is_dir() and (path.name.startswith(".") or any(path.glob("part-*"))):
-                shutil.rmtree(path, ignore_errors=True)
-
     def reset_stream(self) -> None:
         """Each demo streams afresh: its windows, quarantine, expected answer and
         checkpoints start empty."""

@@ -8,12 +8,8 @@ output target, the entity tables' blocks, and the command line's settings and ch
 """
 
 from services.generator.block import BLOCK_SIZE
-from services.generator.cli import (
-    GeneratorSettings,
-    clear_earlier_extracts,
-    output_choice,
-    run_seed,
-)
+from services.generator.cli import GeneratorSettings, output_choice, run_seed
+from services.generator.earlier import clear_earlier_extracts
 from services.generator.encoders import encoder_for
 from services.generator.engine import (
     ENTITY_FOLDER,

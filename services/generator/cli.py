@@ -18,7 +18,9 @@ from services.common.cli import LOG_LEVELS, ArgumentParser, UsageError, configur
 from services.common.files import remove_leftovers
 from services.common.paths import DEFAULT_SCHEMA
 from services.common.progress import ProgressBar
-from services.generator.engine import BLOCK_SIZE, WriteResult, write_dataset
+from services.common.signals import terminate_as_interrupt
+from services.generator.earlier import clear_earlier_extracts
+from services.generator.engine import BLOCK_SIZE, ENTITY_FOLDER, WriteResult, write_dataset
 from services.generator.parts import DEFAULT_PART_BLOCKS
 from services.schema import OUTPUT_FORMATS, Dataset, load_schema
 
@@ -92,8 +94,9 @@ def parse_args(argv: Sequence[str] | None) -> GeneratorSettings:
     parser.add_argument("--seed", type=int, help="random seed (overrides the file)")
     parser.add_argument("--gzip", action="store_true", default=None, help="gzip csv/jsonl output")
     parser.add_argument("--clear-output", action="store_true",
-                        help="after writing, remove earlier extracts of the same format in the "
-                             "target folder")
+                        help="after writing, remove what earlier runs wrote in the target "
+                             "folder: extracts of any format, Spark parts folders, entity "
+                             "tables (other files and folders stay)")
     parser.add_argument("--workers", type=int,
                         help="worker processes (0 = one per CPU for big runs); output is identical "
                              "for any count")
@@ -205,18 +208,6 @@ def resolve_dataset_and_path(args: GeneratorSettings, dataset: Dataset) -> tuple
     return dataset, folder / (name if name.endswith(suffix) else name + suffix)
 
 
-def clear_earlier_extracts(folder: Path, fmt: str, keep: Path) -> list[Path]:
-    """Remove files of this format (plain or gzip) directly in `folder`, except `keep`."""
-    removed = []
-    for path in sorted(folder.iterdir()):
-        lower = path.name.lower()
-        if (path.is_file() and path != keep and not path.name.startswith(".")
-                and (lower.endswith(f".{fmt}") or lower.endswith(f".{fmt}.gz"))):
-            path.unlink()
-            removed.append(path)
-    return removed
-
-
 def auto_workers(rows: int) -> int:
     """One worker per CPU when the run is big enough to repay starting them."""
     return (os.cpu_count() or 1) if rows > 8 * BLOCK_SIZE else 1
@@ -253,10 +244,17 @@ def prepare(options: GeneratorSettings) -> Dataset | None:
 
 
 def run_local(options: GeneratorSettings, dataset: Dataset) -> int:
-    """--engine local: one file, written by this process and its workers."""
+    """--engine local: one file, written by this process and its workers. SIGTERM stops it
+    as Ctrl-C does: its temporary files removed, exit 130."""
+    with terminate_as_interrupt():
+        return write_local(options, dataset)
+
+
+def write_local(options: GeneratorSettings, dataset: Dataset) -> int:
     dataset, path = resolve_dataset_and_path(options, dataset)
-    for old in remove_leftovers(path.parent):
-        log.info("removed %s, left by a run that died", old)
+    for folder in (path.parent, path.parent / ENTITY_FOLDER):
+        for old in remove_leftovers(folder):
+            log.info("removed %s, left by a run that died", old)
     seed = run_seed(dataset)
     workers = options.workers if options.workers else (
         auto_workers(dataset.entity_count) if options.workers == 0 else 1)
@@ -266,7 +264,8 @@ def run_local(options: GeneratorSettings, dataset: Dataset) -> int:
     finally:
         bar.close()
     if options.clear_output:
-        for old in clear_earlier_extracts(path.parent, dataset.output.format, path):
+        keep = [result.path, *(entity.path for entity in result.entities)]
+        for old in clear_earlier_extracts(path.parent, keep):
             log.info("removed earlier extract %s", old)
     print(summary(result, seed))
     for entity in result.entities:

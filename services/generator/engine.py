@@ -6,6 +6,9 @@ Memory stays flat: at most a few blocks are alive at once, whatever the row coun
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -88,11 +91,24 @@ _WORKER: dict = {}
 
 def _worker_init(dataset: Dataset, seed: int, total: int, encoder: Encoder,
                  entity_files: dict[str, str]) -> None:
-    """Entity tables come memory-mapped from the files the parent wrote: one copy in RAM."""
+    """Entity tables come memory-mapped from the files the parent wrote: one copy in RAM.
+    Ctrl-C, which a terminal sends the whole process group, is the parent's to answer: it
+    cancels what is queued and the workers end with the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     entities = {e.name: EntityTable(e, pa.ipc.open_file(pa.memory_map(entity_files[e.name]))
                                     .read_all()) for e in dataset.entities}
     _WORKER.update(dataset=dataset, seed=seed, total=total, encoder=encoder,
                    pools=faker_pools(dataset, seed), entities=entities)
+
+
+def _exit_with_parent() -> None:
+    """A worker ends when its parent does, even one killed by SIGKILL: nothing else would
+    tell it (the pool's queues keep their pipes open in every worker)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()
+        os._exit(1)
 
 
 def _worker_encode(index: int) -> bytes | pa.Table:
@@ -117,12 +133,16 @@ def _worker_blocks(dataset: Dataset, seed: int, total: int, encoder: Encoder, wo
                              initargs=(dataset, seed, total, encoder, entity_files)) as pool:
         pending: deque[tuple[int, Future]] = deque()
         next_index = 0
-        while next_index < count or pending:
-            while next_index < count and len(pending) < 2 * workers:
-                pending.append((next_index, pool.submit(_worker_encode, next_index)))
-                next_index += 1
-            index, future = pending.popleft()
-            yield min(BLOCK_SIZE, total - index * BLOCK_SIZE), future.result()
+        try:
+            while next_index < count or pending:
+                while next_index < count and len(pending) < 2 * workers:
+                    pending.append((next_index, pool.submit(_worker_encode, next_index)))
+                    next_index += 1
+                index, future = pending.popleft()
+                yield min(BLOCK_SIZE, total - index * BLOCK_SIZE), future.result()
+        except BaseException:  # an interrupt or an error: the queued blocks are not wanted
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def block_writer(sink, encode: Callable | None = None) -> BoundedWriter:
@@ -202,6 +222,7 @@ def write_dataset(dataset: Dataset, path: Path, seed: int, *, workers: int = 1,
                 if progress:
                     progress(rows)
         finally:
+            items.close()  # on an interrupt: the workers' queued blocks are cancelled now
             writer.close()
     written = write_entities(dataset, path, entities)
     return WriteResult(total, path, path.stat().st_size, time.perf_counter() - started,

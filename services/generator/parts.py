@@ -13,12 +13,15 @@ values) and a store. Entity tables are written once, by the driver, under `_enti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
 from services.common.stores import Store
+from services.extracts import kind_of
 from services.generator.block import block_count
 from services.generator.encoders import encoder_for
 from services.generator.engine import block_writer, make_block
@@ -26,6 +29,7 @@ from services.generator.links import EntityTable
 from services.schema import Dataset
 
 SUCCESS = "_SUCCESS"
+_PART = re.compile(r"part-\d{5,}\..+")
 DEFAULT_PART_BLOCKS = 16  # 1,048,576 rows a part: ~165 MB of card CSV, ~950 a billion rows
 
 
@@ -52,6 +56,17 @@ class PartPlan:
         """part-00000.csv.gz ...: zero-padded so name order is block order."""
         width = max(5, len(str(self.parts - 1)))
         return f"part-{part:0{width}d}{self.dataset.output.suffix}"
+
+
+def is_parts_folder(path: Path) -> bool:
+    """Whether `path` is a folder of part files as the Spark engine writes them: part files
+    (`PartPlan.name`), and besides them only `_SUCCESS`, `_entities/` or hidden names."""
+    if not path.is_dir() or path.is_symlink():
+        return False
+    names = [p.name for p in path.iterdir()]
+    parts = [n for n in names if _PART.fullmatch(n) and kind_of(n)]
+    others = [n for n in names if n not in parts and not n.startswith((".", "_"))]
+    return bool(parts) and not others
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from services.infer.samples import Text
-from services.infer.stats import ks_to_cdf, normal_cdf, significant
+from services.infer.stats import ks_to_cdf, ks_to_uniform_ints, normal_cdf, significant
 
 FIT_KS = 0.02  # a family is used when its KS distance to the sample is at most this
 QUANTILES = 101  # knots of an empirical table: the minimum, each percentile, the maximum
@@ -57,8 +57,7 @@ def fit_int(values: np.ndarray) -> Fit:
     """Uniform integers from min to max when they fit, else an empirical table."""
     x = np.sort(values)
     lo, hi = int(x[0]), int(x[-1])
-    cdf = (x - lo + 1) / (hi - lo + 1)
-    ks = ks_to_cdf(x, cdf)
+    ks = ks_to_uniform_ints(x)
     if ks <= FIT_KS:
         return Fit("uniform", {"min": lo, "max": hi}, ks)
     table = np.quantile(x, np.linspace(0, 1, QUANTILES), method="inverted_cdf")

@@ -35,6 +35,24 @@ def ks_to_cdf(sorted_values: np.ndarray, cdf: np.ndarray) -> float:
     return float(max(np.max(upper - cdf), np.max(cdf - (upper - 1.0 / n))))
 
 
+def ks_to_uniform_ints(sorted_values: np.ndarray) -> float:
+    """Kolmogorov-Smirnov distance between integers (sorted) and the uniform integers from
+    their minimum to their maximum. Both CDFs are steps at integers, so the largest gap is
+    at a value of the sample or at the integer just below one (where the sample's CDF has
+    not risen yet and the model's has): a sample holding each integer equally often is at
+    distance 0, however few the integers."""
+    n = len(sorted_values)
+    if n == 0:
+        return 0.0
+    lo = sorted_values[0]
+    values, first = np.unique(sorted_values, return_index=True)
+    width = float(sorted_values[-1] - lo) + 1.0
+    offset = (values - lo).astype(np.float64)
+    below = np.abs(first / n - offset / width)  # at v - 1: the values under v
+    at = np.abs(np.append(first[1:], n) / n - (offset + 1) / width)  # at v: up to v
+    return float(max(below.max(), at.max()))
+
+
 def ks_two_samples(a: np.ndarray, b: np.ndarray) -> float:
     """Largest gap between the two empirical CDFs (ties handled: evaluated at every value)."""
     if len(a) == 0 or len(b) == 0:

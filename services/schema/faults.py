@@ -9,13 +9,13 @@ own. The windows the spec is checked against (the watermark) are the streaming j
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from services.schema.errors import Problem, SchemaError
+from services.schema.errors import SchemaError
+from services.schema.json_text import read_json
 from services.schema.reader import Obj, Problems, describe, unknown_value
 from services.schema.windows import WATERMARK_S
 
@@ -135,12 +135,7 @@ def parse_faults(data: Any, source: str = "--faults") -> FaultSpec:
     """A spec given on its own (the producer's --faults / EVENT_FAULTS): a JSON object, or
     JSON text of one. Raises SchemaError naming every problem."""
     if isinstance(data, str):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno}, column {exc.colno}"
-            raise SchemaError([Problem("", f"is not valid JSON at {where}: {exc.msg}")],
-                              source) from None
+        data = read_json(data, source)
     problems = Problems()
     top = Obj.of(data, "", problems)
     spec = None

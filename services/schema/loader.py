@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -13,6 +12,7 @@ from services.schema.errors import Problem, SchemaError
 from services.schema.faults import read_faults
 from services.schema.field_list import Declared, parse_field_list
 from services.schema.fields import DatetimeField
+from services.schema.json_text import read_json
 from services.schema.measures import default_measures, parse_measures
 from services.schema.model import (
     DEFAULT_ENTITY_COUNT,
@@ -39,12 +39,7 @@ def load_schema(path: str | Path) -> Dataset:
         raise SchemaError([Problem("", "file not found")], source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SchemaError([Problem("", f"cannot be read: {exc}")], source) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise SchemaError([Problem("", f"is not valid JSON at {where}: {exc.msg}")],
-                          source) from None
+    data = read_json(text, source)
     return parse_schema(data, source=source, default_name=path.stem)
 
 

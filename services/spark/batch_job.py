@@ -23,7 +23,7 @@ from services.outputs import DONE, RUNNING, BatchOutputs
 from services.schema import Dataset, load_schema
 from services.spark import aggregates
 from services.spark.cleansing import Roles, normalise
-from services.spark.errors import spark_error_message
+from services.spark.errors import quiet_task_failures, spark_error_message
 from services.spark.extracts import (
     ExtractFile,
     InputError,
@@ -122,6 +122,7 @@ def run(settings: BatchJobSettings, status: JobStatus) -> int:
     spark = build_session(APP_NAME, settings.spark_master, {
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions)},
         event_log_dir=settings.event_log_dir)
+    quiet_task_failures(spark)  # a corrupt extract is one line, not pages of Java traces
     status.set(RUNNING)
     try:
         return publish(spark, settings, dataset, roles)
@@ -188,7 +189,8 @@ def unreadable_extract(spark: SparkSession, extracts: list[ExtractFile]) -> str 
             try:
                 spark.read.text(extract.uri).count()
             except Exception as inner:
-                return f"{extract.uri}: cannot be read ({spark_error_message(inner)})"
+                return (f"{extract.uri}: cannot be read ({spark_error_message(inner)}); "
+                        "remove or replace it, then run again")
     return None
 
 

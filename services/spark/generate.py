@@ -24,8 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.common.cli import UsageError
-from services.common.files import remove_leftovers, swap_folder, temporary_sibling
+from services.common.files import (
+    is_leftover,
+    remove_leftovers,
+    scratch_folder,
+    swap_folder,
+    temporary_sibling,
+)
 from services.common.paths import PACKAGE
+from services.common.signals import INTERRUPTED
 from services.common.stores import write_bytes
 from services.generator import (
     ENTITY_FOLDER,
@@ -45,13 +52,14 @@ from services.generator import (
     write_part,
 )
 from services.schema import Dataset
-from services.spark.errors import spark_error_message
-from services.spark.session import build_session
+from services.spark.errors import quiet_task_failures, spark_error_message
+from services.spark.session import SparkStop, build_session
 
 log = logging.getLogger("generator.spark")
 
 APP_NAME = "generator.spark_engine"
 MASTER_FORMS = "local, local[N], local[*], spark://HOST:PORT, yarn, k8s://https://HOST:PORT"
+SCRATCH = Path(tempfile.gettempdir()) / "sdp-generator"  # the package zip for a cluster
 _MASTER = re.compile(r"local(\[(\*|\d+)(,\d+)?\])?|spark://[^/\s]+:\d+(,[^/\s]+:\d+)*"
                      r"|yarn|k8s://\S+|local-cluster\[\d+,\d+,\d+\]")
 
@@ -184,13 +192,13 @@ def generate(spark, plan: PartPlan, target: Target, *, replace: bool = False,
     folder = temporary_sibling(target.path)
     context = spark.sparkContext
     try:
-        with tempfile.TemporaryDirectory(prefix="sdp-generator-") as scratch:
+        with scratch_folder(SCRATCH) as scratch:
             if context.master.startswith("local"):
                 # Local executors run here: this Python has the packages (pyspark would
                 # start `python3` from PATH unless PYSPARK_PYTHON says otherwise).
                 context.pythonExec = executor_python or sys.executable
             else:
-                context.addPyFile(str(package_zip(Path(scratch))))
+                context.addPyFile(str(package_zip(scratch)))
             target.store.makedirs(folder)
             log.info("writing %d part(s) of up to %d blocks to %s", plan.parts,
                      plan.part_blocks, folder)
@@ -207,16 +215,30 @@ def generate(spark, plan: PartPlan, target: Target, *, replace: bool = False,
     return SparkResult(plan.total, target.uri, plan.parts, time.perf_counter() - started)
 
 
+def remove_dead_runs(target: Target) -> None:
+    """What runs that died (SIGKILL, a crash) left: their temporary folders beside the
+    output folder, on the local disk or HDFS, and their scratch folders (services.common.files
+    names them by process and host)."""
+    for old in remove_leftovers(SCRATCH.parent):
+        log.info("removed %s, left by a run that died", old)
+    parent = target.path.rstrip("/").rpartition("/")[0] or "/"
+    if not target.store.exists(parent):
+        return
+    for name in target.store.list(parent):
+        if is_leftover(name):
+            target.store.delete(f"{parent}/{name}")
+            log.info("removed %s/%s, left by a run that died", parent, name)
+
+
 def run(plan: PartPlan, target: Target, master: str | None, *, replace: bool = False,
         executor_python: str | None = None, event_log_dir: str) -> SparkResult:
     """Check what can be checked without Spark, then start a session for this run only."""
     if master:
         check_master(master)
     check_target(target, replace)
-    if not target.on_hdfs:
-        for old in remove_leftovers(Path(target.path).parent):
-            log.info("removed %s, left by a run that died", old)
+    remove_dead_runs(target)
     spark = build_session(APP_NAME, master, event_log_dir=event_log_dir)
+    quiet_task_failures(spark)  # a failed task, or a stop, is reported in one line
     try:
         return generate(spark, plan, target, replace=replace,
                         executor_python=executor_python)
@@ -232,8 +254,17 @@ def run_command(options: GeneratorSettings, dataset: Dataset) -> int:
     target = resolve_target(options.out, use_hdfs=options.use_hdfs, namenode=options.namenode,
                             webhdfs=options.webhdfs, user=options.hadoop_user)
     plan = PartPlan(dataset, run_seed(dataset), options.part_blocks)
-    result = run(plan, target, options.spark_master, replace=options.replace,
-                 executor_python=options.executor_python, event_log_dir=options.event_log_dir)
+    with SparkStop(stop_spark=True) as stop:
+        try:
+            result = run(plan, target, options.spark_master, replace=options.replace,
+                         executor_python=options.executor_python,
+                         event_log_dir=options.event_log_dir)
+        except Exception as exc:
+            if not stop.requested.is_set():
+                raise
+            log.debug("the stop ended the run with: %s", exc)  # what a stopped Spark says
+            print("interrupted", file=sys.stderr)
+            return INTERRUPTED
     rate = result.rows / result.seconds if result.seconds > 0 else float("inf")
     print(f"wrote {result.rows:,} rows in {result.parts} part(s) to {result.uri} in "
           f"{result.seconds:.2f} s ({rate:,.0f} rows/s), seed {plan.seed}")

@@ -30,4 +30,19 @@ def test_each_console_script_answers_help(script):
     done = subprocess.run([str(installed), "--help"], capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert "usage:" in done.stdout
+    assert done.stdout.startswith(f"usage: {script} "), done.stdout[:200]
+
+
+def test_a_script_path_keeps_its_own_name_in_help():
+    script = REPO_ROOT / "services/batch/generate_synthetic_data.py"
+    done = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.stdout.startswith("usage: generate_synthetic_data.py ")
+
+
+def test_a_usage_error_names_the_command_typed():
+    installed = Path(sys.executable).parent / "sdp-generate"
+    done = subprocess.run([str(installed), "--n", "ten"], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: sdp-generate: argument --n: invalid int value")

@@ -107,3 +107,22 @@ def test_a_consumer_that_stops_early_does_not_block_the_caller():
     for i in range(50):
         writer.write(i)
     writer.close()
+
+
+@pytest.mark.parametrize("error,expected", [
+    (OSError(28, "No space left on device"),
+     "[Errno 28] No space left on device: '{path}'"),
+    (OSError("Error writing bytes to file. Detail: [errno 28] No space left on device"),
+     "Error writing bytes to file. Detail: [errno 28] No space left on device: '{path}'"),
+    (PermissionError(13, "Permission denied", "/elsewhere"),
+     "[Errno 13] Permission denied: '/elsewhere'"),
+])
+def test_a_write_error_that_names_no_file_names_the_target(tmp_path, error, expected):
+    """A full disk says only "No space left on device": the message names the file."""
+    path = tmp_path / "out.csv"
+    for writing in (lambda: files.atomic_path(path), lambda: LocalStore().create(str(path))):
+        with pytest.raises(OSError) as caught, writing():
+            raise error
+        assert str(caught.value) == expected.format(path=path)
+        assert type(caught.value) is type(error)
+        assert os.listdir(tmp_path) == []

@@ -56,6 +56,13 @@ def test_an_option_outside_the_catalogue_is_refused_when_declared():
     (s.Option("r", "EVENTS_PER_SECOND", s.number()), "fast",
      "EVENTS_PER_SECOND='fast' is not usable: expected a number"),
     (s.LOG_LEVEL, "loud", "LOG_LEVEL='loud' is not usable: expected one of DEBUG, INFO"),
+    # nan compares false with every bound: an unbounded number must refuse it all the same
+    (s.Option("r", "EVENTS_PER_SECOND", s.number()), "nan",
+     "EVENTS_PER_SECOND='nan' is not usable: expected a number"),
+    (s.Option("w", "INPUT_WAIT_SECONDS", s.wait_seconds), " NaN ",
+     "INPUT_WAIT_SECONDS=' NaN ' is not usable: expected a number of seconds >= 0"),
+    (s.Option("t", "DASHBOARD_REFRESH_SECONDS", s.interval_seconds), "-nan",
+     "DASHBOARD_REFRESH_SECONDS='-nan' is not usable: expected a number of seconds between 0.05"),
 ])
 def test_a_bad_value_names_its_variable_and_what_is_accepted(option, raw, message):
     with pytest.raises(s.SettingsError) as caught:

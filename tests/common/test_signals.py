@@ -6,7 +6,9 @@ import os
 import signal
 import threading
 
-from services.common.signals import StopSignals
+import pytest
+
+from services.common.signals import StopSignals, terminate_as_interrupt
 
 
 class Clock:
@@ -59,3 +61,13 @@ def test_off_the_main_thread_signals_are_left_alone():
     thread.join()
     assert len(seen) == 2 and seen[1] is before
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_sigterm_raises_as_ctrl_c_does_unless_an_owner_handles_the_signals():
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), terminate_as_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert signal.getsignal(signal.SIGTERM) == before
+    with StopSignals() as stop, terminate_as_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.requested.is_set() and stop.name == "SIGTERM"

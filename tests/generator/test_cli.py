@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from services.commands import generate as main
 from services.common import files
 from services.common.paths import REPO_ROOT
+from services.extracts import local_extracts
 from tests.processes import dead_pid
 from tests.schemas import CARD, RETAIL
 
@@ -40,17 +42,50 @@ def test_format_name_seed_and_gzip_flags(tmp_path):
     assert (tmp_path / "orders.jsonl.gz").read_bytes() == first
 
 
-def test_clear_output_removes_only_earlier_extracts_of_the_same_format(tmp_path):
-    for name in ("old.csv", "older.csv.gz", "keep.jsonl", "notes.txt"):
+def test_clear_output_removes_every_earlier_extract_whatever_its_format(tmp_path):
+    """What earlier runs wrote (files of every format, gzip or not, a Spark parts folder,
+    entity tables) goes; this run's file and tables, and what the generator does not make,
+    stay. The listing every reader uses then finds this run's rows only."""
+    for name in ("old.csv", "older.csv.gz", "old.jsonl", "old.json.gz", "old.jsonl.gz",
+                 "old.parquet", "notes.txt"):
         (tmp_path / name).write_text("x")
-    sub = tmp_path / "sub"
-    sub.mkdir()
-    (sub / "nested.csv").write_text("x")
+    parts = tmp_path / "card_transactions"
+    parts.mkdir()
+    for name in ("part-00000.jsonl.gz", "part-00001.jsonl.gz", "_SUCCESS"):
+        (parts / name).write_text("x")
+    (parts / "_entities").mkdir()
+    (parts / "_entities" / "card_transactions.cards.jsonl.gz").write_text("x")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "nested.csv").write_text("x")
+    (tmp_path / "_entities").mkdir()
+    for name in ("old.cards.csv", "card_transactions.cards.jsonl"):
+        (tmp_path / "_entities" / name).write_text("x")
     assert main(["--config", str(CARD), "--output-dir", str(tmp_path), "--n", "10",
                  "--clear-output"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "_entities", "card_transactions.csv", "keep.jsonl", "notes.txt", "sub"]
-    assert (sub / "nested.csv").exists()
+        "_entities", "card_transactions.csv", "mine", "notes.txt"]
+    assert [p.name for p in (tmp_path / "_entities").iterdir()] == [
+        "card_transactions.cards.csv"]
+    assert local_extracts(tmp_path) == [tmp_path / "card_transactions.csv", mine / "nested.csv"]
+
+
+def test_clear_output_keeps_a_folder_that_is_not_a_parts_folder(tmp_path):
+    for folder, names in (("spark_like", ["part-00000.csv", "readme.md"]),
+                          ("no_parts", ["_SUCCESS"]), ("short", ["part-0.csv"])):
+        (tmp_path / folder).mkdir()
+        for name in names:
+            (tmp_path / folder / name).write_text("x")
+    assert main(["--config", str(RETAIL), "--output-dir", str(tmp_path), "--n", "5",
+                 "--clear-output"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "no_parts", "retail_orders.csv", "short", "spark_like"]
+
+
+def test_a_run_without_clear_output_removes_nothing(tmp_path):
+    (tmp_path / "old.jsonl").write_text("x")
+    assert main(["--config", str(RETAIL), "--output-dir", str(tmp_path), "--n", "5"]) == 0
+    assert (tmp_path / "old.jsonl").exists()
 
 
 def test_validate_checks_and_writes_nothing(tmp_path, capsys):
@@ -178,3 +213,18 @@ def test_validate_refuses_what_a_run_would_refuse(tmp_path, capsys, args):
         "  schema.fields[1].profile: every hour inside time_window (2025-01-07T13:00:00 to "
         "2025-01-07T17:00:00) has weight 0"]
     assert [p.name for p in tmp_path.iterdir()] == ["afternoon.json"]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "jsonl.gz"])
+def test_a_full_disk_is_one_error_naming_the_file(tmp_path, suffix):
+    """A file size limit fails writes as a full disk does (the write names no file)."""
+    out = tmp_path / f"cards.{suffix}"
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "services/batch/generate_synthetic_data.py"),
+         "--config", str(CARD), "--out", str(out), "--n", "50000", "--no-progress"],
+        capture_output=True, text=True, timeout=120, check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000)))
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: OSError: [Errno 27] ") and done.stderr.endswith(
+        f"File too large: '{out}'\n"), done.stderr
+    assert list(tmp_path.iterdir()) == []

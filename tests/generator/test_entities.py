@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.compute as pc
 import pytest
 
-from services.generator import BLOCK_SIZE, generate_table, write_dataset
+from services.generator import BLOCK_SIZE, generate_table, links, write_dataset
 from services.generator.engine import entity_path, entity_tables
 from services.generator.links import ZipfTable
 from services.schema import load_schema, parse_schema
@@ -176,6 +176,25 @@ def test_zipf_ranks_are_exactly_the_inverse_cdf(count, s):
     below = np.nextafter(edges, 0)
     u = np.concatenate([np.random.default_rng(4).random(50_000), edges, below,
                         [0.0, np.nextafter(1.0, 0)]])
+    u = u[(u >= 0) & (u < 1)]
+    expected = np.minimum(np.searchsorted(table.cdf, u, side="right"), count - 1)
+    assert np.array_equal(table.ranks(u), expected)
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 64])
+@pytest.mark.parametrize("count,s", [(1, 1.0), (100, 0.6), (101, 2.0), (1000, 20.0),
+                                     (4096, 0.3)])
+def test_zipf_ranks_on_every_slice_edge_whatever_the_guide_pieces(monkeypatch, piece, count, s):
+    """Draws exactly on each slice edge (and one step either side) rank as the inverse CDF
+    does, also where the guide is built piece by piece (the pieces' edges are where a slice
+    of the guide could be left unset or its width missed)."""
+    monkeypatch.setattr(links, "GUIDE_PIECE", piece)
+    table = links.ZipfTable(count, s)
+    edges = np.arange(count) / count
+    assert np.array_equal(table.guide, np.searchsorted(table.cdf, np.append(edges, 1.0),
+                                                       "right"))
+    u = np.concatenate([edges, np.nextafter(edges, 1), np.nextafter(edges, 0), table.cdf,
+                        np.nextafter(table.cdf, 0)])
     u = u[(u >= 0) & (u < 1)]
     expected = np.minimum(np.searchsorted(table.cdf, u, side="right"), count - 1)
     assert np.array_equal(table.ranks(u), expected)

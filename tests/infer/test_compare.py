@@ -60,3 +60,18 @@ def test_distances_and_problems():
     assert (summary["columns"], summary["within_targets"], summary["ok"]) == (7, 2, False)
     text = format_report(report)
     assert "NO: total variation" in text and "2 of 7 columns within the targets" in text
+
+
+def test_equal_null_rates_in_samples_of_different_sizes_differ_by_0():
+    """100 real rows and 400 synthetic ones, 10% null in each: each rate is over its own
+    sample's rows."""
+    def nulls(rows: int) -> Sample:
+        values = [None if i % 10 == 0 else "a" for i in range(rows)]
+        return Sample({"x": pa.chunked_array([pa.array(values, pa.string())])}, rows,
+                      (Path("x.csv"),))
+    report = compare(nulls(100), nulls(400))
+    assert (report["real_rows"], report["synthetic_rows"]) == (100, 400)
+    [column] = report["columns"]
+    assert column["null_diff"] == 0.0 and column["ok"]
+    [column] = compare(nulls(100), nulls(390))["columns"]  # 39 nulls in 390: 10% too
+    assert column["null_diff"] == pytest.approx(0.0)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from services.infer.numbers import fit_int
 from services.infer.stats import (
     cramers_v,
     ks_to_cdf,
+    ks_to_uniform_ints,
     ks_two_samples,
     normal_cdf,
     significant,
@@ -47,3 +49,23 @@ def test_cramers_v_from_independent_to_decided():
 def test_significant_digits():
     assert significant(0.123456) == 0.1235 and significant(1234567.0) == 1235000
     assert significant(3.0) == 3 and isinstance(significant(3.0), int)
+
+
+@pytest.mark.parametrize("repeat", [1, 3])
+def test_fit_int_on_a_known_uniform_sample_is_uniform_at_distance_0(repeat):
+    """Each integer from 5 to 14 equally often is the uniform integers exactly, however
+    few they are (a continuous KS would put it 1/10 away and refuse it)."""
+    fit = fit_int(np.repeat(np.arange(5, 15), repeat)[::-1].copy())
+    assert (fit.family, fit.params, fit.ks) == ("uniform", {"min": 5, "max": 14}, 0.0)
+
+
+def test_uniform_ints_distance_is_the_largest_gap_between_the_two_steps():
+    assert ks_to_uniform_ints(np.array([5, 5, 6, 14])) == pytest.approx(0.55)  # at 6
+    assert ks_to_uniform_ints(np.array([1, 4])) == pytest.approx(0.25)  # at 2 and 3
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        x = np.sort(rng.integers(-3, rng.integers(-2, 12), rng.integers(1, 30)))
+        grid = np.arange(x[0] - 1, x[-1] + 1)  # every step of both CDFs
+        sample = np.searchsorted(x, grid, side="right") / len(x)
+        model = np.clip((grid - x[0] + 1) / (x[-1] - x[0] + 1), 0, 1)
+        assert ks_to_uniform_ints(x) == pytest.approx(np.abs(sample - model).max())

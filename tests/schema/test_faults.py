@@ -153,3 +153,8 @@ def test_a_schema_faults_section_is_checked_with_the_rest():
     assert any(p.startswith("faults.late.p:") for p in found)
     assert any(p.startswith("faults.bursts:") for p in found)
     assert any("nope" in p for p in found)
+
+
+def test_a_key_given_twice_in_the_spec_text_is_named():
+    assert refused('{"late": {"p": 0.1, "p": 0.2}}') == [
+        "late: key 'p' is given twice (remove one)"]

@@ -541,3 +541,40 @@ def test_a_weekday_profile_is_judged_with_the_hours_and_in_entities_too():
         "2025-01-10T23:59:59) has weight 0",
         "entities.cards.fields[1].profile: every hour inside time_window "
         "(2025-01-06T00:00:00 to 2025-01-10T23:59:59) has weight 0"]
+
+
+def test_a_deeply_nested_file_is_one_located_problem_not_a_recursion_error(tmp_path):
+    path = tmp_path / "deep.json"
+    head = '{"seed": 1,\n "schema": {"fields": [{"name": "a", "type": "int", "min": '
+    path.write_text(head + "[" * 100_000 + "]" * 100_000 + "}]}}")
+    with pytest.raises(SchemaError) as caught:
+        load_schema(path)
+    # the 257th level: the 3 objects and the list of the head, then 253 more brackets
+    column = len(head.splitlines()[1]) + 253
+    assert [str(p) for p in caught.value.problems] == [
+        f"is nested more than 256 levels deep at line 2, column {column}"]
+
+
+def test_nesting_up_to_the_limit_and_brackets_inside_strings_are_fine(tmp_path):
+    path = tmp_path / "deep.json"
+    value = "[" * 252 + "]" * 252  # 4 levels around it: 256 in all
+    path.write_text('{"seed": 1, "doc": "' + "[" * 1000 + '", "schema": {"fields": [{"name": '
+                    '"a", "type": "int", "description": ' + value + "}]}}")
+    with pytest.raises(SchemaError) as caught:  # refused for its type, not its depth
+        load_schema(path)
+    assert "nested" not in str(caught.value)
+    path.write_text(path.read_text().replace("[" * 252, "[" * 253).replace("]" * 252,
+                                                                         "]" * 253))
+    with pytest.raises(SchemaError, match="nested more than 256 levels deep"):
+        load_schema(path)
+
+
+def test_a_key_given_twice_is_named_with_its_place(tmp_path):
+    path = tmp_path / "twice.json"
+    path.write_text('{"seed": 1, "schema": {"fields": [{"name": "a", "type": "int"}, '
+                    '{"name": "b", "type": "int", "min": 1, "min": 5}]}, "seed": 2}')
+    with pytest.raises(SchemaError) as caught:
+        load_schema(path)
+    assert [str(p) for p in caught.value.problems] == [
+        "schema.fields[1]: key 'min' is given twice (remove one)",
+        "key 'seed' is given twice (remove one)"]

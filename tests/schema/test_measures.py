@@ -91,3 +91,18 @@ def test_expressions_take_numbers_parentheses_and_division():
 ])
 def test_each_mistake_gets_one_located_message(measures, expected):
     assert problems(retail_with(measures)) == expected
+
+
+@pytest.mark.parametrize("currency,expected", [("USD", (True, True, False)),
+                                               (None, (False, False, False))])
+def test_an_expression_is_money_by_default_when_any_input_is_not_a_count(currency, expected):
+    """Quantity x price is money (the price is); quantity x 2 is a count; with no currency
+    nothing is money."""
+    raw = json.loads(RETAIL.read_text())
+    if currency is None:
+        del raw["analysis"]["currency"]
+    raw["analysis"]["measures"] = [{"name": "revenue", "expr": "quantity * unit_price"},
+                                   {"name": "reversed", "expr": "unit_price * quantity"},
+                                   {"name": "pairs", "expr": "quantity * 2"}]
+    measures = parse_schema(raw).analysis.measures
+    assert tuple(m.money for m in measures) == expected

@@ -26,10 +26,10 @@ from services.common.stores import LocalStore, WebHdfsStore
 from services.generator import write_dataset
 from services.generator.block import BLOCK_SIZE
 from services.generator.encoders import encoder_for
-from services.generator.parts import SUCCESS, PartPlan
+from services.generator.parts import SUCCESS, PartPlan, PartWritten
 from services.generator.target import Target, resolve_target
 from services.schema import Dataset, load_schema
-from services.spark.generate import TaskFailed, generate
+from services.spark.generate import TaskFailed, commit, generate
 from tests.polling import poll
 from tests.schemas import CARD, RETAIL
 
@@ -145,6 +145,50 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("blocks,part_blocks,expected", [
+    (4, 3, [[0, 1, 2], [3]]),
+    (5, 2, [[0, 1], [2, 3], [4]]),
+    (2, 5, [[0, 1]]),
+])
+def test_a_plan_whose_blocks_do_not_divide_evenly_ends_with_a_short_part(
+        blocks, part_blocks, expected):
+    rows = (blocks - 1) * BLOCK_SIZE + 1  # the last block holds one row
+    plan = PartPlan(dataset("csv", rows=rows), SEED, part_blocks=part_blocks)
+    assert plan.parts == len(expected)
+    assert [list(plan.blocks_of(p)) for p in range(plan.parts)] == expected
+
+
+class RenameWatch(LocalStore):
+    """A disk that notes, at each rename, what the folder being renamed holds."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, list[str]]] = []
+
+    def rename(self, source: str, target: str) -> None:
+        self.seen.append((target, sorted(os.listdir(source))))
+        super().rename(source, target)
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_success_is_in_the_temporary_folder_before_it_is_renamed_into_place(tmp_path, replace):
+    """A reader that waits for _SUCCESS never sees the folder without it, nor it without
+    every part."""
+    plan = PartPlan(dataset("csv", rows=2 * BLOCK_SIZE), SEED, part_blocks=1)
+    out, folder = tmp_path / "parts", tmp_path / ".parts.tmp"
+    folder.mkdir()
+    if replace:
+        out.mkdir()
+    written = [PartWritten(plan.name(p), BLOCK_SIZE) for p in range(plan.parts)]
+    for part in written:
+        (folder / part.name).write_text("x")
+    store = RenameWatch()
+    commit(Target(store, str(out), out.as_uri()), str(folder), written, plan, replace)
+    assert (str(out), [SUCCESS, "part-00000.csv", "part-00001.csv"]) in store.seen
+    assert sorted(os.listdir(out)) == [SUCCESS, "part-00000.csv", "part-00001.csv"]
+    with pytest.raises(RuntimeError, match="the tasks wrote 1 of 2 parts"):
+        commit(Target(store, str(out), out.as_uri()), str(folder), written[:1], plan, True)
 
 
 # --- local mode (the session fixture, local[2]) ---

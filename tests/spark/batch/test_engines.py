@@ -100,6 +100,25 @@ def test_script_exits_1_naming_a_missing_timestamp_column(folders):
     assert "'event_time'" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
+def test_a_corrupt_gzip_among_good_extracts_is_one_error_line_naming_it(folders):
+    """The run fails (README: a corrupt extract is not skipped) with one line naming the
+    file, not Spark's task failures with their Java stack traces."""
+    tmp, inputs = folders
+    for name in ("a", "b"):
+        write_extract(load_schema(CARD), inputs, name, 1, 2_000, gz=True)
+    data = (inputs / "b.csv.gz").read_bytes()
+    (inputs / "broken.csv.gz").write_bytes(data[: len(data) // 2])
+    done = run_script(settings_env(tmp, inputs))
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines()
+              if "ERROR" in line or "Exception" in line or line.startswith("\tat ")]
+    assert len(errors) == 1, done.stderr
+    assert errors[0].endswith(f"batch job failed: file:{inputs / 'broken.csv.gz'}: "
+                              "cannot be read (java.io.EOFException: Unexpected end of input "
+                              "stream); remove or replace it, then run again")
+
+
 def test_bad_setting_exits_2_naming_the_variable(folders):
     tmp, inputs = folders
     done = run_script({**settings_env(tmp, inputs), "USE_HDFS": "sometimes"}, timeout=60)

@@ -1,0 +1,41 @@
+"""What earlier runs of the generator left in an output folder, cleared by `--clear-output`.
+
+Readers of a folder (the batch job, the replay) take every extract in it, so a folder that
+still holds an earlier run's file of another format, or its Spark parts folder, would count
+those rows again. Cleared is what the generator makes, whatever the format: extract files
+directly in the folder (CSV, JSONL, Parquet, gzip or not), folders of part files (the Spark
+engine's), and the entity tables in `_entities/`. Anything else (other files, other
+folders) stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from services.common.files import remove
+from services.extracts import kind_of
+from services.generator.engine import ENTITY_FOLDER
+from services.generator.parts import is_parts_folder
+
+
+def clear_earlier_extracts(folder: Path, keep: Iterable[Path] = ()) -> list[Path]:
+    """Remove every extract, parts folder and entity table directly in `folder` (and its
+    `_entities/`) but those in `keep` (this run's); return what was removed."""
+    kept = set(keep)
+    removed = []
+    for path in sorted(folder.iterdir()):
+        if path in kept or path.name.startswith((".", "_")):
+            continue
+        if (path.is_file() and kind_of(path.name)) or is_parts_folder(path):
+            remove(path)
+            removed.append(path)
+    tables = folder / ENTITY_FOLDER
+    if tables.is_dir() and not tables.is_symlink():
+        for path in sorted(tables.iterdir()):
+            if path not in kept and path.is_file() and kind_of(path.name):
+                remove(path)
+                removed.append(path)
+        if not any(tables.iterdir()):
+            tables.rmdir()
+    return removed
