@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,8 @@ from services.schema import FaultSpec, load_schema
 from services.spark.trigger_interval import trigger_ms
 
 FAULTS = settings.Option("faults", "EVENT_FAULTS", settings.text)  # the --faults default
+# a user's own horizon wins over the one the demo derives from --time-scale
+HORIZON = settings.Option("future_horizon", "STREAM_FUTURE_HORIZON", settings.text)
 
 PY = sys.executable
 SPARK_ROWS = 1_000_000  # above this many rows the demo generates with Spark tasks
@@ -177,6 +179,11 @@ def future_horizon(time_scale: float) -> str | None:
     return f"{math.ceil((time_scale - 1) * SCALED_RUN_DAYS)} days"
 
 
+def stream_horizon(time_scale: float, environ: Mapping[str, str]) -> str | None:
+    """The user's STREAM_FUTURE_HORIZON when set, else the one --time-scale needs."""
+    return settings.value(HORIZON, environ) or future_horizon(time_scale)
+
+
 def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
         stop: threading.Event, faults: FaultSpec) -> int:
     if generate(generator_args(options, layout)):
@@ -203,7 +210,8 @@ def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
                                                       "streaming_sales_aggregator.py")],
                             layout.stream_env(options.schema, bootstrap, offsets,
                                               options.trigger, ui_port,
-                                              future_horizon(options.time_scale)),
+                                              stream_horizon(options.time_scale,
+                                                             os.environ)),
                             layout.log("stream"))
     children.start("producer", [
         PY, str(REPO_ROOT / "services/event-generator/kafka_event_producer.py"),

@@ -37,3 +37,9 @@ def test_the_job_gets_the_horizon(tmp_path):
 
     assert env("1770 days")["STREAM_FUTURE_HORIZON"] == "1770 days"
     assert "STREAM_FUTURE_HORIZON" not in env(None)
+
+
+def test_a_users_own_horizon_wins():
+    assert cli.stream_horizon(60, {"STREAM_FUTURE_HORIZON": "2 days"}) == "2 days"
+    assert cli.stream_horizon(60, {"STREAM_FUTURE_HORIZON": " "}) == cli.future_horizon(60)
+    assert cli.stream_horizon(1, {}) is None
