@@ -38,9 +38,11 @@ import numpy as np  # noqa: E402
 
 from services.generator import write_dataset  # noqa: E402
 from services.infra.kafka import Kafka  # noqa: E402
+from services.kafka.cli import key_field_of  # noqa: E402
 from services.kafka.delivery import ClientOptions, connect  # noqa: E402
 from services.kafka.events import render  # noqa: E402
 from services.kafka.replay import load_replay  # noqa: E402
+from services.kafka.settings import parse_settings  # noqa: E402
 from services.schema import load_schema  # noqa: E402
 
 CARD = REPO / "services/batch/schemas/card_transactions.json"
@@ -52,9 +54,11 @@ FAULTS = ('{"out_of_order": "30 s", "late": {"p": 0.05, "max": "10 minutes"}, '
 
 
 def messages(extract: Path) -> tuple[list[bytes | None], list[bytes]]:
-    """The producer's own bytes for every event, in the order it sends them."""
+    """The producer's own bytes for every event, in the order it sends them, keyed as it keys
+    them (each event's id: its own key, so no partitioner cache helps either run)."""
     dataset = load_schema(CARD)
-    replay = load_replay([extract], dataset, dataset.analysis.dimensions[0])
+    key_field = key_field_of(parse_settings(["--config", str(CARD)], {}), dataset)
+    replay = load_replay([extract], dataset, key_field)
     order = np.argsort(replay.sort_ms, kind="stable")
     keys, values = render(replay.events, order, int(time.time()))
     return keys or [None] * len(values), values
