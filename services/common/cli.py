@@ -60,8 +60,17 @@ class StderrHandler(logging.StreamHandler):
         pass
 
 
+def quiet_py4j(record: logging.LogRecord) -> bool:
+    """py4j logs a dropped gateway connection on the root logger with its traceback at INFO
+    (a JVM that is stopping or gone); the caller reports the failure itself in one line.
+    DEBUG keeps it."""
+    return (record.levelno >= logging.WARNING or f"{os.sep}py4j{os.sep}" not in record.pathname
+            or logging.getLogger().isEnabledFor(logging.DEBUG))
+
+
 def configure_logging(level: str) -> None:
     handler = StderrHandler()
+    handler.addFilter(quiet_py4j)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
                         handlers=[handler], force=True)
