@@ -115,6 +115,12 @@ def verdict(work: Path, files: StreamOutputs, sent: int) -> str:
             f"balanced {ledger.get('balanced')}; sdp-verify: {lines[-1] if lines else '?'}")
 
 
+def record_batch(batches: dict[int, dict], status: dict | None) -> None:
+    """The status file holds the job's state before its first batch (no batch_id yet)."""
+    if status and status.get("batch_id") is not None:
+        batches[status["batch_id"]] = status
+
+
 def throughput(bootstrap: str, rate: float, duration: float, faults: bool = False) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         work, topic = Path(tmp), f"bench-{int(rate)}-{int(time.time())}"
@@ -126,18 +132,14 @@ def throughput(bootstrap: str, rate: float, duration: float, faults: bool = Fals
                       else producer(bootstrap, topic, rate, duration, work / "producer.log"))
             batches: dict[int, dict] = {}
             while sender.poll() is None:
-                status = read_json(files.status_file)
-                if status:
-                    batches[status["batch_id"]] = status
+                record_batch(batches, read_json(files.status_file))
                 time.sleep(1)
             sent = sum(int(line.split("delivered=")[1].split()[0])
                        for line in (work / "producer.log").read_text().splitlines()
                        if "delivered=" in line)
             deadline = time.monotonic() + 3 * TRIGGER_SECONDS
             while time.monotonic() < deadline:
-                status = read_json(files.status_file)
-                if status:
-                    batches[status["batch_id"]] = status
+                record_batch(batches, read_json(files.status_file))
                 if sum(b["input_rows"] for b in batches.values()) >= sent:
                     break
                 time.sleep(1)

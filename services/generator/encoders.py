@@ -2,12 +2,12 @@
 
 Encoding happens per block (in a worker when there are several); a sink only appends. With
 gzip every block is its own gzip member (fixed mtime), which any gzip reader reads as one
-stream and which keeps the bytes identical whatever the worker count.
+stream and which keeps the bytes identical whatever the worker count. Members are deflated by
+ISA-L (`isal`) at its level 2: about ten times zlib's level 6 at a file some 10% larger.
 """
 
 from __future__ import annotations
 
-import gzip
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
+from isal import igzip
 
 from services.common.arrow import concat, values_bytes
 from services.extracts import SECONDS
@@ -32,6 +33,12 @@ from services.schema import (
     Field,
     GeoField,
 )
+
+GZIP_LEVEL = 2  # ISA-L's levels are 0..3
+
+
+def gzip_member(data: bytes | pa.Buffer) -> bytes:
+    return igzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 class Encoder(Protocol):
@@ -65,7 +72,7 @@ class TextEncoder:
     def encode(self, block: Block) -> pa.Buffer | bytes:
         body = self.body(block)
         if self.gzip and body.size:
-            return gzip.compress(body, compresslevel=6, mtime=0)
+            return gzip_member(body)
         return body
 
     @contextmanager
@@ -79,7 +86,7 @@ class TextEncoder:
 
     def header_bytes(self) -> bytes:
         header = self.header()
-        return gzip.compress(header, compresslevel=6, mtime=0) if self.gzip and header else header
+        return gzip_member(header) if self.gzip and header else header
 
     @contextmanager
     def open(self, path: Path):
