@@ -1,20 +1,25 @@
-"""Kafka producer throughput against the ceiling of the Kafka client itself.
+"""Kafka producer throughput: each client against its own ceiling and against Kafka's.
 
 Starts its own broker (services.infra, temporary state folder), generates N card events
 with the generator, then in each round:
-  ceiling   a tight loop sending the same messages, pre-serialised to bytes (before the
-            clock starts), with the same producer settings (acks=all, idempotence, linger,
-            batch size, partitioner), and a flush; in a fresh process, as the producer runs;
-  producer  the producer script replaying the extract with --rate 0, as a user runs it
-            (events/s as it reports them: first send to last confirmation), plus its wall
-            time (interpreter start, reading and sorting, connecting) and peak RSS (VmHWM,
-            sampled every 0.2 s);
-  faults    the same with every stream fault on (FAULTS: late, out of order, too late,
-            duplicates, malformed) and the expected answer recorded (--expect), messages/s.
+  perf-test  Kafka's kafka-producer-perf-test (org.apache.kafka.tools.ProducerPerformance,
+             the broker's version, resolved from Maven Central into .cache/jvm/kafka-tools
+             on first use) sending N records of our messages' mean size, acks=all: what the
+             broker takes from a Java client on this machine;
+  ceiling    a tight kafka-python loop sending the same messages, pre-serialised to bytes
+             (before the clock starts), with the producer's settings, and a flush; in a
+             fresh process, as the producer runs;
+  kafka-python / confluent  the producer script replaying the extract with --rate 0 and
+             that --client, as a user runs it (events/s as it reports them: first send to
+             last confirmation), plus its wall time and peak RSS (VmHWM, every 0.2 s);
+  lz4 / zstd the confluent run with that --compression;
+  faults     the default client with every stream fault on (FAULTS) and the expected
+             answer recorded (--expect), messages/s.
 A warm-up run goes first (a cold broker is slower), then rounds alternate so that a noisy
-machine hurts both alike; the ratio of the medians is the figure. Target: the producer at
->= 80% of the ceiling, and with faults at >= 90% of its clean rate. Every topic's end offsets
-are checked: each run delivered what it says it sent (N events, more with faults).
+machine hurts all alike; ratios of the medians are the figures. Targets: confluent at >= 50%
+of the perf test; kafka-python at >= 80% of its client ceiling; faults at >= 90% of the
+same client's clean rate. Every topic's end offsets are checked: each run delivered what it
+says it sent (N events, more with faults).
 
     .venv/bin/python benchmarks/producer.py [--events 500000] [--rounds 2]
 """
@@ -47,7 +52,10 @@ from services.schema import load_schema  # noqa: E402
 
 CARD = REPO / "services/batch/schemas/card_transactions.json"
 SCRIPT = REPO / "services/event-generator/kafka_event_producer.py"
+TOOLS_POM = REPO / "benchmarks/jvm/kafka-tools/pom.xml"
+TOOLS = REPO / ".cache/jvm/kafka-tools"
 TARGET = 0.80
+PERF_TARGET = 0.50
 FAULTS_TARGET = 0.90
 FAULTS = ('{"out_of_order": "30 s", "late": {"p": 0.05, "max": "10 minutes"}, '
           '"too_late": {"p": 0.01}, "duplicates": {"p": 0.03}, "malformed": {"p": 0.01}}')
@@ -62,6 +70,11 @@ def messages(extract: Path) -> tuple[list[bytes | None], list[bytes]]:
     order = np.argsort(replay.sort_ms, kind="stable")
     keys, values = render(replay.events, order, int(time.time()))
     return keys or [None] * len(values), values
+
+
+def mean_message_size(extract: Path) -> int:
+    _, values = messages(extract)
+    return round(sum(map(len, values)) / len(values))
 
 
 def ceiling_run(bootstrap: str, topic: str, extract: Path, count: int | None = None) -> float:
@@ -88,6 +101,29 @@ def ceiling(bootstrap: str, topic: str, keys: list, values: list[bytes]) -> floa
         return len(values) / (time.perf_counter() - started)
     finally:
         producer.close()
+
+
+def perf_tools() -> Path:
+    """Kafka's tools jars, fetched from Maven Central on first use."""
+    if not any(TOOLS.glob("kafka-tools-*.jar")):
+        subprocess.run(["mvn", "-B", "-q", "-f", str(TOOLS_POM), "dependency:copy-dependencies",
+                        "-DincludeScope=runtime", f"-DoutputDirectory={TOOLS}"], check=True)
+    return TOOLS
+
+
+def perf_test(bootstrap: str, topic: str, records: int, size: int) -> float:
+    """Records/s of kafka-producer-perf-test: `records` unkeyed records of `size` bytes."""
+    done = subprocess.run(
+        ["java", "-cp", f"{perf_tools()}/*", "org.apache.kafka.tools.ProducerPerformance",
+         "--topic", topic, "--num-records", str(records), "--record-size", str(size),
+         "--throughput", "-1", "--producer-props", f"bootstrap.servers={bootstrap}",
+         "acks=all", "enable.idempotence=true"],
+        capture_output=True, text=True, check=False)
+    found = re.search(r"(\d+) records sent, ([0-9.]+) records/sec", done.stdout)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"kafka-producer-perf-test failed:\n{done.stdout[-2000:]}"
+                         f"{done.stderr[-2000:]}")
+    return float(found.group(2))
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -162,43 +198,54 @@ def main() -> int:
             print(f"broker {bootstrap}; {args.events:,} card events "
                   f"({result.bytes / 1e6:.0f} MB of CSV)", flush=True)
             extract = folder / "card_transactions.csv"
+            size = mean_message_size(extract)
             ceiling_run(bootstrap, "warm-up", extract, 50_000)  # a cold broker is slower
-            ceilings, rates, faulted = [], [], []
+            perf_test(bootstrap, "warm-up-perf", 50_000, size)
+            runs: dict[str, list[float]] = {}
+
+            def record(name: str, rate: float, topic: str, expected: int, note: str) -> None:
+                runs.setdefault(name, []).append(rate)
+                check = delivered(bootstrap, topic)
+                print(f"round {round_}: {name:<13}{rate:>10,.0f}/s ({check:,} delivered"
+                      f"{note})", flush=True)
+                if check != expected:
+                    raise SystemExit(f"{topic}: {check:,} of {expected:,} delivered")
+
             for round_ in range(1, args.rounds + 1):
+                topic = f"perf-{round_}"
+                record("perf-test", perf_test(bootstrap, topic, args.events, size), topic,
+                       args.events, f"; {size} B records")
                 topic = f"ceiling-{round_}"
-                ceilings.append(ceiling_run(bootstrap, topic, extract))
-                check = delivered(bootstrap, topic)
-                print(f"round {round_}: ceiling  {ceilings[-1]:>9,.0f} events/s "
-                      f"({check:,} delivered)", flush=True)
-                topic = f"producer-{round_}"
-                rate, whole, rss, sent = producer_run(bootstrap, topic, folder)
-                rates.append(rate)
-                check = delivered(bootstrap, topic)
-                print(f"round {round_}: producer {rate:>9,.0f} events/s "
-                      f"({check:,} delivered; {whole:,.0f} events/s with start-up, reading "
-                      f"and sorting; peak RSS {rss:,.0f} MB)", flush=True)
-                if check != args.events:
-                    raise SystemExit(f"{topic}: {check:,} of {args.events:,} delivered")
+                record("ceiling", ceiling_run(bootstrap, topic, extract), topic, args.events,
+                       "; kafka-python's own loop")
+                for name, more in (("kafka-python", ("--client", "kafka-python")),
+                                   ("confluent", ("--client", "confluent")),
+                                   ("lz4", ("--client", "confluent", "--compression", "lz4")),
+                                   ("zstd", ("--client", "confluent", "--compression", "zstd"))):
+                    topic = f"{name}-{round_}"
+                    rate, whole, rss, _ = producer_run(bootstrap, topic, folder, *more)
+                    record(name, rate, topic, args.events,
+                           f"; {whole:,.0f}/s with start-up; peak RSS {rss:,.0f} MB")
                 topic = f"faults-{round_}"
                 rate, whole, rss, sent = producer_run(
                     bootstrap, topic, folder, "--faults", FAULTS, "--seed", str(round_),
                     "--expect", str(work / f"expected-{round_}"))
-                faulted.append(rate)
-                check = delivered(bootstrap, topic)
-                print(f"round {round_}: faults   {rate:>9,.0f} messages/s ({check:,} "
-                      f"delivered; {whole:,.0f}/s with start-up; peak RSS {rss:,.0f} MB)",
-                      flush=True)
-                if check != sent:
-                    raise SystemExit(f"{topic}: {check:,} of {sent:,} delivered")
-            top, ours, faults = (statistics.median(x) for x in (ceilings, rates, faulted))
-            share = ours / top
-            print(f"median: producer {ours:,.0f} events/s = {share:.0%} of the client ceiling "
-                  f"{top:,.0f} events/s (target >= {TARGET:.0%}: "
-                  f"{'met' if share >= TARGET else 'NOT met'})")
-            share = faults / ours
-            print(f"median: with every fault on {faults:,.0f} messages/s = {share:.0%} of the "
-                  f"clean rate (target >= {FAULTS_TARGET:.0%}: "
-                  f"{'met' if share >= FAULTS_TARGET else 'NOT met'})")
+                record("faults", rate, topic, sent,
+                       f"; {whole:,.0f}/s with start-up; peak RSS {rss:,.0f} MB")
+            median = {name: statistics.median(rates) for name, rates in runs.items()}
+            verdicts = [
+                ("confluent", "perf-test", PERF_TARGET),
+                ("kafka-python", "ceiling", TARGET),
+                ("faults", "confluent", FAULTS_TARGET),  # --rate 0's default client
+            ]
+            for name, against, target in verdicts:
+                share = median[name] / median[against]
+                print(f"median: {name} {median[name]:,.0f}/s = {share:.0%} of {against} "
+                      f"{median[against]:,.0f}/s (target >= {target:.0%}: "
+                      f"{'met' if share >= target else 'NOT met'})")
+            for name in ("lz4", "zstd"):
+                print(f"median: confluent with {name} {median[name]:,.0f}/s = "
+                      f"{median[name] / median['confluent']:.0%} of confluent uncompressed")
         finally:
             broker.stop()
     return 0

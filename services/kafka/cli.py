@@ -22,9 +22,11 @@ from kafka.errors import KafkaError
 from services.common.cli import UsageError, configure_logging, quiet_kafka_client
 from services.common.signals import StopSignals
 from services.extracts import ExtractError, NoExtractsError, find_extracts
+from services.kafka import confluent
 from services.kafka.answers import Recorder
 from services.kafka.chunks import Chunk, faulted
-from services.kafka.delivery import ClientOptions, ConnectError, Delivery, connect
+from services.kafka.confluent import ConfluentDelivery
+from services.kafka.delivery import ClientOptions, ConnectError, Delivery, Outbox, connect
 from services.kafka.live import LiveSource, entity_seed_of
 from services.kafka.poisons import UNSUPPORTED, PoisonShape, unsupported_kinds
 from services.kafka.replay import Stopped, load_replay
@@ -189,16 +191,25 @@ def report(totals: Totals, settings: ProducerSettings, bad_rows: int | None,
     return 0
 
 
-def open_delivery(settings: ProducerSettings, request: StopSignals) -> Delivery:
+def open_delivery(settings: ProducerSettings, request: StopSignals) -> Outbox:
     """A connected client, with the topic's metadata fetched; ConnectError if not."""
     options = ClientOptions(settings.bootstrap_servers, settings.delivery_timeout,
-                            max_block=settings.connect_timeout)
-    producer = connect(options, settings.connect_timeout, request.requested)
-    delivery = Delivery(producer, settings.topic, settings.max_buffered)
+                            max_block=settings.connect_timeout,
+                            compression=settings.compression)
+    if settings.chosen_client == "confluent":
+        delivery = ConfluentDelivery(
+            confluent.connect(options, settings.max_buffered, settings.connect_timeout,
+                              request.requested),
+            settings.topic, settings.max_buffered, settings.bootstrap_servers,
+            settings.connect_timeout)
+    else:
+        delivery = Delivery(connect(options, settings.connect_timeout, request.requested),
+                            settings.topic, settings.max_buffered)
+    log.info("client %s, compression %s", settings.chosen_client, settings.compression)
     try:
         delivery.prepare()
     except BaseException:
-        producer.close(timeout=0)
+        delivery.abort()
         raise
     return delivery
 
@@ -242,7 +253,7 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
         try:
             chunks, resumed = resume_plan(list(chunks), settings, delivery, outlet, start_s)
         except ResumeError as exc:
-            delivery.producer.close(timeout=0)
+            delivery.abort()
             print(f"error: {exc}", file=sys.stderr)
             return 1
         limits = replace(limits, max_events=None)  # the plan is cut to it already
@@ -260,7 +271,7 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
     return code or request.exit_code
 
 
-def resume_plan(chunks: list[Chunk], settings: ProducerSettings, delivery: Delivery,
+def resume_plan(chunks: list[Chunk], settings: ProducerSettings, delivery: Outbox,
                 outlet: Outlet, now_s: int) -> tuple[list[Chunk], int]:
     """The plan less what the topic holds already (services.kafka.resume), which the
     expected answer counts as sent; and how many that is."""

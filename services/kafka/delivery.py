@@ -80,6 +80,7 @@ class ClientOptions:
     delivery_timeout: float
     max_block: float
     client_id: str = "kafka-event-producer"
+    compression: str = "none"  # none, gzip, snappy, lz4, zstd
 
     def config(self) -> dict:
         delivery_ms = int(self.delivery_timeout * 1000)
@@ -94,7 +95,15 @@ class ClientOptions:
             "max_block_ms": int(self.max_block * 1000),
             "reconnect_backoff_max_ms": 2000,
             "partitioner": KeyHashPartitioner(),
+            "compression_type": None if self.compression == "none" else self.compression,
         }
+
+
+def no_broker(servers: str, timeout: float) -> ConnectError:
+    return ConnectError(f"no Kafka broker answered at {servers} within {timeout:g} s; check "
+                        "that it is running and reachable, and --bootstrap-servers / "
+                        "KAFKA_BOOTSTRAP_SERVERS (retry time: --connect-timeout / "
+                        "KAFKA_CONNECT_TIMEOUT)")
 
 
 def connect(options: ClientOptions, timeout: float, stop: threading.Event | None = None,
@@ -112,29 +121,63 @@ def connect(options: ClientOptions, timeout: float, stop: threading.Event | None
             attempt += 1
         left = deadline - clock()
         if left <= 0 or (stop is not None and stop.is_set()):
-            raise ConnectError(
-                f"no Kafka broker answered at {options.bootstrap_servers} within "
-                f"{timeout:g} s; check that it is running and reachable, and "
-                "--bootstrap-servers / KAFKA_BOOTSTRAP_SERVERS (retry time: "
-                "--connect-timeout / KAFKA_CONNECT_TIMEOUT)")
+            raise no_broker(options.bootstrap_servers, timeout)
         log.info("Kafka at %s does not answer yet (attempt %d); retrying for up to %.0f s",
                  options.bootstrap_servers, attempt, left)
 
 
-class Delivery:
-    """Sends bytes to one topic and counts what the broker confirmed."""
+class Outbox:
+    """A client's side of one topic: what each client class writes is how it prepares,
+    sends, waits and closes; kept here are the messages handed over, confirmed and failed
+    (each counted once), the first failure, and the topic's partitions once prepared."""
 
-    def __init__(self, producer: KafkaProducer, topic: str, max_buffered: int) -> None:
-        self.producer = producer
+    def __init__(self, topic: str, max_buffered: int, servers: str) -> None:
         self.topic = topic
         self.max_buffered = max_buffered
-        servers = producer.config["bootstrap_servers"]
-        self.servers = servers if isinstance(servers, str) else ",".join(servers)
-        self.pending: deque = deque()
+        self.servers = servers
         self.sent = self.delivered = self.failed = 0
         self.first_error: BaseException | None = None
         self._last_wait_log = 0.0
-        self.partitions: frozenset[int] = frozenset()  # the topic's, once prepared
+        self.partitions: frozenset[int] = frozenset()
+
+    def count_failure(self, error: BaseException) -> None:
+        self.failed += 1
+        if self.first_error is None:
+            self.first_error = error
+        if self.failed <= FAILURES_LOGGED:
+            log.error("a message to %s could not be delivered: %s", self.topic, error)
+        elif self.failed % 10_000 == 0:
+            log.error("%d messages could not be delivered so far", self.failed)
+
+    def log_waiting(self, now: float, unconfirmed: int) -> None:
+        if now - self._last_wait_log >= 5.0:
+            self._last_wait_log = now
+            log.warning("waiting for the broker at %s to confirm %d messages",
+                        self.servers, unconfirmed)
+
+    def prepare(self) -> None:
+        raise NotImplementedError
+
+    def send(self, keys: Sequence[bytes | None] | None, values: Sequence[bytes],
+             stop: threading.Event | None = None) -> None:
+        raise NotImplementedError
+
+    def close(self, timeout: float, abort: threading.Event | None = None) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+
+class Delivery(Outbox):
+    """Sends bytes to one topic through kafka-python and counts what the broker confirmed."""
+
+    def __init__(self, producer: KafkaProducer, topic: str, max_buffered: int) -> None:
+        servers = producer.config["bootstrap_servers"]
+        super().__init__(topic, max_buffered,
+                         servers if isinstance(servers, str) else ",".join(servers))
+        self.producer = producer
+        self.pending: deque = deque()
 
     @property
     def idempotent(self) -> bool:
@@ -165,11 +208,11 @@ class Delivery:
             try:
                 self.pending.append(self.producer.send(self.topic, value, key))
             except KafkaTimeoutError as exc:
-                self._count_failure(exc)
+                self.count_failure(exc)
                 raise SendStalled(f"the client could not take more messages for "
                                   f"{self.topic}: {exc}") from None
             except KafkaError as exc:
-                self._count_failure(exc)
+                self.count_failure(exc)
         self.reap()
         if len(self.pending) > self.max_buffered:
             self.wait_until(lambda: len(self.pending) <= self.max_buffered, stop)
@@ -182,16 +225,7 @@ class Delivery:
             if future.exception is None:
                 self.delivered += 1
             else:
-                self._count_failure(future.exception)
-
-    def _count_failure(self, error: BaseException) -> None:
-        self.failed += 1
-        if self.first_error is None:
-            self.first_error = error
-        if self.failed <= FAILURES_LOGGED:
-            log.error("a message to %s could not be delivered: %s", self.topic, error)
-        elif self.failed % 10_000 == 0:
-            log.error("%d messages could not be delivered so far", self.failed)
+                self.count_failure(future.exception)
 
     def wait_until(self, done: Callable[[], bool], stop: threading.Event | None,
                    clock: Callable[[], float] = time.monotonic) -> bool:
@@ -204,17 +238,11 @@ class Delivery:
                 head.get(timeout=WAIT_STEP)
             except KafkaTimeoutError:
                 if not head.is_done:
-                    self._log_waiting(clock())
+                    self.log_waiting(clock(), len(self.pending))
             except Exception:  # a failed message: reap counts it
                 pass
             self.reap()
         return True
-
-    def _log_waiting(self, now: float) -> None:
-        if now - self._last_wait_log >= 5.0:
-            self._last_wait_log = now
-            log.warning("waiting for the broker at %s to confirm %d messages",
-                        self.servers, len(self.pending))
 
     def close(self, timeout: float, abort: threading.Event | None = None,
               clock: Callable[[], float] = time.monotonic) -> None:
@@ -226,7 +254,7 @@ class Delivery:
             try:
                 self.producer.flush(timeout=WAIT_STEP)
             except KafkaTimeoutError:
-                self._log_waiting(clock())
+                self.log_waiting(clock(), len(self.pending))
             self.reap()
         unconfirmed = bool(self.pending)
         self.producer.close(timeout=0 if unconfirmed else 5)
@@ -235,5 +263,9 @@ class Delivery:
             if future.is_done and future.exception is None:
                 self.delivered += 1
             else:
-                self._count_failure(future.exception if future.is_done else
+                self.count_failure(future.exception if future.is_done else
                                     RuntimeError("no answer from the broker before closing"))
+
+    def abort(self) -> None:
+        """Close without waiting; whatever is unconfirmed counts as failed."""
+        self.close(0)

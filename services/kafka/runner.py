@@ -15,7 +15,7 @@ import numpy as np
 from services.common.signals import StopSignals
 from services.kafka.answers import Recorder
 from services.kafka.chunks import Chunk, render_items
-from services.kafka.delivery import Delivery, SendStalled
+from services.kafka.delivery import Outbox, SendStalled
 from services.kafka.poisons import PoisonShape
 from services.kafka.schedule import MAX_SLICE, Allowance
 from services.schema import MALFORMED_KINDS
@@ -70,7 +70,7 @@ class Limits:
     close_timeout: float = 120.0
 
 
-def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopSignals,
+def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Outbox, request: StopSignals,
         limits: Limits, clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time, outlet: Outlet = Outlet()) -> Totals:
     """Send until the source ends, a limit is reached or a stop is requested; then flush,
@@ -96,7 +96,7 @@ def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: Stop
                   None if first is None else f"{type(first).__name__}: {first}")
 
 
-def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request: StopSignals,
+def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Outbox, request: StopSignals,
               limits: Limits, start: float, clock: Callable[[], float],
               wall: Callable[[], float], outlet: Outlet) -> None:
     deadline = start + limits.duration if limits.duration else math.inf
@@ -130,6 +130,6 @@ def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Delivery, request
                 _report(delivery, now - start)
 
 
-def _report(delivery: Delivery, elapsed: float) -> None:
+def _report(delivery: Outbox, elapsed: float) -> None:
     log.info("sent %d, delivered %d, failed %d (%.1f events/s)", delivery.sent,
              delivery.delivered, delivery.failed, delivery.sent / max(elapsed, 1e-9))

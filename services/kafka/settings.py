@@ -26,6 +26,8 @@ DEFAULT_RATE = 5.0
 DEFAULT_CONNECT_TIMEOUT = 60.0
 DEFAULT_DELIVERY_TIMEOUT = 120.0
 DEFAULT_MAX_BUFFERED = 50_000
+CLIENTS = ("auto", "kafka-python", "confluent")
+COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
 TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 SERVER = re.compile(r"^[^\s,:]+:\d{1,5}$")
 
@@ -55,10 +57,20 @@ class ProducerSettings:
     group_field: str | None = None
     value_field: str | None = None
     resume: bool = False
+    client: str = "auto"
+    compression: str = "none"
 
     @property
     def unlimited(self) -> bool:
         return self.rate <= 0
+
+    @property
+    def chosen_client(self) -> str:
+        """`auto`: librdkafka when sending as fast as possible (measured: benchmarks/
+        producer.py), kafka-python, the design's client, when a rate paces the run."""
+        if self.client != "auto":
+            return self.client
+        return "confluent" if self.unlimited else "kafka-python"
 
 
 DESCRIPTION = """\
@@ -103,6 +115,8 @@ ENV_OPTIONS = (
     s.Option("stream_mode", "STREAM_MODE", s.choice("auto", "schema", "retail"), "auto"),
     s.Option("group_field", "STREAM_GROUP_FIELD", s.text),
     s.Option("value_field", "STREAM_VALUE_FIELD", s.text),
+    s.Option("client", "KAFKA_CLIENT", s.choice(*CLIENTS), "auto"),
+    s.Option("compression", "KAFKA_COMPRESSION", s.choice(*COMPRESSIONS), "none"),
 )
 
 
@@ -177,6 +191,12 @@ def build_parser(defaults: Mapping[str, Any],
     add("--max-buffered", type=int, default=DEFAULT_MAX_BUFFERED,
         help="at most this many events sent but not yet confirmed by the broker; sending "
              "pauses beyond it (default: %(default)s)")
+    add("--client", choices=CLIENTS, default=defaults["client"],
+        help="Kafka client: kafka-python, or confluent (librdkafka, several times faster); "
+             "auto takes confluent for --rate 0 and kafka-python otherwise (default: "
+             "$KAFKA_CLIENT or %(default)s)")
+    add("--compression", choices=COMPRESSIONS, default=defaults["compression"],
+        help="compression of message batches (default: $KAFKA_COMPRESSION or %(default)s)")
     add("--log-level", type=str.upper, choices=LOG_LEVELS,
         default=defaults["log_level"], help="(default: $LOG_LEVEL or INFO)")
     return parser
@@ -255,4 +275,6 @@ def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str],
         group_field=defaults["group_field"] or None,
         value_field=defaults["value_field"] or None,
         resume=args.resume,
+        client=args.client,
+        compression=args.compression,
     )

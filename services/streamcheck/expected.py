@@ -22,6 +22,8 @@ from services.streamcheck.facts import Facts, round_half_up
 
 FLUSH_EVENTS = 1 << 16
 SLIDE_MS = SLIDE_S * 1000
+CODE_BITS = 24  # group codes that fit pack with their window; more groups sort as pairs
+CODE_MASK = (1 << CODE_BITS) - 1
 
 
 def window_starts(time_ms: np.ndarray) -> np.ndarray:
@@ -39,12 +41,22 @@ class Tally:
     COLUMNS = ("count", "revenue", "maybe_count", "maybe_up", "maybe_down")
 
     def add(self, keys: np.ndarray, sums: np.ndarray) -> None:
+        """Fold (window start, group code) rows into the sums. Each pair is packed into one
+        int64 (the start's slide number above CODE_BITS bits of code) so that one flat sort
+        finds the distinct pairs: np.unique over rows sorts ten times slower."""
         keys = np.concatenate([self.keys, keys])
         sums = np.concatenate([self.sums, sums])
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-        totals = np.zeros((len(unique), sums.shape[1]))
-        np.add.at(totals, inverse.ravel(), sums)
-        self.keys, self.sums = unique, totals
+        if len(keys) and keys[:, 1].max() > CODE_MASK:
+            unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        else:
+            packed = (np.floor_divide(keys[:, 0], SLIDE_MS) << CODE_BITS) | keys[:, 1]
+            flat, inverse = np.unique(packed, return_inverse=True)
+            unique = np.stack([(flat >> CODE_BITS) * SLIDE_MS, flat & CODE_MASK], axis=1)
+        inverse = inverse.ravel()
+        self.keys = unique
+        self.sums = np.stack([np.bincount(inverse, weights=sums[:, j], minlength=len(unique))
+                              for j in range(sums.shape[1])], axis=1) if len(unique) else \
+            np.zeros((0, sums.shape[1]))
 
 
 class AnswerBook:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from services.schema import SLIDE_S, WINDOW_S, WINDOWS_PER_EVENT
 from services.streamcheck.expected import AnswerBook, window_starts
@@ -113,3 +114,25 @@ def test_the_ledger_and_how_far_the_answer_is_final():
 def test_round_half_up_is_spark_s():
     values = np.array([2.675, 2.665, -2.675, 0.005, 1.0049999, 123456.785, -0.004])
     assert round_half_up(values).tolist() == [2.68, 2.67, -2.68, 0.01, 1.0, 123456.79, -0.0]
+
+
+@pytest.mark.parametrize("top_code", [5, (1 << 24) + 3])
+def test_tally_sums_each_window_and_group_once_packed_or_not(top_code):
+    from services.streamcheck.expected import SLIDE_MS, Tally
+
+    rng = np.random.default_rng(4)
+    starts = rng.integers(-40, 40, 3000) * SLIDE_MS  # before 1970 too
+    codes = rng.integers(0, 6, 3000)
+    codes[::7] = top_code
+    values = rng.normal(size=(3000, 5))
+    tally = Tally()
+    for lo in range(0, 3000, 1000):  # folded in three batches, as flushes do
+        tally.add(np.stack([starts[lo:lo + 1000], codes[lo:lo + 1000]], axis=1),
+                  values[lo:lo + 1000])
+    expected: dict[tuple[int, int], np.ndarray] = {}
+    for start, code, row in zip(starts.tolist(), codes.tolist(), values, strict=True):
+        expected[(start, code)] = expected.get((start, code), 0) + row
+    got = {tuple(k): v for k, v in zip(tally.keys.tolist(), tally.sums, strict=True)}
+    assert got.keys() == expected.keys()
+    for key, row in expected.items():
+        np.testing.assert_allclose(got[key], row, rtol=1e-12, atol=1e-12)
