@@ -5,7 +5,6 @@ null-rate difference), pair by pair (services.infer.pairs), whether it copies re
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -273,8 +272,8 @@ def _summary(reports: list[ColumnReport], pair_report: dict, privacy_report: dic
             "rank_correlation_pairs_within": sum(r["ok"] for r in judged),
             "max_contingency_tv": max((r["tv"] for r in pair_report["contingency"]),
                                       default=None),
-            "max_level_mean_error": max((r["error"] if r["error"] is not None else math.inf
-                                         for r in pair_report["level_means"]), default=None),
+            "max_level_mean_error": max((r["error"] for r in pair_report["level_means"]
+                                         if r["error"] is not None), default=None),
             "copies_share": copies["synthetic_share"] if copies else None,
             "dcr_closer_share": dcr["closer_share"] if dcr else None,
             "targets": {"tv": TV_TARGET, "ks": KS_TARGET, "hour_r": HOUR_R_TARGET,
