@@ -85,8 +85,8 @@ def _detect_values(name: str, values: Text, text: Text) -> Column:
     if times is not None:
         return Column(name, {"name": name, "type": "datetime", "format": times.format},
                       times=times)
-    if counts and (choices := text_category(counts)) is not None:
-        return _text_category(name, choices, counts, text)
+    if counts and (category := text_category(counts)) is not None:
+        return _text_category(name, *category, counts, text)
     if (pattern := pattern_of(values)) is not None:
         return Column(name, {"name": name, "type": "string", "pattern": pattern},
                       notes=["values (nearly) all distinct, of one shape"])
@@ -109,12 +109,13 @@ def _counts(values: Text) -> Counts | None:
     return probe if len(values) <= PROBE_ROWS else Counts.of(values)
 
 
-def _text_category(name: str, choices: list, counts: Counts, text: Text) -> Column:
-    other = choices[-1]["value"] == OTHER and len(choices) - 1 < len(counts)
-    if not other:
+def _text_category(name: str, choices: list, kept: int, counts: Counts,
+                   text: Text) -> Column:
+    """A text category; with an OTHER bucket it has no labels (its text is not what the
+    generator writes for the values in the bucket)."""
+    if kept == len(counts):
         return Column(name, {"name": name, "type": "category", "choices": choices},
                       labels=text)
-    kept = len(choices) - 1
     why = f"the {LEVELS_MAX} most common" if kept == LEVELS_MAX else \
         f"the {kept} seen twice or more"
     return Column(name, {"name": name, "type": "category", "choices": choices},

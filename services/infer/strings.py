@@ -65,11 +65,11 @@ def weighted(values: list, counts: np.ndarray, total: int | None = None) -> list
                                                                             strict=True)]
 
 
-def text_category(counts: Counts) -> list | None:
-    """The choices of a text category when values repeat: the levels seen at least
-    MIN_REPEATS times, at most LEVELS_MAX of them (the most common), by name, and an OTHER
-    bucket for the rest; None when those levels cover less than CATEGORY_SHARE of the rows
-    (values unique or nearly so: identifiers, free text)."""
+def text_category(counts: Counts) -> tuple[list, int] | None:
+    """The choices of a text category when values repeat, and how many values they name:
+    the levels seen at least MIN_REPEATS times, at most LEVELS_MAX of them (the most common),
+    by name, and an OTHER bucket for the rest; None when those levels cover less than
+    CATEGORY_SHARE of the rows (values unique or nearly so: identifiers, free text)."""
     if counts.repeated_share() < CATEGORY_SHARE:
         return None
     kept = int(np.count_nonzero(counts.counts[:LEVELS_MAX] >= MIN_REPEATS))
@@ -78,7 +78,7 @@ def text_category(counts: Counts) -> list | None:
     rest = total - int(counts.counts[:kept].sum())
     if rest:
         choices.append({"value": OTHER, "weight": significant(rest / total)})
-    return choices
+    return choices, kept
 
 
 def all_match(values: Text, regex: str) -> bool:
