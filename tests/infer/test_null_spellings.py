@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pytest
 
 from services.extracts import NULL_SPELLINGS
-from tests.infer.extracts import fields, infer, shares
+from tests.infer.extracts import fields, generate, infer, shares
 
 N = 2000
 
@@ -40,3 +43,34 @@ def test_in_jsonl_only_json_null_is_null(tmp_path):
     kind = fields(infer(tmp_path / "m.jsonl"))["kind"]
     assert kind["null_prob"] == pytest.approx(0.1)
     assert shares(kind["choices"]) == pytest.approx({"house": 8 / 9, "NA": 1 / 9}, abs=1e-3)
+
+
+SCHEMA = {
+    "seed": 1,
+    "time_window": {"start": "2025-03-01T00:00:00", "end": "2025-03-20T23:59:59"},
+    "schema": {"fields": [
+        {"name": "at", "type": "datetime", "null_prob": 0.05},
+        {"name": "level", "type": "category", "null_prob": 0.1,
+         "choices": [{"value": "low", "weight": 6}, {"value": "high", "weight": 4}]},
+        {"name": "count", "type": "int", "min": 0, "max": 1000, "null_prob": 0.2},
+        {"name": "temp", "type": "float", "distribution": "normal", "mean": 20, "stddev": 5,
+         "decimals": 1, "null_prob": 0.3},
+        {"name": "flag", "type": "bool", "p_true": 0.3, "null_prob": 0.1}]},
+}
+SCHEMA_NAMES = [f["name"] for f in SCHEMA["schema"]["fields"]]
+
+
+@pytest.mark.parametrize("spelling", ["NA", "NULL", "NaN", "None"])
+def test_a_generated_extract_with_its_nulls_respelled_infers_the_same_schema(tmp_path,
+                                                                             spelling):
+    """The generator writes nulls as empty cells; an export of the same rows that spells
+    them otherwise is the same data."""
+    original = generate(SCHEMA, tmp_path / "empty.csv", 20_000)
+    table = pacsv.read_csv(original, convert_options=pacsv.ConvertOptions(
+        column_types=dict.fromkeys(SCHEMA_NAMES, pa.string()), strings_can_be_null=True))
+    respelled = pa.table({name: pc.fill_null(table[name], spelling) for name in SCHEMA_NAMES})
+    pacsv.write_csv(respelled, tmp_path / "spelled.csv")
+    assert f',"{spelling}",' in (tmp_path / "spelled.csv").read_text()
+    expected, got = infer(original), infer(tmp_path / "spelled.csv")
+    assert fields(got) == fields(expected) and got["time_window"] == expected["time_window"]
+    assert fields(got)["temp"]["null_prob"] == pytest.approx(0.3, abs=0.01)
