@@ -4,12 +4,14 @@ HDFS loader and the schema inference read.
 One home for what an extract is: its formats (`formats`: suffixes, gzip), which files of a
 folder make it (`listing`: one rule for every reader), and the Arrow readers that turn a file
 into text columns (`read`, with `csv_reader`, `jsonl_reader`, `parquet_reader` and the shape
-they return in `rows`), in the text every format's value has (`text`). No Spark here: the
-batch job lists files through Hadoop and asks `is_extract` which of them to read.
+they return in `rows`), in the text every format's value has (`text`), with the spellings of
+a missing value in CSV (`nulls`). No Spark here: the batch job lists files through Hadoop
+and asks `is_extract` which of them to read, and reads CSV's null spellings from `nulls`.
 """
 
 from services.extracts.formats import ACCEPTED, CSV, JSONL, PARQUET, SUFFIXES, is_gzip, kind_of
 from services.extracts.listing import NoExtractsError, find_extracts, is_extract, local_extracts
+from services.extracts.nulls import NULL_SPELLINGS, spelled_null
 from services.extracts.read import extract_batches, read_extract, text_batches
 from services.extracts.rows import (
     BadRow,
@@ -32,6 +34,7 @@ __all__ = [
     "ACCEPTED",
     "CSV",
     "JSONL",
+    "NULL_SPELLINGS",
     "PARQUET",
     "SECONDS",
     "SUFFIXES",
@@ -53,6 +56,7 @@ __all__ = [
     "open_bytes",
     "parquet_text",
     "read_extract",
+    "spelled_null",
     "text_batches",
     "trim",
 ]

@@ -12,6 +12,8 @@ One bad row never costs the rest of the file:
   quote swallows the lines after it, up to the next quote character) only its first line
   is, and the lines it swallowed are read again as rows of their own (`_recovered`);
 - a value of any size is read (the csv module's field limit is lifted while it counts).
+
+Values are trimmed, and the spellings of a missing value (services.extracts.nulls) are null.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from services.extracts.nulls import spelled_null
 from services.extracts.rows import (
     BadRow,
     ExtractError,
@@ -320,7 +323,7 @@ def _recovered(path: Path, names: list[str], text: str, line: int,
 
 def _batch(path: Path, names: list[str], batch: pa.RecordBatch, records: np.ndarray,
            lines: _Lines) -> ExtractRows:
-    columns = {name: TextColumn(trim(pa.chunked_array([column])))
+    columns = {name: TextColumn(spelled_null(trim(pa.chunked_array([column]))))
                for name, column in zip(names, batch.columns, strict=True)}
     extract = ExtractRows(path, columns, batch.num_rows, lambda rows: lines.of_records(
         records[np.asarray(rows, dtype=np.int64)]))

@@ -1,6 +1,6 @@
 """One column's field, decided from its values alone, in a fixed order: bool, uuid, whole
 numbers (id_sequence, epoch datetime, category, int), decimals (category, float), datetime
-text, category, pattern, Faker, top values."""
+text, category (values that repeat), pattern, Faker, random text."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ from services.infer.samples import Text
 from services.infer.stats import significant
 from services.infer.strings import (
     CATEGORY_MAX,
+    CATEGORY_SHARE,
+    LEVELS_MAX,
+    OTHER,
     Counts,
     all_match,
     faker_provider,
     pattern_of,
-    top_values,
+    text_category,
     weighted,
 )
 from services.infer.times import Times, parse_times
@@ -31,6 +34,7 @@ INTEGER = r"^[+-]?(0|[1-9][0-9]{0,17})$"  # a leading zero makes a code, not a n
 GEO_OBJECT = r'^\{"lat": ?(?P<lat>-?[0-9.]+), ?"lon": ?(?P<lon>-?[0-9.]+)\}$'
 GEO_TEXT = r"^(?P<lat>-?[0-9]+\.[0-9]+),(?P<lon>-?[0-9]+\.[0-9]+)$"
 PROBE_ROWS = 65_536  # values looked at to rule out a category
+PROBE_SLACK = 0.1  # the probe may cover this much less than a category needs
 DECIMAL = r"^[+-]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
@@ -65,10 +69,7 @@ def _detect_values(name: str, values: Text, text: Text) -> Column:
         return Column(name, {"name": name, "type": "category",
                              "choices": [{"value": "", "weight": 1}]},
                       notes=["every value is empty"])
-    # Value counts are costly on a column of mostly distinct values and only matter when
-    # there are few: a probe with more than CATEGORY_MAX distinct values rules them out.
-    few = len(pc.unique(values.slice(0, PROBE_ROWS))) <= CATEGORY_MAX
-    counts = Counts.of(values) if few else None
+    counts = _counts(values)
     distinct = counts.values if counts else values
     if counts and (col := _bool(name, counts, text)) is not None:
         return col
@@ -84,24 +85,41 @@ def _detect_values(name: str, values: Text, text: Text) -> Column:
     if times is not None:
         return Column(name, {"name": name, "type": "datetime", "format": times.format},
                       times=times)
-    if counts and counts.is_category():
-        return Column(name, {"name": name, "type": "category",
-                             "choices": weighted(distinct.to_pylist(), counts.counts)},
-                      labels=text)
+    if counts and (category := text_category(counts)) is not None:
+        return _text_category(name, *category, counts, text)
     if (pattern := pattern_of(values)) is not None:
-        return Column(name, {"name": name, "type": "string", "pattern": pattern})
+        return Column(name, {"name": name, "type": "string", "pattern": pattern},
+                      notes=["values (nearly) all distinct, of one shape"])
     if (provider := faker_provider(distinct)) is not None:
         return Column(name, {"name": name, "type": "faker", "provider": provider},
                       notes=[f"values shaped like Faker's {provider}"])
-    if (top := top_values(values, PROBE_ROWS)) is not None:
-        choices, distinct_count = top
-        return Column(name, {"name": name, "type": "category", "choices": choices},
-                      notes=[f"the {len(choices) - 1} most common of {distinct_count} "
-                             "values and the rest as one"])
     width = int(pc.max(pc.utf8_length(values)).as_py())
     return Column(name, {"name": name, "type": "faker", "provider": "pystr",
                          "args": {"min_chars": 1, "max_chars": width}},
                   notes=["many values of no one shape"])
+
+
+def _counts(values: Text) -> Counts | None:
+    """Value counts when they can matter: few distinct values, or values that repeat.
+    Counting a column of mostly distinct values is costly: a probe of its first rows
+    rules that out first."""
+    probe = Counts.of(values.slice(0, PROBE_ROWS))
+    if len(probe) > CATEGORY_MAX and probe.repeated_share() < CATEGORY_SHARE - PROBE_SLACK:
+        return None
+    return probe if len(values) <= PROBE_ROWS else Counts.of(values)
+
+
+def _text_category(name: str, choices: list, kept: int, counts: Counts,
+                   text: Text) -> Column:
+    """A text category; with an OTHER bucket it has no labels (its text is not what the
+    generator writes for the values in the bucket)."""
+    if kept == len(counts):
+        return Column(name, {"name": name, "type": "category", "choices": choices},
+                      labels=text)
+    why = f"the {LEVELS_MAX} most common" if kept == LEVELS_MAX else \
+        f"the {kept} seen twice or more"
+    return Column(name, {"name": name, "type": "category", "choices": choices},
+                  notes=[f"{why} of {len(counts)} values by name, the rest as {OTHER}"])
 
 
 def _geo(name: str, distinct: Text) -> Column | None:
@@ -152,7 +170,7 @@ def _whole_numbers(name: str, values: Text, counts: Counts | None) -> Column:
     if times is not None:
         return Column(name, {"name": name, "type": "datetime", "format": times.format},
                       times=times)
-    if counts and counts.is_category():
+    if counts and counts.few_numbers():
         return _number_category(name, counts, pa.int64(), "whole numbers")
     fit = fit_int(ints)
     return Column(name, {"name": name, "type": "int", **_distribution(fit.family, "uniform"),
@@ -169,7 +187,7 @@ def _number_category(name: str, counts: Counts, kind: pa.DataType, what: str) ->
 
 
 def _decimals(name: str, values: Text, distinct: Text, counts: Counts | None) -> Column:
-    if counts and counts.is_category():
+    if counts and counts.few_numbers():
         return _number_category(name, counts, pa.float64(), "numbers")
     decimals = decimals_of(distinct)
     fit = fit_float(values.cast(pa.float64()).to_numpy(), decimals)

@@ -1,6 +1,7 @@
 """Sample files read into one text column per key, with the extract readers of
 services.extracts (CSV per RFC 4180, JSONL, Parquet; gzip or not): values trimmed, empty
-values null. A folder stands for the files of its extract (services.extracts' rule)."""
+values null, and in CSV the spellings of a null too (services.extracts.nulls: `NA`,
+`NULL`, `NaN`...). A folder stands for the files of its extract (services.extracts' rule)."""
 
 from __future__ import annotations
 

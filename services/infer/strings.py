@@ -1,5 +1,6 @@
-"""Text columns: weighted categories, one-shape codes as a `pattern`, or a Faker provider
-or the most common values plus an "other" bucket when neither fits."""
+"""Text columns: weighted categories whenever values repeat (the most common LEVELS_MAX by
+name, the rest as one OTHER bucket), one-shape codes as a `pattern` for values that are
+unique or nearly so (identifiers), or a Faker provider when neither fits."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import pyarrow.compute as pc
 from services.infer.samples import Text
 from services.infer.stats import significant
 
-CATEGORY_MAX = 50  # at most this many distinct values make a category...
-CATEGORY_REPEATS = 2  # ...each seen this many times on average
-TOP_VALUES = 50  # kept by name in a top-values category
-TOP_SHARE = 0.5  # ...when they cover at least this share of the values
+CATEGORY_MAX = 50  # numbers with at most this many distinct values, each seen...
+CATEGORY_REPEATS = 2  # ...this many times on average, are a category of those numbers
+LEVELS_MAX = 5000  # text levels kept by name in a category; rarer ones are OTHER
+MIN_REPEATS = 2  # a text value seen fewer times is not kept by name (it would be copied)
+CATEGORY_SHARE = 0.5  # text is a category when the levels kept cover this share of rows
 OTHER = "(other)"
 EDGE = 0.05  # a digit range within 5% of 0 or of all nines is widened to it
 MAX_PATTERN_WIDTH = 64
@@ -45,8 +47,14 @@ class Counts:
     def __len__(self) -> int:
         return len(self.counts)
 
-    def is_category(self) -> bool:
+    def few_numbers(self) -> bool:
+        """Few distinct values, each repeated: numbers that are labels (a rating, a code)."""
         return len(self) <= CATEGORY_MAX and self.counts.sum() >= CATEGORY_REPEATS * len(self)
+
+    def repeated_share(self) -> float:
+        """The share of the values that are of a level kept by name (text_category)."""
+        kept = self.counts[:LEVELS_MAX]
+        return float(kept[kept >= MIN_REPEATS].sum() / max(self.counts.sum(), 1))
 
 
 def weighted(values: list, counts: np.ndarray, total: int | None = None) -> list:
@@ -57,21 +65,20 @@ def weighted(values: list, counts: np.ndarray, total: int | None = None) -> list
                                                                             strict=True)]
 
 
-def top_values(values: Text, probe_rows: int) -> tuple[list, int] | None:
-    """The most common values and an OTHER bucket for the rest, when they cover enough, and
-    the number of distinct values. Counted on the first rows, then, unless those are far
-    from enough, on all of them."""
-    probe = Counts.of(values.slice(0, probe_rows))
-    if probe.counts[:TOP_VALUES].sum() < (TOP_SHARE - 0.1) * probe.counts.sum():
+def text_category(counts: Counts) -> tuple[list, int] | None:
+    """The choices of a text category when values repeat, and how many values they name:
+    the levels seen at least MIN_REPEATS times, at most LEVELS_MAX of them (the most common),
+    by name, and an OTHER bucket for the rest; None when those levels cover less than
+    CATEGORY_SHARE of the rows (values unique or nearly so: identifiers, free text)."""
+    if counts.repeated_share() < CATEGORY_SHARE:
         return None
-    counts = Counts.of(values)
-    top = counts.counts[:TOP_VALUES]
-    if top.sum() < TOP_SHARE * counts.counts.sum():
-        return None
-    choices = weighted(counts.values.slice(0, TOP_VALUES).to_pylist(), top,
-                       counts.counts.sum())
-    rest = counts.counts[TOP_VALUES:].sum() / counts.counts.sum()
-    return [*choices, {"value": OTHER, "weight": significant(rest)}], len(counts)
+    kept = int(np.count_nonzero(counts.counts[:LEVELS_MAX] >= MIN_REPEATS))
+    total = int(counts.counts.sum())
+    choices = weighted(counts.values.slice(0, kept).to_pylist(), counts.counts[:kept], total)
+    rest = total - int(counts.counts[:kept].sum())
+    if rest:
+        choices.append({"value": OTHER, "weight": significant(rest / total)})
+    return choices, kept
 
 
 def all_match(values: Text, regex: str) -> bool:

@@ -2,7 +2,7 @@
 
 Without a schema every value is a JSON string. With one, a schema field's values keep the
 JSON type the generator gives them (numbers, booleans, geo objects), but only where the
-text really is one: a stray "n/a" in a number column stays a string rather than breaking
+text really is one: a stray "ask" in a number column stays a string rather than breaking
 the payload. Empty values are null, as the generator writes nulls as empty CSV cells.
 """
 

@@ -5,7 +5,7 @@ Files are listed through Hadoop's FileSystem API, so one code path serves `file:
 read once (gzip too) to build its reading schema: the file's own columns, lower-cased and
 trimmed, all read as strings; the cleansing casts them as the schema file declares, so no
 inference pass is needed. CSV is read as RFC 4180, the way the generator writes it
-(storage.RFC4180).
+(storage.RFC4180), its null spellings (services.extracts.nulls) as null.
 
 Parquet extracts carry their schema in their footers: Spark reads them natively (footers
 merged, so files may differ in columns), and each typed column becomes the text the same
@@ -27,7 +27,7 @@ from pyspark.sql import types as T
 from pyspark.sql.types import StringType, StructField, StructType
 
 from services.common import polling
-from services.extracts import ACCEPTED, CSV, is_extract, kind_of
+from services.extracts import ACCEPTED, CSV, NULL_SPELLINGS, is_extract, kind_of
 from services.schema import Dataset
 from services.spark.cleansing import normalise_name
 from services.spark.errors import spark_error_message
@@ -142,9 +142,12 @@ def read_extracts(spark: SparkSession, extracts: list[ExtractFile], dataset: Dat
     frames = []
     for header, uris in by_header.items():
         schema = StructType([StructField(c, StringType()) for c in header])
-        frames.append(spark.read.options(**RFC4180).csv(
+        frame = spark.read.options(**RFC4180).csv(
             uris, schema=schema, header=True, multiLine=multiline, mode="PERMISSIVE",
-            enforceSchema=True))
+            enforceSchema=True)
+        by_place = frame.toDF(*[f"c{i}" for i in range(len(header))])  # names may repeat
+        frames.append(by_place.select(*[spelled_null(F.col(f"c{i}")).alias(name)
+                                        for i, name in enumerate(header)]))
     if jsonl:
         names = [normalise_name(f.name) for f in dataset.fields]
         schema = StructType([StructField(n, StringType()) for n in names])
@@ -157,6 +160,13 @@ def read_extracts(spark: SparkSession, extracts: list[ExtractFile], dataset: Dat
     for frame in frames[1:]:
         combined = combined.unionByName(frame, allowMissingColumns=True)
     return combined, empty
+
+
+def spelled_null(column: Column) -> Column:
+    """CSV text, null where it spells a missing value (services.extracts.nulls; Spark's
+    `nullValue` takes one spelling only)."""
+    return F.when(F.trim(column).isin(*NULL_SPELLINGS), F.lit(None).cast("string")) \
+        .otherwise(column)
 
 
 def read_parquet(spark: SparkSession, extracts: list[ExtractFile]) -> DataFrame:

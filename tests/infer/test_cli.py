@@ -43,9 +43,13 @@ def test_compare_prints_and_writes_json(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "7 of 7 columns within the targets" in printed
     assert "product" in printed and "TV " in printed and "hour r " in printed
+    assert "pairs, on 50,000 real and 50,000 synthetic rows:" in printed
+    assert "privacy, over " in printed and printed.rstrip().endswith("all within the targets")
     written = json.loads(report.read_text())
     assert written["summary"]["ok"] and written["summary"]["columns"] == 7
     assert {c["kind"] for c in written["columns"]} == {"datetime", "label", "number"}
+    assert written["pairs"]["contingency"] and written["pairs"]["level_means"]
+    assert written["privacy"]["dcr"]["synthetic_rows"] == 1000
 
 
 def bad_inputs(tmp_path):

@@ -66,11 +66,11 @@ def test_schema_types_apply_only_where_the_text_has_that_type(tmp_path):
     path = tmp_path / "orders.csv"
     path.write_text("order_id,order_time,quantity,unit_price,product\n"
                     "1,2025-03-03T10:00:00,2,3.5,Latte\n"
-                    "2,2025-03-03T11:00:00,n/a,007,Mug\n"
+                    "2,2025-03-03T11:00:00,ask,007,Mug\n"
                     "3,2025-03-03T12:00:00,-4,1e3,é \u2603 \x01\n")
     _, sent = payloads(load_replay([path], load_schema(RETAIL), None))
     assert [(r["order_id"], r["quantity"], r["unit_price"]) for r in sent] == [
-        (1, 2, 3.5), (2, "n/a", "007"), (3, -4, 1000.0)]
+        (1, 2, 3.5), (2, "ask", "007"), (3, -4, 1000.0)]
     assert sent[2]["product"] == "é \u2603 \x01"
 
 
