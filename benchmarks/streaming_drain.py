@@ -31,7 +31,6 @@ from services.infra.kafka import Kafka  # noqa: E402
 from services.outputs import StreamOutputs  # noqa: E402
 
 TARGET = 50_000
-ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
 
 
 def fill_topic(bootstrap: str, topic: str, events: int, work: Path) -> None:
@@ -101,7 +100,7 @@ def main() -> None:
                 "maxOffsetsPerTrigger": {"STREAM_MAX_OFFSETS_PER_TRIGGER":
                                          str(args.events // 5)},
                 "no live view": {"STREAM_LIVE_VIEW": "false"},
-                "rocksdb": {"SPARK_STATE_STORE_PROVIDER": ROCKSDB},
+                "rocksdb": {"STREAM_STATE_STORE": "rocksdb"},
             }
             for name, env in settings.items():
                 print(drain(bootstrap, "backlog", args.events, name.replace(" ", "-"), env,

@@ -91,6 +91,9 @@ CATALOGUE: dict[str, Variable] = {v.name: v for v in (
              "the first summed measure", "summed measure or field (schema mode)"),
     Variable("STREAM_MAX_OFFSETS_PER_TRIGGER", "streaming job", "unlimited",
              "cap per micro-batch"),
+    Variable("STREAM_STATE_STORE", "streaming job", "`hdfs`",
+             "state store of windows and deduplication: `hdfs` (in memory, checkpointed) or "
+             "`rocksdb`"),
     Variable("STREAM_FUTURE_HORIZON", "streaming job, demo", "`1 day` (`make demo`: "
              "enough for its --time-scale)",
              "an event further ahead of the clock (or of the schema's window end, if later) "

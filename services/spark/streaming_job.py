@@ -66,6 +66,11 @@ QUARANTINE_QUERY = "quarantine"
 CARRIED = (LEDGER,)  # what a restart keeps of the last run's status: the ledger goes on
 MODES = ("auto", "schema", "retail")
 DEFAULT_TRIGGER = "30 seconds"
+STATE_STORE_CONF = "spark.sql.streaming.stateStore.providerClass"
+STATE_STORES = {  # a checkpoint keeps the provider it was started with
+    "hdfs": "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider",
+    "rocksdb": "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
+}
 BATCH_END_WAIT_S = 30.0  # at a stop, how long a micro-batch in flight may take to finish
 log = logging.getLogger("stream")
 
@@ -86,6 +91,7 @@ OPTIONS = (
     s.Option("group_field", "STREAM_GROUP_FIELD", s.text),
     s.Option("value_field", "STREAM_VALUE_FIELD", s.text),
     s.Option("max_offsets_per_trigger", "STREAM_MAX_OFFSETS_PER_TRIGGER", s.count),
+    s.Option("state_store", "STREAM_STATE_STORE", s.choice(*STATE_STORES), "hdfs"),
     s.Option("future_horizon_ms", "STREAM_FUTURE_HORIZON", interval_setting,
              DEFAULT_FUTURE_HORIZON_MS),
     s.Option("live_view", "STREAM_LIVE_VIEW", s.boolean, True),
@@ -109,6 +115,7 @@ class StreamJobSettings:
     group_field: str | None
     value_field: str | None
     max_offsets_per_trigger: int | None
+    state_store: str
     future_horizon_ms: int
     live_view: bool
     monitor_dir: str | None
@@ -255,6 +262,7 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
     file, carrying the ledger of the run before)."""
     mode = Mode.of(settings, dataset)
     shape = mode.shape
+    spark.conf.set(STATE_STORE_CONF, STATE_STORES[settings.state_store])
     files = settings.monitor_files()
     if files is None:
         log.warning("OUTPUT_PATH %s is not local and STREAM_MONITOR_DIR is unset: no status "

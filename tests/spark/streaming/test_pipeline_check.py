@@ -16,7 +16,7 @@ import pytest
 from services.common.cli import run as run_cli
 from services.outputs import StreamOutputs
 from services.schema import MALFORMED_KINDS, load_schema
-from services.spark.streaming_job import StreamJobSettings, start
+from services.spark.streaming_job import STATE_STORE_CONF, STATE_STORES, StreamJobSettings, start
 from services.streamcheck.cli import main as verify_main
 from tests.kafka.test_broker import produce
 from tests.polling import poll
@@ -42,8 +42,8 @@ def job_status(conf: StreamJobSettings) -> dict:
     return json.loads(StreamOutputs(Path(conf.output_path)).status_file.read_text())
 
 
-@pytest.mark.parametrize("mode", ["schema", "retail"])
-def test_a_faulty_stream_through_our_job_verifies(spark, kafka_broker, tmp_path, mode):
+@pytest.mark.parametrize(("mode", "store"), [("schema", "hdfs"), ("retail", "rocksdb")])
+def test_a_faulty_stream_through_our_job_verifies(spark, kafka_broker, tmp_path, mode, store):
     bootstrap, topic = kafka_broker.bootstrap_servers, unique_topic(f"check-{mode}")
     schema = CARD if mode == "schema" else RETAIL
     extract = generate(schema, tmp_path / "input", ROWS, seed=11)
@@ -60,12 +60,13 @@ def test_a_faulty_stream_through_our_job_verifies(spark, kafka_broker, tmp_path,
            "OUTPUT_PATH": str(tmp_path / "out" / "stream"), "CHECKPOINT_DIR": str(tmp_path / "ck"),
            "STREAM_TRIGGER_INTERVAL": "100 milliseconds", "STARTING_OFFSETS": "earliest",
            "STREAM_LIVE_VIEW": "false", "STREAM_MAX_OFFSETS_PER_TRIGGER": "300",
-           "STREAM_MODE": mode}
+           "STREAM_MODE": mode, "STREAM_STATE_STORE": store}
     if mode == "schema":
         env["SCHEMA_CONFIG_PATH"] = str(schema)
     conf = StreamJobSettings.from_env(env)
     dataset = load_schema(schema) if mode == "schema" else None
     pipeline = start(spark, conf, dataset)
+    assert spark.conf.get(STATE_STORE_CONF) == STATE_STORES[store]
     try:
         poll("a few micro-batches", lambda: job_status(conf)["batch_id"],
              until=lambda batch: batch >= 2, timeout=120, ignoring=(OSError, ValueError))
