@@ -184,6 +184,32 @@ def test_the_history_server_lists_the_streaming_job(streaming: Stack) -> None:
     assert any(streaming.folder("SPARK_EVENTS_DIR").iterdir())
 
 
+def test_the_live_card_stream_is_one_setting_away(streaming: Stack) -> None:
+    """STREAM_LIVE_SCHEMA=card_transactions: the generator writes nothing and the producer
+    sends fresh card payments (here to a topic and an answer folder of their own, beside the
+    replay's)."""
+    live = {"STREAM_LIVE_SCHEMA": "card_transactions"}
+    extracts = sorted((streaming.folder("DATA_DIR") / "input").iterdir())
+    done = streaming.run("run", "--rm", "--no-deps", "-T", "data-generator", env=live)
+    assert done.returncode == 0 and "no extract to write" in done.stdout, done.stderr
+    assert sorted((streaming.folder("DATA_DIR") / "input").iterdir()) == extracts
+
+    name = f"{streaming.settings['COMPOSE_PROJECT_NAME']}-live-check"
+    done = streaming.run("run", "-d", "--no-deps", "--name", name, "-e", "KAFKA_TOPIC=live",
+                         "-e", "EVENT_EXPECT_DIR=/tmp/expected", "event-generator", env=live)
+    assert done.returncode == 0, done.stderr
+    try:
+        bootstrap = f"127.0.0.1:{streaming.port('KAFKA_PORT')}"
+        records = poll("live card events", lambda: read_topic(bootstrap, "live", timeout=10),
+                       until=lambda found: len(found) >= 20, timeout=120, interval=1,
+                       ignoring=(AssertionError,))
+    finally:
+        docker("rm", "--force", name)
+    events = [json.loads(r.value) for r in records if not r.key.startswith(b"poison:")]
+    assert {"city", "amount", "card_id"} <= set(events[0])
+    assert len({e["event_id"] for e in events}) > 10
+
+
 @pytest.mark.parametrize(("variable", "service"), [
     ("STREAM_SCHEMA", "data-generator"), ("STREAM_SCHEMA", "event-generator"),
     ("STREAM_SCHEMA", "streaming-dashboard"), ("STREAM_LIVE_SCHEMA", "event-generator"),
