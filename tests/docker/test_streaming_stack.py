@@ -28,9 +28,9 @@ TOPIC = "sales"
 GROUP, TIME, VALUE = "product", "order_time", "revenue"
 APP_NAME = "stream.retail_sales_aggregator"
 WATERMARK_DELAY = pd.Timedelta(minutes=15)
-# A replay of ROWS rows at RATE a second lasts about 3 minutes: longer than the stack takes
+# A replay of ROWS rows at RATE a second lasts near 3 minutes: longer than the stack takes
 # to come up, the job's kill and restart and the broker's restart.
-ROWS, RATE = 5000, 25
+ROWS, RATE = 4000, 25
 # Late events (inside the watermark), copies and poison: a correct job counts each event once.
 FAULTS = json.dumps({"out_of_order": "1 minute", "late": {"p": 0.05, "max": "5 minutes"},
                      "duplicates": {"p": 0.05}, "malformed": {"p": 0.02}},
