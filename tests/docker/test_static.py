@@ -1,11 +1,13 @@
 """The Docker files read without a daemon: Compose resolves both stacks with the repo's
-.env, every service runs the one image and never pulls, ports stay on loopback, the
-Dockerfile builds with the classic builder from the one base, and no engine version is
-written anywhere but in the files `make test` uses."""
+.env, every service runs the one image and never pulls, every published port listens on
+BIND_ADDRESS (loopback by default), the streaming stack is the design's product demo in
+the right order, the Dockerfile builds with the classic builder from the one base, and no
+engine version is written anywhere but in the files `make test` uses."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -23,11 +25,16 @@ DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
 ENTRYPOINT = REPO_ROOT / "docker" / "entrypoint.sh"
 
 
-def resolved(kind: str) -> dict[str, Any]:
+def resolved(kind: str, env_file: Path | None = None, **env: str) -> dict[str, Any]:
+    """The stack as Compose resolves it with the repo's .env (or `env_file`), `env` on top
+    (the shell wins in Compose's interpolation)."""
+    extra = ["--env-file", str(env_file)] if env_file else []
     done = subprocess.run([str(Path(sys.executable).parent / "docker-compose"),
-                           "-f", FILES[kind], "--project-directory", str(REPO_ROOT),
+                           "-f", FILES[kind], "--project-directory", str(REPO_ROOT), *extra,
                            "config", "--format", "json"],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+                          env={**{k: v for k, v in os.environ.items()
+                                  if k not in dotenv()}, **env})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -64,10 +71,63 @@ def test_no_service_fixes_its_user_and_each_passes_the_overrides(stack: dict[str
         assert svc.get("init") is True, name
 
 
+def published(stack: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, port) for name, svc in stack["services"].items()
+            for port in svc.get("ports", [])]
+
+
 def test_ports_are_published_on_loopback_only(stack: dict[str, Any]) -> None:
-    for name, svc in stack["services"].items():
-        for port in svc.get("ports", []):
-            assert port["host_ip"] == "127.0.0.1", (name, port)
+    assert dotenv()["BIND_ADDRESS"] == "127.0.0.1"
+    assert published(stack)
+    for name, port in published(stack):
+        assert port["host_ip"] == "127.0.0.1", (name, port)
+
+
+@pytest.mark.parametrize("kind", sorted(FILES))
+def test_every_published_port_listens_on_bind_address(kind: str, tmp_path: Path) -> None:
+    """BIND_ADDRESS from the environment moves every port; without .env (a setting left
+    out) they stay on loopback."""
+    for name, port in published(resolved(kind, BIND_ADDRESS="192.0.2.7")):
+        assert port["host_ip"] == "192.0.2.7", (name, port)
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+    ports = published(resolved(kind, env_file=empty))
+    assert ports and all(port["host_ip"] == "127.0.0.1" for _, port in ports), ports
+
+
+def schema_of(svc: dict[str, Any]) -> str:
+    return Path(svc["environment"]["SCHEMA_CONFIG_PATH"]).name
+
+
+def test_the_streaming_stack_replays_the_generated_retail_extract() -> None:
+    """The design's product demo: the generator ends before the producer replays its extract,
+    and the producer, the job and the dashboard read the retail schema; the job's event log
+    is served by a history server that is healthy before the job starts."""
+    services = resolved("streaming")["services"]
+    generator, producer = services["data-generator"], services["event-generator"]
+    assert producer["depends_on"]["data-generator"]["condition"] == \
+        "service_completed_successfully"
+    assert "--output-dir /opt/spark-data/input" in generator["command"][-1]
+    assert "retail_orders.json" in generator["command"][-1]
+    assert {schema_of(services[s]) for s in ("event-generator", "spark-stream",
+                                             "streaming-dashboard")} == {"retail_orders.json"}
+    assert services["spark-stream"]["depends_on"]["spark-history"]["condition"] == \
+        "service_healthy"
+    mounts = {v["target"]: v["source"] for v in services["spark-stream"]["volumes"]}
+    history = services["spark-history"]
+    assert {v["target"]: v["source"] for v in history["volumes"]} == {
+        "/opt/spark-events": mounts["/opt/spark-events"]}
+    assert [(p["target"], p["published"]) for p in history["ports"]] == [
+        (18081, dotenv()["SPARK_HISTORY_PORT"])]
+
+
+def test_the_live_stream_is_one_setting_away() -> None:
+    services = resolved("streaming", STREAM_LIVE_SCHEMA="card_transactions")["services"]
+    assert {schema_of(services[s]) for s in ("event-generator", "spark-stream",
+                                             "streaming-dashboard")} == {
+        "card_transactions.json"}
+    live = services["event-generator"]["command"][-1]
+    assert 'if [ -n "card_transactions" ]' in live and "--generate --time-scale 60" in live
 
 
 def test_bind_mounts_are_the_data_folders(stack: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
-"""The streaming stack for real: Kafka (KRaft), Spark standalone, the live producer, the
-streaming job on the cluster and the dashboard, with the faults users meet: the job's
-container killed mid-run and started again, the broker restarted mid-run. Every closed
-window must equal a recomputation from the events in the topic, read from the host through
-the published port, exactly once."""
+"""The streaming stack for real, with its default settings: the design's product demo.
+Its generator writes the retail orders extract into data/input, the producer replays it
+(with faults: late, copies, poison) into Kafka, the streaming job on Spark standalone totals
+product revenue, the dashboard shows it, the history server lists the job; meanwhile the
+job's container is killed and started again and the broker restarted. Every closed window
+must equal a recomputation from the replayed extract, exactly once."""
 
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ from tests.topics import read_topic
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(1500)]
 TOPIC = "sales"
-GROUP, TIME, VALUE = "city", "event_time", "amount"
+GROUP, TIME, VALUE = "product", "order_time", "revenue"
+APP_NAME = "stream.retail_sales_aggregator"
 WATERMARK_DELAY = pd.Timedelta(minutes=15)
+# A replay of ROWS rows at RATE a second lasts near 3 minutes: longer than the stack takes
+# to come up, the job's kill and restart and the broker's restart.
+ROWS, RATE = 4000, 25
 # Late events (inside the watermark), copies and poison: a correct job counts each event once.
 FAULTS = json.dumps({"out_of_order": "1 minute", "late": {"p": 0.05, "max": "5 minutes"},
                      "duplicates": {"p": 0.05}, "malformed": {"p": 0.02}},
@@ -57,21 +62,36 @@ def docker(*args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def replayed_extract(stack: Stack) -> pd.DataFrame:
+    """The one extract the stack's generator wrote, with each order's revenue."""
+    extracts = sorted((stack.folder("DATA_DIR") / "input").iterdir())
+    assert [p.name for p in extracts] == ["retail_orders.csv"], extracts
+    orders = in_utc(pd.read_csv(extracts[0]), TIME)
+    return orders.assign(**{VALUE: orders["quantity"] * orders["unit_price"]})
+
+
 @pytest.fixture(scope="module")
 def streaming(sdp_image: str, tmp_path_factory: pytest.TempPathFactory) -> Stack:
     with running("streaming", tmp_path_factory.mktemp("streaming-stack"),
-                 "streaming-dashboard", EVENTS_PER_SECOND=40,
+                 "streaming-dashboard", STREAM_ROWS=ROWS, EVENTS_PER_SECOND=RATE,
                  STREAM_TRIGGER_INTERVAL="3 seconds", EVENT_FAULTS=FAULTS) as stack:
         yield stack
 
 
-def test_windows_survive_a_killed_job_and_a_restarted_broker(streaming: Stack) -> None:
+def test_product_windows_equal_the_replayed_extract_across_a_killed_job_and_broker(
+        streaming: Stack) -> None:
+    assert streaming.settings["STREAM_LIVE_SCHEMA"] == ""  # .env's default: the replay
+    assert streaming.exit_code("data-generator") == 0
+    orders = replayed_extract(streaming)
+    assert len(orders) == ROWS and not orders["order_id"].duplicated().any()
+
     windows_url = streaming.url("STREAMING_DASHBOARD_PORT", "/api/windows")
     poll("a closed window on the dashboard",
          lambda: (get_json(windows_url).get("data") or {}).get("closed_windows"),
          timeout=300, interval=2, ignoring=(OSError, ValueError))
 
     # The job dies without a chance to clean up, then starts again on its checkpoint.
+    assert streaming.exit_code("event-generator") is None, "the replay ended too soon"
     job = streaming.container_id("spark-stream")
     docker("kill", job)
     before = len(closed_windows(streaming))
@@ -86,8 +106,10 @@ def test_windows_survive_a_killed_job_and_a_restarted_broker(streaming: Stack) -
          lambda: (status(streaming).get("batch_id") or -1) > restarted + 2, timeout=300,
          interval=2)
 
-    # The producer stops (SIGTERM) and prints its final totals; nothing more enters the topic.
-    assert streaming.run("stop", "--timeout", "30", "event-generator").returncode == 0
+    # The replay ends by itself, every message delivered; nothing more enters the topic.
+    poll("the end of the replay", lambda: streaming.exit_code("event-generator"),
+         until=lambda code: code is not None, timeout=600, interval=2)
+    assert streaming.exit_code("event-generator") == 0, streaming.logs("event-generator")[-2000:]
     totals = TOTALS.findall(streaming.logs("event-generator"))
     assert totals, streaming.logs("event-generator")[-2000:]
     sent, delivered, failed = map(int, totals[-1])
@@ -97,21 +119,20 @@ def test_windows_survive_a_killed_job_and_a_restarted_broker(streaming: Stack) -
     records = read_topic(bootstrap, TOPIC)
     assert len(records) == delivered
     # as a correct job counts them: no poison (keyed poison:...), each copy (same key and
-    # bytes) once
+    # bytes) once; what is left is the extract, each order once
     kept = {(r.key, r.value): r for r in records if not r.key.startswith(b"poison:")}
     assert len(records) > len(kept)  # the faults were on
     for partition in {r.partition for r in records}:  # no gap in any partition
         offsets = sorted(r.offset for r in records if r.partition == partition)
         assert offsets == list(range(offsets[0], offsets[0] + len(offsets)))
-    events = pd.DataFrame([json.loads(value) for _, value in kept])
-    assert not events["event_id"].duplicated().any()
+    sent_ids = sorted(int(json.loads(value)["order_id"]) for _, value in kept)
+    assert sent_ids == sorted(orders["order_id"])
 
-    # Once the job has read everything, its watermark reaches the newest event time less the
-    # delay (a batch without data applies it), and every window that watermark closed is in
-    # the sink exactly once, equal to the recomputation from the topic.
-    events = in_utc(events, TIME)
-    expected = expected_windows(events, GROUP, TIME, VALUE)
-    final = events[TIME].max() - WATERMARK_DELAY
+    # Once the job has read everything, its watermark reaches the extract's newest order
+    # time less the delay (a batch without data applies it), and every window that watermark
+    # closed is in the sink exactly once, equal to the recomputation from the extract.
+    expected = expected_windows(orders, GROUP, TIME, VALUE)
+    final = orders[TIME].max() - WATERMARK_DELAY
 
     def caught_up() -> pd.DataFrame | None:
         state = status(streaming)
@@ -127,8 +148,11 @@ def test_windows_survive_a_killed_job_and_a_restarted_broker(streaming: Stack) -
 
     due = poll("the final watermark and every window it closed in the sink", caught_up,
                until=lambda found: found is not None, timeout=300, interval=2)
+    assert len(due) > 0.9 * len(expected)  # all but the last hour's windows
     assert status(streaming)["rows_dropped_late"] == 0
-    compare(due, closed_windows(streaming), GROUP)
+    got = closed_windows(streaming)
+    assert {GROUP, "revenue", "window_start", "window_end"} <= set(got.columns)
+    compare(due, got, GROUP)
 
     health = get_json(windows_url)["data"]
     assert health["rows"] == len(due)
@@ -149,17 +173,60 @@ def test_windows_survive_a_killed_job_and_a_restarted_broker(streaming: Stack) -
         assert ledger["read"] < delivered and ledger["balanced"] is False, ledger
 
 
-@pytest.mark.parametrize("service", ["event-generator", "spark-stream", "streaming-dashboard"])
-def test_a_bad_dataset_schema_ends_a_service_with_one_clear_line(streaming: Stack,
+def test_the_history_server_lists_the_streaming_job(streaming: Stack) -> None:
+    """The job's event log, in spark-events/, served on the published history port: the
+    killed run and the one after it."""
+    apps = poll("the streaming job at the history server",
+                lambda: get_json(streaming.url("SPARK_HISTORY_PORT", "/api/v1/applications")),
+                until=lambda found: sum(a["name"] == APP_NAME for a in found) >= 2,
+                timeout=120, interval=2, ignoring=(OSError, ValueError))
+    assert {app["name"] for app in apps} == {APP_NAME}
+    assert any(streaming.folder("SPARK_EVENTS_DIR").iterdir())
+
+
+def test_the_live_card_stream_is_one_setting_away(streaming: Stack) -> None:
+    """STREAM_LIVE_SCHEMA=card_transactions: the generator writes nothing and the producer
+    sends fresh card payments (here to a topic and an answer folder of their own, beside the
+    replay's)."""
+    live = {"STREAM_LIVE_SCHEMA": "card_transactions"}
+    extracts = sorted((streaming.folder("DATA_DIR") / "input").iterdir())
+    done = streaming.run("run", "--rm", "--no-deps", "-T", "data-generator", env=live)
+    assert done.returncode == 0 and "no extract to write" in done.stdout, done.stderr
+    assert sorted((streaming.folder("DATA_DIR") / "input").iterdir()) == extracts
+
+    name = f"{streaming.settings['COMPOSE_PROJECT_NAME']}-live-check"
+    done = streaming.run("run", "-d", "--no-deps", "--name", name, "-e", "KAFKA_TOPIC=live",
+                         "-e", "EVENT_EXPECT_DIR=/tmp/expected", "event-generator", env=live)
+    assert done.returncode == 0, done.stderr
+    try:
+        bootstrap = f"127.0.0.1:{streaming.port('KAFKA_PORT')}"
+        records = poll("live card events", lambda: read_topic(bootstrap, "live", timeout=10),
+                       until=lambda found: len(found) >= 20, timeout=120, interval=1,
+                       ignoring=(AssertionError,))
+    finally:
+        docker("rm", "--force", name)
+    events = [json.loads(r.value) for r in records if not r.key.startswith(b"poison:")]
+    assert {"city", "amount", "card_id"} <= set(events[0])
+    assert len({e["event_id"] for e in events}) > 10
+
+
+@pytest.mark.parametrize(("variable", "service"), [
+    ("STREAM_SCHEMA", "data-generator"), ("STREAM_SCHEMA", "event-generator"),
+    ("STREAM_SCHEMA", "streaming-dashboard"), ("STREAM_LIVE_SCHEMA", "event-generator"),
+    ("STREAM_LIVE_SCHEMA", "spark-stream")])
+def test_a_bad_schema_setting_ends_a_service_with_one_clear_line(streaming: Stack,
+                                                                 variable: str,
                                                                  service: str) -> None:
+    extracts = sorted((streaming.folder("DATA_DIR") / "input").iterdir())
     done = streaming.run("run", "--rm", "--no-deps", "-T", service,
-                         env={"DATASET_SCHEMA": "no_such_schema"}, timeout=120)
+                         env={variable: "no_such_schema"}, timeout=120)
     output = done.stdout + done.stderr
     assert done.returncode == 2, output
     errors = [line for line in output.splitlines() if "error:" in line]
     assert len(errors) == 1 and "no_such_schema" in errors[0], output
     assert "Traceback" not in output
     assert Path(streaming.folder("CHECKPOINTS_DIR")).is_dir()
+    assert sorted((streaming.folder("DATA_DIR") / "input").iterdir()) == extracts
 
 
 
