@@ -170,20 +170,21 @@ def freshness(bootstrap: str, probes: int) -> str:
             wait_for(lambda: "streaming events from" in (work / "job.log").read_text(), 180,
                      "the streaming job to start")
             sender = producer(bootstrap, topic, 1000, 3600, work / "producer.log")
-            wait_for(lambda: files.live_file.exists(), 120, "the first live view")
+            live = wait_for(lambda: read_json(files.live_file), 120, "the first live view")
+            group, value = live["group_field"], live["value_field"]  # the job's, this schema's
             probe_sender = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
             for n in range(probes):
                 name = f"probe-{n}"
                 now = datetime.now(timezone.utc)
-                event = {"event_time": now.strftime("%Y-%m-%dT%H:%M:%S"), "city": name,
-                         "amount": 1.0}
+                event = {"event_time": now.strftime("%Y-%m-%dT%H:%M:%S"), group: name,
+                         value: 1.0}
                 sent_at = time.monotonic()
                 probe_sender.send(topic, json.dumps(event).encode())
                 probe_sender.flush()
 
                 def seen(name=name) -> bool:
                     live = read_json(files.live_file) or {}
-                    return any(w.get("city") == name for w in live.get("windows", []))
+                    return any(w.get(group) == name for w in live.get("windows", []))
 
                 wait_for(seen, 3 * TRIGGER_SECONDS + 60, f"probe {n} in the live view")
                 delays.append(time.monotonic() - sent_at)
