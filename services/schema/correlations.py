@@ -53,6 +53,8 @@ def parse_correlations(obj: Obj, declared: Declared) -> tuple[Correlation, ...]:
             continue
         mark = len(obj.problems)
         names = _field_names(block, declared, owner, index)
+        if names is None:
+            block.raw("rank_correlation")  # not judged without its fields
         matrix = _matrix(block, len(names)) if names is not None else None
         block.finish()
         if names is not None and matrix is not None and len(obj.problems) == mark:
@@ -73,6 +75,7 @@ def _field_names(block: Obj, declared: Declared, owner: dict[str, int],
         at = f"fields[{position}]"
         if not isinstance(name, str):
             block.error(at, f"must be a field name, got {describe(name)}")
+            continue
         elif name in names:
             block.error(at, f"{name!r} is listed twice in this block")
         elif name in owner:
@@ -86,10 +89,9 @@ def _field_names(block: Obj, declared: Declared, owner: dict[str, int],
             reason = _misfit(field) if field is not None else None
             if reason:
                 block.error(at, f"{name!r} is {reason}; accepted: {ACCEPTED}")
-        if isinstance(name, str):
-            names.append(name)
-            owner.setdefault(name, index)
-    return tuple(names)
+        names.append(name)
+        owner.setdefault(name, index)
+    return tuple(names) if len(names) == len(raw) else None  # else the matrix cannot be read
 
 
 def _misfit(field: Field) -> str | None:

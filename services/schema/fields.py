@@ -255,7 +255,7 @@ def parse_levels(cls: type, obj: Obj, base: dict, ctx: ParseContext,
         if entry is not None:
             rows.append((key, cls.parse_margin(entry, entry_base)))
             entry.finish()
-    if on is not None:
+    if on is not None and keys:
         check_coverage(obj, on, keys, ctx)
     return on, tuple(rows)
 
