@@ -13,9 +13,10 @@ def rank_shares(values: np.ndarray, groups: np.ndarray | None = None
     NaN where the value is NaN. Sorted once, so 1M values take a fraction of a second.
 
     Also the tie factor: sqrt(1 - the mean over values of (its run of ties / its group)^2),
-    1 when no two values of a group tie. A Gaussian copula drawn at rank correlation rho
-    shows about rho times the two columns' factors once its values fall on the column's
-    distinct values, so the inference divides by them."""
+    relative to the same for distinct values, so 1 when no two values of a group tie. A
+    Gaussian copula drawn at rank correlation rho shows about rho times the two columns'
+    factors once its values fall on the column's distinct values, so the inference divides
+    by them."""
     out = np.full(len(values), np.nan)
     present = ~np.isnan(values)
     x = values[present]
@@ -43,5 +44,7 @@ def rank_shares(values: np.ndarray, groups: np.ndarray | None = None
     run_share = (run_end - run_start) / group_size[group[run_start]]
     # sum over runs of share^3 = mean over values of share^2, weighted by group size
     ties = float(np.sum(run_share**2 * (run_end - run_start)) / len(xs))
-    return out, float(np.sqrt(max(1.0 - ties, 1e-12)))
+    # what distinct values would give (1 / size^2 a group), so that they give exactly 1
+    distinct = float(np.sum(1.0 / group_size**2 * group_size) / len(xs))
+    return out, float(np.sqrt(max(1.0 - ties, 1e-12) / max(1.0 - distinct, 1e-12)))
 
