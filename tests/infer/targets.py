@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 RHO_MIN, RHO_TARGET = 0.3, 0.05
