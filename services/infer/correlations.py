@@ -30,6 +30,7 @@ class Ranked:
     name: str
     shares: np.ndarray
     ties: float = 1.0
+    overall: np.ndarray | None = None  # of a per-level number: its ranks among all values
 
 
 def rank_matrix(columns: list[Ranked]) -> np.ndarray:
@@ -137,12 +138,19 @@ def _rounded(rho: np.ndarray) -> np.ndarray:
 def correlation_blocks(columns: list[Ranked]) -> list[dict]:
     """The `correlations` entries for these columns: each block's fields and rank
     correlations, measured rho divided by the two columns' tie factors (what the copula
-    must be drawn at for the measured rho to come out), repaired when not valid."""
+    must be drawn at for the measured rho to come out), repaired when not valid. Columns
+    are linked by their rho on the rank scale given or, for per-level numbers, by the one
+    among all values: a pair whose levels carry part of its link is still drawn together."""
     if len(columns) < 2:
         return []
     measured = rank_matrix(columns)
+    links = np.abs(measured)
+    if any(c.overall is not None for c in columns):
+        whole = rank_matrix([Ranked(c.name, c.shares if c.overall is None else c.overall)
+                             for c in columns])
+        links = np.maximum(links, np.abs(whole))
     out = []
-    for block in blocks_of(measured):
+    for block in blocks_of(links):
         sub = measured[np.ix_(block, block)]
         ties = np.array([columns[i].ties for i in block])
         target = np.clip(sub / np.outer(ties, ties), -0.999, 0.999)

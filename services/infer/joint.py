@@ -100,7 +100,8 @@ def find_correlations(columns: list[Column], text: dict[str, Text],
             continue
         grouped = groupings.get(column.name)
         shares, ties = rank_shares(values, grouped.groups if grouped else None)
-        ranked.append(Ranked(column.name, shares, ties))
+        overall = rank_shares(values)[0] if grouped else None
+        ranked.append(Ranked(column.name, shares, ties, overall))
     return correlation_blocks(ranked)
 
 

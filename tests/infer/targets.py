@@ -5,9 +5,10 @@ LEVEL_SHARE of the real rows) within LEVEL_MEAN_TARGET of the real one, or withi
 LEVEL_MEAN_Z standard errors (a small level of a spread-out number is noisy on both
 sides); TV <= TV_TARGET on every label column, many-valued ones included.
 
-Columns are read as pandas reads a CSV: a column of numbers is a number, any other a label;
-a number column of at most LABEL_NUMBERS distinct values is also a label (a year, a count
-of cylinders)."""
+Columns are read as pandas reads a CSV: a column of numbers is a number; a text column is
+a label when its values repeat (at most half as many distinct values as rows: not names,
+not identifiers) and are not all dates; a number column of at most LABEL_NUMBERS distinct
+values is also a label (a year, a count of cylinders)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,16 @@ def read(path: Path | str) -> pd.DataFrame:
 def split(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     numbers = [c for c in frame if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]
-    labels = [c for c in frame if c not in numbers or frame[c].nunique() <= LABEL_NUMBERS]
+    labels = [c for c in frame if (c in numbers and frame[c].nunique() <= LABEL_NUMBERS)
+              or (c not in numbers and frame[c].nunique() <= len(frame) / 2
+                  and not _dates(frame[c]))]
     return numbers, labels
+
+
+def _dates(column: pd.Series) -> bool:
+    text = column.dropna().astype(str)
+    return bool(len(text)) and bool(pd.to_datetime(text, errors="coerce", format="mixed")
+                                     .notna().all())
 
 
 def rank_pairs(real: pd.DataFrame, synth: pd.DataFrame, numbers: list[str]) -> Result:
