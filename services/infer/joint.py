@@ -69,10 +69,10 @@ def find_per_level(columns: list[Column], text: dict[str, Text], rows: int
     for column in [c for c in columns if c.type in ("int", "float")]:
         values = numbers_of(column, text[column.name])
         shares, _ = rank_shares(values)
-        best = best_grouping(shares, labels, rows)
+        best = best_grouping(values, shares, labels, rows)
         if best is None:
             continue
-        notes = [f"per level of {best.source}: its levels explain {best.eta2:.0%} of the "
+        notes = [f"per level of {best.source}: its levels explain {best.eta2:.1%} of the "
                  f"ranks' variance (eta^2); levels under {LEVEL_SHARE:.0%} of the rows (or "
                  f"{LEVEL_MIN_ROWS} rows) share _default"]
         at, source_at = _index(columns, column.name), _index(columns, best.source)

@@ -5,8 +5,9 @@ float field, one distribution per level (docs/SCHEMA_FORMAT.md).
 A level gets its own entry when it holds LEVEL_SHARE of the rows and LEVEL_MIN_ROWS rows at
 least; the other levels (and empty ones) share `_default`. Of the label columns, the one
 whose levels (so grouped) explain most of the number's ranks is used, when its correlation
-ratio eta^2 reaches ETA2_MIN. Each entry is the number's own model fitted to the level's
-values: a family when one fits, else an empirical table with fewer knots for a small level."""
+ratio eta^2 reaches ETA2_MIN or a level's mean stands out (MEAN_SHIFT, beyond chance).
+Each entry is the number's own model fitted to the level's values: a family when one
+fits, else an empirical table with fewer knots for a small level."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import numpy as np
 from services.infer.numbers import QUANTILES, fit_float, fit_int
 from services.infer.stats import significant
 
-ETA2_MIN = 0.1  # share of the number's rank variance the levels explain
+ETA2_MIN = 0.1  # share of the number's rank variance the levels explain, or...
+MEAN_SHIFT = 0.05  # ...a level's mean this far from the whole column's (relative)...
+SHIFT_Z = 4.0  # ...and this many standard errors: a shift chance does not explain
 LEVEL_SHARE = 0.01  # a level with at least this share of the rows...
 LEVEL_MIN_ROWS = 20  # ...and this many rows has its own entry
 MIN_KNOTS = 11  # knots of a small level's empirical table (a knot per ROWS_PER_KNOT rows)
@@ -72,15 +75,37 @@ def eta_squared(shares: np.ndarray, groups: np.ndarray, size: int) -> float:
     return float(np.sum(n * (means - x.mean()) ** 2) / total)
 
 
-def best_grouping(shares: np.ndarray, candidates: list[Labels], rows: int) -> Grouping | None:
-    """The candidate whose kept levels explain most of the number, if it reaches ETA2_MIN."""
+def shifted(values: np.ndarray, groups: np.ndarray, size: int) -> bool:
+    """Whether some kept level's mean is MEAN_SHIFT away from the column's (relative to the
+    column's mean, or to its spread when the mean is near 0) by more than SHIFT_Z standard
+    errors: a level whose mean a draw ignoring levels would get wrong."""
+    present = ~np.isnan(values)
+    x, g = values[present], groups[present]
+    if len(x) < 2:
+        return False
+    n = np.bincount(g, minlength=size).astype(np.float64)[:size - 1]
+    sums = np.bincount(g, weights=x, minlength=size)[:size - 1]
+    squares = np.bincount(g, weights=x * x, minlength=size)[:size - 1]
+    ok = n >= 2
+    means = sums[ok] / n[ok]
+    spread = np.sqrt(np.maximum(squares[ok] / n[ok] - means**2, 0.0) / n[ok])
+    scale = max(abs(float(x.mean())), 0.1 * float(x.std()))
+    gap = np.abs(means - x.mean())
+    return bool(np.any((gap > MEAN_SHIFT * scale) & (gap > SHIFT_Z * spread)))
+
+
+def best_grouping(values: np.ndarray, shares: np.ndarray, candidates: list[Labels],
+                  rows: int) -> Grouping | None:
+    """The candidate whose kept levels explain most of the number (eta^2 of its ranks), of
+    those that reach ETA2_MIN or shift a level's mean (`shifted`)."""
     best = None
     for labels in candidates:
         groups, keys = grouping(labels, rows)
         if not keys or (len(keys) == 1 and not np.any(groups == 1)):
             continue  # one level for every row explains nothing
         eta2 = eta_squared(shares, groups, len(keys) + 1)
-        if eta2 >= ETA2_MIN and (best is None or eta2 > best.eta2):
+        if (best is None or eta2 > best.eta2) and (
+                eta2 >= ETA2_MIN or shifted(values, groups, len(keys) + 1)):
             best = Grouping(labels.name, groups, keys, eta2)
     return best
 

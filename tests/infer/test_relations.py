@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
+from services.infer import levels
 from services.infer.entities import ENTITY_MIN_VALUES, fit_popularity
 from services.infer.infer import infer_schema
 from services.infer.levels import (
@@ -17,6 +18,7 @@ from services.infer.levels import (
     best_grouping,
     eta_squared,
     grouping,
+    shifted,
 )
 from services.infer.ranks import rank_shares
 from services.infer.samples import read_samples
@@ -42,16 +44,48 @@ def test_a_level_has_its_entry_from_one_percent_of_the_rows():
     assert grouping(Labels("c", small, ["a", "b"]), 1000)[1] == ["a"]
 
 
-def test_eta_squared_reaches_the_threshold_or_not():
-    rng = np.random.default_rng(0)
-    codes = rng.integers(0, 2, 50_000)
-    for shift, chosen in ((0.3, False), (0.8, True)):
-        # two normal groups shifted by d: eta^2 about d^2 / 4 / (1 + d^2 / 4) on the values
-        values = rng.normal(size=len(codes)) + shift * codes
-        shares, _ = rank_shares(values)
-        eta2 = eta_squared(shares, codes, 2)
-        found = best_grouping(shares, [Labels("c", codes, ["x", "y"])], len(codes))
-        assert (found is not None) == chosen == (eta2 >= ETA2_MIN)
+def test_eta_squared_is_the_between_share_of_the_variance():
+    shares = np.array([0.1, 0.3, 0.6, 1.0])
+    codes = np.array([0, 0, 1, 1])
+    # means 0.2 and 0.8 around 0.5: between 4 * 0.09 = 0.36, total 0.16+0.04+0.01+0.25
+    assert eta_squared(shares, codes, 2) == pytest.approx(0.36 / 0.46)
+
+
+def skewed_groups(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two levels of equal mean (exactly) but different ranks: a skewed sample and its
+    mirror image."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 2, n)
+    values = rng.lognormal(0, 1.5, n)
+    values = np.where(codes == 0, values, -values)
+    for g in (0, 1):
+        values[codes == g] -= values[codes == g].mean()
+    return values, codes
+
+
+def test_eta_squared_reaches_the_threshold_or_not(monkeypatch):
+    values, codes = skewed_groups(20_000)
+    shares, _ = rank_shares(values)
+    eta2 = eta_squared(shares, codes, 2)
+    labels = [Labels("c", codes, ["x", "y"])]
+    assert eta2 > 0.1 and not shifted(values, codes, 3)
+    monkeypatch.setattr(levels, "ETA2_MIN", eta2)
+    assert best_grouping(values, shares, labels, len(codes)).eta2 == eta2
+    monkeypatch.setattr(levels, "ETA2_MIN", eta2 + 1e-9)
+    assert best_grouping(values, shares, labels, len(codes)) is None
+
+
+def test_a_level_whose_mean_stands_out_is_kept_even_with_little_eta():
+    rng = np.random.default_rng(2)
+    codes = (rng.random(50_000) < 0.05).astype(np.int64)  # a level of 5% of the rows
+    values = rng.lognormal(3, 1, 50_000) * np.where(codes == 1, 1.5, 1.0)
+    shares, _ = rank_shares(values)
+    assert eta_squared(shares, codes, 2) < ETA2_MIN
+    found = best_grouping(values, shares, [Labels("c", codes, ["x", "y"])], 50_000)
+    assert found is not None and found.keys == ["x", "y"]
+    same = rng.lognormal(3, 1, 50_000)  # the same distribution in both levels
+    assert best_grouping(same, rank_shares(same)[0], [Labels("c", codes, ["x", "y"])],
+                         50_000) is None
 
 
 def test_the_category_that_explains_most_is_chosen():
@@ -59,8 +93,8 @@ def test_the_category_that_explains_most_is_chosen():
     weak, strong = rng.integers(0, 3, 20_000), rng.integers(0, 4, 20_000)
     values = rng.normal(size=20_000) + 0.5 * weak + 1.5 * strong
     shares, _ = rank_shares(values)
-    found = best_grouping(shares, [Labels("weak", weak, list("abc")),
-                                   Labels("strong", strong, list("abcd"))], 20_000)
+    found = best_grouping(values, shares, [Labels("weak", weak, list("abc")),
+                                           Labels("strong", strong, list("abcd"))], 20_000)
     assert found.source == "strong"
 
 
