@@ -24,6 +24,7 @@ ENTITY_MAX_VALUES = 10_000  # more: the entity's tables would outgrow a file peo
 ENTITY_MIN_REPEATS = 3  # rows per value on average; fewer make chance dependencies
 KEY_TYPES = ("category", "string", "faker", "int")  # what an entity's value can be
 ATTRIBUTE_TYPES = ("category", "string", "faker", "int", "float", "bool", "derived_map")
+PROBE_ROWS = 50_000
 ZIPF_S = np.round(np.arange(0.01, 3.0, 0.01), 2)  # exponents tried
 
 
@@ -105,14 +106,23 @@ def _entity_at(column: Column, columns: list[Column], text: dict[str, Text], tak
 
 def _decided(candidate: Column, codes: np.ndarray, count: int, text: dict[str, Text]) -> bool:
     """Whether the candidate has one value for each value of the entity's (and is not
-    constant): as many distinct (value, candidate) pairs as values."""
+    constant): in every row, the value it has in the first row of that entity value. Tried
+    on the first PROBE_ROWS rows first, as most candidates fail there at once."""
     if candidate.type not in ATTRIBUTE_TYPES or "null_prob" in candidate.field:
         return False
-    other, distinct = _codes(text[candidate.name])
-    if len(distinct) < 2:
+    values = text[candidate.name]
+    probe = min(PROBE_ROWS, len(values))
+    head = values.slice(0, probe)
+    if len(pc.unique(head)) > count or not _follows(codes[:probe], count, _codes(head)[0]):
         return False
-    pairs = codes * (len(distinct) + 1) + other + 1
-    return len(np.unique(pairs)) == count
+    other, distinct = _codes(values)
+    return len(distinct) >= 2 and _follows(codes, count, other)
+
+
+def _follows(codes: np.ndarray, count: int, other: np.ndarray) -> bool:
+    first = np.full(count, -2, dtype=np.int64)
+    first[codes[::-1]] = other[::-1]  # the last write wins: each value's first row
+    return bool(np.all(first[codes] == other))
 
 
 def _lookup(column: Column, key: str, text: dict[str, Text]) -> Column:

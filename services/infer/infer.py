@@ -17,6 +17,6 @@ def infer_schema(sample: Sample, name: str | None = None) -> dict:
     entities = find_entities(columns, sample.columns)
     find_dependencies(columns, sample.columns)
     window = apply_time_window(columns)  # before the correlations: a seasonal time has none
-    groupings = find_per_level(columns, sample.columns, sample.rows)
-    correlations = find_correlations(columns, sample.columns, groupings)
+    numbers = find_per_level(columns, sample.columns, sample.rows)
+    correlations = find_correlations(columns, sample.columns, numbers)
     return build_schema(sample, columns, name, window, entities, correlations)

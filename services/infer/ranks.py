@@ -23,7 +23,9 @@ def rank_shares(values: np.ndarray, groups: np.ndarray | None = None
     if not len(x):
         return out, 1.0
     g = np.zeros(len(x), dtype=np.int64) if groups is None else groups[present]
-    order = np.lexsort((x, g))
+    order = np.argsort(x, kind="stable")
+    if groups is not None:  # then by group, keeping the value order within each
+        order = order[np.argsort(g[order], kind="stable")]
     xs, gs = x[order], g[order]
     # runs of equal (group, value): each takes the mean of its positions
     new_run = np.ones(len(xs), dtype=bool)
