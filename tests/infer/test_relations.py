@@ -204,3 +204,19 @@ def test_a_number_before_its_category_moves_after_it(tmp_path):
     assert list(fields(doc)) == ["kind", "size"]
     assert fields(doc)["size"]["conditional_on"] == "kind"
     assert "placed after kind" in fields(doc)["size"]["description"]
+
+
+def test_an_evenly_spread_time_joins_a_block_and_a_seasonal_one_does_not(tmp_path):
+    rng = np.random.default_rng(6)
+    seconds = np.sort(rng.integers(1_735_689_600, 1_735_689_600 + 90 * 86_400, 20_000))
+    growth = (seconds - seconds[0]) / 86_400 + rng.normal(0, 10, len(seconds))
+    stamps = [np.datetime_as_string(np.datetime64(int(s), "s")) for s in seconds]
+    office = seconds - seconds % 86_400 + 9 * 3600 + rng.integers(0, 8 * 3600, len(seconds))
+    office_stamps = [np.datetime_as_string(np.datetime64(int(s), "s")) for s in office]
+    doc = infer_schema(read_samples([write_csv(tmp_path / "t.csv", {
+        "at": stamps, "office_at": office_stamps, "sales": growth.round(2).tolist()})]))
+    assert fields(doc)["at"].get("mode", "uniform") == "uniform"
+    assert fields(doc)["office_at"]["mode"] == "seasonality"
+    blocks = doc["schema"]["correlations"]
+    assert [b["fields"] for b in blocks] == [["at", "sales"]]
+    assert blocks[0]["rank_correlation"][0][1] > 0.9
