@@ -64,9 +64,12 @@ def test_seattle_temperatures_move_together_and_rain_depends_on_the_weather(extr
 # expectancy and GDP depend on the year (a category of twelve numbers, in no correlation
 # block) and on the country's latitude (an entity attribute) as well as on the continent
 # they are drawn per level of; a car's displacement depends on its origin as well as on its
-# cylinders. A miss is excused only where it names one of these.
+# cylinders. Nor is a number's dependence on the entity itself (each country's own
+# population): the country's levels are each under 1% of the rows and not judged, but for
+# iso_alpha KOR, which two countries share in this extract. A miss is excused only where
+# it names one of these.
 EXCUSED = {("gapminder", 0): ("year~", "~year", "~centroid_lat"),
-           ("gapminder", 1): ("at year=",), ("cars", 1): ("at Origin=",)}
+           ("gapminder", 1): ("at year=", "at iso_alpha=KOR"), ("cars", 1): ("at Origin=",)}
 
 
 @pytest.mark.parametrize("target", [0, 1, 2], ids=["rank pairs", "level means", "label TV"])
