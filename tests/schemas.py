@@ -27,3 +27,8 @@ def generate(schema: Path, folder: Path, rows: int, *, fmt: str = "csv", gzip: b
     """An extract of a schema file, written by the generator itself, as a user would."""
     return write_extract(load_schema(schema), folder, name or schema.stem, seed, rows, fmt,
                          gzip)
+
+
+# The card schema with a correlations block and a per-level number (benchmarks/generator.py
+# measures it against the same schema without them).
+DEPENDENT = Path(__file__).resolve().parents[1] / "benchmarks/schemas/card_dependent.json"

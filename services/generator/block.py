@@ -1,10 +1,12 @@
 """One block of rows: its position in the run and its own random streams.
 
-Determinism contract: rows are made in blocks of BLOCK_SIZE; every random draw for a field in
-a block comes from a generator seeded with (seed, block index, crc32 of the field name,
-stream). A block's content therefore depends only on the schema, the seed, the total row
-count and the block index, never on which process makes it or in what order, so any worker
-count writes byte-identical files. BLOCK_SIZE is part of that contract, not a tuning knob.
+Determinism contract: rows are made in blocks of BLOCK_SIZE; every random draw for a field
+in a block comes from a generator seeded with (seed, block index, crc32 of the field name,
+stream); the fields of a `correlations` block share one generator seeded with the block's
+stream name (`Correlation.stream`) in place of a field name. A block's content therefore
+depends only on the schema, the seed, the total row count and the block index, never on
+which process makes it or in what order, so any worker count writes byte-identical files.
+BLOCK_SIZE is part of that contract, not a tuning knob.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Block:
     columns: dict[str, pa.Array] = field(default_factory=dict)
     entities: dict = field(default_factory=dict)  # entity name -> EntityTable
     rows: dict[str, np.ndarray] = field(default_factory=dict)  # ref field -> entity rows
+    uniforms: dict[str, np.ndarray] = field(default_factory=dict)  # copula u per field
 
     @property
     def start(self) -> int:

@@ -1,7 +1,8 @@
 """Column functions: one per field type, each making a whole block's values at once.
 
-Each registers itself in `COLUMNS` with `column_for`; dispatch.py is where a field finds
-its function, and where a registered field type without one fails at import.
+Each registers itself in `COLUMNS` with `column_for` (numbers.py holds int and float,
+links.py the entity links); dispatch.py is where a field finds its function, and where a
+registered field type without one fails at import.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import pyarrow.compute as pc
 from services.common.arrow import fixed_width_strings
 from services.extracts import SECONDS
 from services.generator.block import Block
-from services.generator.datetimes import epoch_seconds, sample_seconds
-from services.generator.quantiles import draw_quantiles
+from services.generator.datetimes import epoch_seconds, sample_seconds, uniform_seconds
 from services.generator.render import text
 from services.schema import (
     BOOLEAN,
@@ -31,10 +31,8 @@ from services.schema import (
     DerivedMapField,
     FakerField,
     Field,
-    FloatField,
     GeoField,
     IdSequenceField,
-    IntField,
     PatternPart,
     StringField,
     UuidField,
@@ -97,37 +95,6 @@ def id_sequence_column(field: IdSequenceField, block: Block) -> pa.Array:
     return pa.array(field.start + rows * field.step)
 
 
-@column_for(IntField)
-def int_column(field: IntField, block: Block) -> pa.Array:
-    """min + (max - min + 1) * u**skew, floored: skew 1 gives uniform integers in [min, max]."""
-    u = block.rng(field.name).random(block.size)
-    if field.distribution == "empirical":
-        return pa.array(np.rint(draw_quantiles(field.quantiles, u)).astype(np.int64))
-    if field.skew != 1.0:
-        u = u**field.skew
-    span = float(field.max) - float(field.min) + 1.0
-    values = np.minimum(np.floor(field.min + span * u), field.max).astype(np.int64)
-    return pa.array(values)
-
-
-@column_for(FloatField)
-def float_column(field: FloatField, block: Block) -> pa.Array:
-    rng, size = block.rng(field.name), block.size
-    if field.distribution == "normal":
-        values = rng.normal(field.param("mean"), field.param("stddev"), size)
-    elif field.distribution == "lognormal":
-        values = rng.lognormal(field.param("mean"), field.param("stddev"), size)
-    elif field.distribution == "exponential":
-        values = rng.exponential(1.0 / field.param("lambda"), size)
-    elif field.distribution == "empirical":
-        values = draw_quantiles(field.quantiles, rng.random(size))
-    else:
-        values = rng.uniform(field.param("min"), field.param("max"), size)
-    if field.decimals is not None:
-        values = np.round(values, field.decimals)
-    return pa.array(values)
-
-
 @column_for(BoolField)
 def bool_column(field: BoolField, block: Block) -> pa.Array:
     return pa.array(block.rng(field.name).random(block.size) < field.p_true)
@@ -150,6 +117,15 @@ def _pick(choices: tuple[Choice, ...], u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cumulative, u, side="right"), len(choices) - 1)
 
 
+def level_entries(block: Block, on: str, keys: list[str]) -> np.ndarray:
+    """For each row, the index in `keys` of the text of its `on` value (as CSV writes it),
+    else of '_default', else -1."""
+    source_text = text(block.dataset.field(on), block.columns[on])
+    entry = pc.index_in(source_text, value_set=_constant_values(tuple(keys), "string"))
+    fallback = keys.index("_default") if "_default" in keys else -1
+    return pc.fill_null(entry, fallback).to_numpy(zero_copy_only=False)
+
+
 @column_for(CategoryField)
 def category_column(field: CategoryField, block: Block) -> pa.Array:
     u = block.rng(field.name).random(block.size)
@@ -158,11 +134,7 @@ def category_column(field: CategoryField, block: Block) -> pa.Array:
         return values.take(pa.array(_pick(field.choices, u)))
     keys = [key for key, _ in field.conditional_table]
     tables = [choices for _, choices in field.conditional_table]
-    source = block.columns[field.conditional_on]
-    source_text = text(block.dataset.field(field.conditional_on), source)
-    entry = pc.index_in(source_text, value_set=_constant_values(tuple(keys), "string"))
-    fallback = keys.index("_default") if "_default" in keys else -1
-    entry = pc.fill_null(entry, fallback).to_numpy(zero_copy_only=False)
+    entry = level_entries(block, field.conditional_on, keys)
     offsets = np.cumsum([0] + [len(t) for t in tables])
     picks = np.full(block.size, -1, dtype=np.int64)
     for i, choices in enumerate(tables):
@@ -201,10 +173,13 @@ def string_column(field: StringField, block: Block) -> pa.Array:
 @column_for(DatetimeField)
 def datetime_column(field: DatetimeField, block: Block) -> pa.Array:
     window = block.dataset.time_window
-    seconds = sample_seconds(
-        field, epoch_seconds(window.start), epoch_seconds(window.end),
-        block.rng(field.name), block.size, block.start, block.total,
-    )
+    low, high = epoch_seconds(window.start), epoch_seconds(window.end)
+    u = block.uniforms.get(field.name)  # in a correlations block: mode uniform
+    if u is not None:
+        seconds = uniform_seconds(u, low, high)
+    else:
+        seconds = sample_seconds(field, low, high, block.rng(field.name), block.size,
+                                 block.start, block.total)
     return pa.Array.from_buffers(SECONDS, len(seconds), [None, pa.py_buffer(seconds)])
 
 

@@ -58,3 +58,9 @@ def sample_seconds(
         seconds = np.minimum(low + np.floor(fractions * span).astype(np.int64), high)
         return seconds if field.direction == "up" else (low + high) - seconds
     return rng.integers(low, high + 1, size, dtype=np.int64)
+
+
+def uniform_seconds(u: np.ndarray, low: int, high: int) -> np.ndarray:
+    """The inverse CDF of mode uniform: whole seconds in [low, high] from uniforms u."""
+    span = float(high - low + 1)
+    return np.minimum(low + np.floor(u * span).astype(np.int64), high)

@@ -1,6 +1,6 @@
 """The one dispatch point from a field model to the function that fills its column.
 
-The built-in column functions (columns.py) and the entity links (links.py) register
+The built-in column functions (columns.py, numbers.py) and the entity links (links.py) register
 themselves with `column_for` when imported here; a registered field type without a column
 function fails at import, not when rows are made.
 """
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from services.generator import links  # noqa: F401 (registers ref, lookup and compare)
+from services.generator import (
+    links,  # noqa: F401 (registers ref, lookup and compare)
+    numbers,  # noqa: F401 (registers int and float)
+)
 from services.generator.block import Block
 from services.generator.columns import COLUMNS
 from services.schema import FIELD_TYPES, Field

@@ -22,6 +22,7 @@ from services.common.arrow import with_nulls
 from services.common.files import atomic_path, scratch_folder
 from services.common.writer import BoundedWriter
 from services.generator.block import BLOCK_SIZE, NULLS, Block, block_count
+from services.generator.copula import copula_uniforms
 from services.generator.dispatch import column
 from services.generator.encoders import Encoder, encoder_for
 from services.generator.fakers import faker_pools
@@ -38,6 +39,7 @@ def make_block(dataset: Dataset, seed: int, total: int, index: int,
                entities: Mapping[str, EntityTable] | None = None) -> Block:
     """Fill every column of one block, in declaration order (derived fields read earlier)."""
     block = Block(dataset, seed, index, total, pools, entities=dict(entities or {}))
+    block.uniforms = copula_uniforms(dataset.correlations, block)
     for field in dataset.fields:
         values = column(field, block)
         if field.null_prob > 0:

@@ -6,6 +6,7 @@ they hold (choices, pattern parts, seasonality profiles, Faker's scalars).
 """
 
 from services.schema.columns import MissingColumnError, Roles, normalise_name
+from services.schema.correlations import Correlation
 from services.schema.errors import Problem, SchemaError
 from services.schema.faker_check import make_faker, to_scalar
 from services.schema.faults import (
@@ -91,6 +92,7 @@ __all__ = [
     "BoolField",
     "CategoryField",
     "Choice",
+    "Correlation",
     "Dataset",
     "DatetimeField",
     "Delay",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from services.schema.correlations import parse_correlations
 from services.schema.field_list import COLUMN_NAME, parse_field_list
 from services.schema.fields import ParseContext
 from services.schema.model import Entity
@@ -62,10 +63,13 @@ def _entity(obj: Obj | None, name: str, context: ParseContext) -> Entity | None:
     raw_fields = obj.list("fields", required=True, non_empty=True)
     first = raw_fields[0].get("name") if raw_fields and isinstance(raw_fields[0], dict) else None
     key = obj.str("key", first if isinstance(first, str) else None)
-    obj.finish()
     if raw_fields is None:
+        obj.raw("correlations")  # not judged without fields to name
+        obj.finish()
         return None
     declared = parse_field_list(raw_fields, obj.at("fields"), obj.problems, context)
+    correlations = parse_correlations(obj, declared)
+    obj.finish()
     if key is None:
         return None
     if key not in declared.names:
@@ -83,7 +87,7 @@ def _entity(obj: Obj | None, name: str, context: ParseContext) -> Entity | None:
         obj.error("key", f"{key!r} is {what}; a key must be unique: an id_sequence or uuid "
                          f"field without null_prob (in this entity: {', '.join(usable) or 'none'})")
         return None
-    return Entity(name, count or 1, key, declared.fields)
+    return Entity(name, count or 1, key, declared.fields, correlations)
 
 
 def _dependency_order(raw: dict, obj: Obj) -> tuple[list[str], set[str]]:

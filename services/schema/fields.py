@@ -8,13 +8,13 @@ every registered type has one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.schema.faker_check import check_provider
 from services.schema.quantiles import parse_quantiles
-from services.schema.reader import Obj, describe, is_number, is_scalar
+from services.schema.reader import DOC_KEYS, Obj, describe, is_number, is_scalar
 from services.schema.values import (
     BOOLEAN,
     DATETIME,
@@ -129,10 +129,26 @@ class IntField(Field):
     skew: float = 1.0
     distribution: str = "uniform"  # or "empirical", drawn from `quantiles`
     quantiles: tuple[float, ...] = ()
+    conditional_on: str | None = None  # per-level margins: one IntField per level
+    conditional_table: tuple[tuple[str, IntField], ...] = ()
     kind: ClassVar[str] = INTEGER
+    margin_keys: ClassVar[tuple[str, ...]] = ("min", "max", "skew", "distribution",
+                                              "quantiles")
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.conditional_on,) if self.conditional_on else ()
 
     @classmethod
     def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> IntField:
+        if obj.has("conditional_on") or obj.has("conditional_table"):
+            on, table = parse_levels(cls, obj, base, ctx)
+            return cls(**base, conditional_on=on, conditional_table=table)
+        return cls.parse_margin(obj, base)
+
+    @classmethod
+    def parse_margin(cls, obj: Obj, base: dict) -> IntField:
+        """The distribution's keys: the field's own, or one entry of its conditional table."""
         dist = obj.str("distribution", "uniform", choices=("uniform", "empirical"))
         if dist != "uniform":  # empirical, or unknown: min, max and skew do not apply
             if dist is None:
@@ -162,13 +178,34 @@ class FloatField(Field):
     params: tuple[tuple[str, float], ...] = ()
     decimals: int | None = None
     quantiles: tuple[float, ...] = ()  # of an empirical distribution
+    conditional_on: str | None = None  # per-level margins: one FloatField per level
+    conditional_table: tuple[tuple[str, FloatField], ...] = ()
     kind: ClassVar[str] = FLOAT
+    margin_keys: ClassVar[tuple[str, ...]] = ("distribution", "quantiles", *sorted(
+        {key for params in FLOAT_DISTRIBUTIONS.values() for key in params}))
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.conditional_on,) if self.conditional_on else ()
 
     def param(self, key: str) -> float:
         return dict(self.params)[key]
 
     @classmethod
     def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> FloatField:
+        if obj.has("conditional_on") or obj.has("conditional_table"):
+            decimals = obj.int("decimals", None, minimum=0, maximum=15)
+            on, table = parse_levels(cls, obj, base, ctx)
+            return cls(**base, decimals=decimals, conditional_on=on, conditional_table=table)
+        margin = cls.parse_margin(obj, base)
+        if obj.data.get("distribution", "uniform") not in FLOAT_DISTRIBUTIONS:
+            return margin  # the rest depends on it: not judged
+        decimals = obj.int("decimals", None, minimum=0, maximum=15)
+        return replace(margin, decimals=decimals)
+
+    @classmethod
+    def parse_margin(cls, obj: Obj, base: dict) -> FloatField:
+        """The distribution's keys: the field's own, or one entry of its conditional table."""
         dist = obj.str("distribution", "uniform", choices=FLOAT_DISTRIBUTIONS)
         if dist is None:  # its parameters depend on it: not judged against another one
             obj.waive_rest()
@@ -184,10 +221,43 @@ class FloatField(Field):
         if dist == "uniform" and None not in params.values() and params["min"] > params["max"]:
             obj.error("min", f"min ({params['min']}) must be <= max ({params['max']})")
         quantiles = parse_quantiles(obj) if dist == "empirical" else ()
-        decimals = obj.int("decimals", None, minimum=0, maximum=15)
         clean = tuple((k, float(v if v is not None else 0.0)) for k, v in params.items())
-        return cls(**base, distribution=dist, params=clean, decimals=decimals,
-                   quantiles=quantiles)
+        return cls(**base, distribution=dist, params=clean, quantiles=quantiles)
+
+
+def parse_levels(cls: type, obj: Obj, base: dict, ctx: ParseContext,
+                 ) -> tuple[str | None, tuple[tuple[str, Any], ...]]:
+    """`conditional_on` + `conditional_table` of a number: each entry holds what the field
+    takes at its top level (`cls.parse_margin` reads it), checked where it stands."""
+    on = obj.str("conditional_on", required=True)
+    raw_table = obj.raw("conditional_table")
+    given = [key for key in cls.margin_keys if obj.has(key)]
+    for key in given:
+        obj.raw(key)
+    if given:
+        obj.error(None, f"give either {', '.join(given)} or conditional_on + conditional_table, "
+                        "not both (each entry of the table holds its own distribution)")
+    if raw_table is None:
+        obj.error("conditional_table", "is required with conditional_on (an object: the "
+                                       "distribution for each value of the field it names, "
+                                       "and '_default')")
+        return on, ()
+    table = Obj.of(raw_table, obj.at("conditional_table"), obj.problems)
+    if table is None:
+        return on, ()
+    keys = [key for key in table.data if key not in DOC_KEYS]
+    if not keys:
+        table.error(None, "must not be empty")
+    entry_base = {"name": base["name"], "null_prob": 0.0}
+    rows = []
+    for key in keys:
+        entry = Obj.of(table.raw(key), table.at(key), obj.problems)
+        if entry is not None:
+            rows.append((key, cls.parse_margin(entry, entry_base)))
+            entry.finish()
+    if on is not None and keys:
+        check_coverage(obj, on, keys, ctx)
+    return on, tuple(rows)
 
 
 @field_type("bool")
@@ -253,7 +323,7 @@ class CategoryField(Field):
             (key, parse_choices(value, table.at(key), table)) for key, value in table.data.items()
         )
         cls._check_one_kind(obj, "conditional_table", tuple(c for _, cs in rows for c in cs))
-        cls._check_coverage(obj, on, dict(rows), ctx)
+        check_coverage(obj, on, [key for key, _ in rows], ctx)
         return cls(**base, conditional_on=on, conditional_table=rows)
 
     @staticmethod
@@ -262,23 +332,22 @@ class CategoryField(Field):
         if error:
             obj.error(key, error)
 
-    @staticmethod
-    def _check_coverage(obj: Obj, on: str, table: dict, ctx: ParseContext) -> None:
-        """Every value the conditioning field can take needs an entry or `_default`."""
-        source = ctx.earlier.get(on)
-        if "_default" in table or source is None:  # an unknown source is reported elsewhere
-            return
-        if source.known_values is None:
-            obj.error("conditional_table", f"needs a '_default' entry: the values of {on!r} "
-                                           f"(a {source.type_name} field) are not a known list")
-            return
-        missing = [v for v in source.known_values if v not in table]
-        if missing:
-            obj.error("conditional_table", f"no entry for {', '.join(map(repr, missing))} "
-                                           "and no '_default'; add them or a '_default'")
-        if source.null_prob > 0:
-            obj.error("conditional_table", f"{on!r} can be empty (null_prob > 0), which "
-                                           "needs a '_default' entry")
+def check_coverage(obj: Obj, on: str, keys: list[str], ctx: ParseContext) -> None:
+    """Every value the conditioning field can take needs an entry or `_default`."""
+    source = ctx.earlier.get(on)
+    if "_default" in keys or source is None:  # an unknown source is reported elsewhere
+        return
+    if source.known_values is None:
+        obj.error("conditional_table", f"needs a '_default' entry: the values of {on!r} "
+                                       f"(a {source.type_name} field) are not a known list")
+        return
+    missing = [v for v in source.known_values if v not in keys]
+    if missing:
+        obj.error("conditional_table", f"no entry for {', '.join(map(repr, missing))} "
+                                       "and no '_default'; add them or a '_default'")
+    if source.null_prob > 0:
+        obj.error("conditional_table", f"{on!r} can be empty (null_prob > 0), which "
+                                       "needs a '_default' entry")
 
 
 @field_type("string")

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
+from services.schema.correlations import Correlation, parse_correlations
 from services.schema.entities import Entities, parse_entities
 from services.schema.errors import Problem, SchemaError
 from services.schema.faults import read_faults
@@ -53,7 +54,7 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     window = _time_window(top)
     output = _output(top)
     entities = parse_entities(top)
-    declared = _fields(top, entities)
+    declared, correlations = _fields(top, entities)
     analysis = _analysis(top, declared, default_name)
     faults = read_faults(top)
     top.finish(alone=False)
@@ -63,7 +64,7 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
         fields=declared.fields, analysis=analysis, seed=seed,
         entity_count=DEFAULT_ENTITY_COUNT if count is None else count,
         time_window=window, output=output, source=source, entities=entities.parsed,
-        faults=faults,
+        faults=faults, correlations=correlations,
     )
     silent = silent_profiles(dataset)
     if silent:
@@ -150,14 +151,18 @@ def _output(top: Obj) -> OutputSpec:
     return OutputSpec(fmt, gzip)
 
 
-def _fields(top: Obj, entities: Entities) -> Declared:
+def _fields(top: Obj, entities: Entities) -> tuple[Declared, tuple[Correlation, ...]]:
     schema = top.obj("schema", required=True)
     raw_fields = schema.list("fields", required=True, non_empty=True) if schema else None
-    if schema is not None:
-        schema.finish()
     if raw_fields is None:
-        return Declared((), frozenset(), readable=False)
-    return parse_field_list(raw_fields, "schema.fields", top.problems, entities.context())
+        if schema is not None:
+            schema.raw("correlations")  # not judged without fields to name
+            schema.finish()
+        return Declared((), frozenset(), readable=False), ()
+    declared = parse_field_list(raw_fields, "schema.fields", top.problems, entities.context())
+    correlations = parse_correlations(schema, declared)
+    schema.finish()
+    return declared, correlations
 
 
 def _analysis(top: Obj, declared: Declared, default_name: str) -> Analysis:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from services.schema.correlations import Correlation
 from services.schema.faults import FaultSpec
 from services.schema.fields import Field
 from services.schema.measures import Measure
@@ -69,6 +70,7 @@ class Entity:
     count: int
     key: str  # the field whose values a ref copies: unique by construction
     fields: tuple[Field, ...]
+    correlations: tuple[Correlation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Dataset:
     source: str = "schema"
     entities: tuple[Entity, ...] = ()  # in dependency order: each refers only to earlier ones
     faults: FaultSpec | None = None  # the stream faults the dataset ships with, if any
+    correlations: tuple[Correlation, ...] = ()  # blocks of numbers drawn together
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -97,7 +100,8 @@ class Dataset:
         """The entity's rows as a dataset of their own: same window and output format."""
         analysis = Analysis(entity.name, None, (), (), ())
         return Dataset(entity.fields, analysis, self.seed, entity.count, self.time_window,
-                       self.output, f"{self.source} entities.{entity.name}", self.entities)
+                       self.output, f"{self.source} entities.{entity.name}", self.entities,
+                       correlations=entity.correlations)
 
     def with_overrides(
         self, *, seed: int | None = None, entity_count: int | None = None,
