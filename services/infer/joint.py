@@ -82,6 +82,7 @@ def find_per_level(columns: list[Column], text: dict[str, Text], rows: int) -> N
     rows = -(-rows // step)
     labels = [Labels(lab.name, lab.codes[::step], lab.keys) for c in columns
               if c.name in text and (lab := labels_of(c, text[c.name])) is not None]
+    moved: dict[str, str] = {}  # a source -> the last number moved after it
     for column in [c for c in columns if c.type in ("int", "float")]:
         values = numbers_of(column, text[column.name])[::step]
         found.values[column.name] = values
@@ -97,7 +98,10 @@ def find_per_level(columns: list[Column], text: dict[str, Text], rows: int) -> N
         if source_at > at:
             if _read_by(column.name, columns):
                 continue
-            columns.insert(source_at, columns.pop(at))
+            # after the source and the numbers moved there before it: the input order kept
+            after = _index(columns, moved.get(best.source, best.source))
+            columns.insert(after, columns.pop(at))
+            moved[best.source] = column.name
             notes.append(f"placed after {best.source}, which it depends on")
         table = level_table(values, best, column.type == "int", column.field.get("decimals"))
         column.field = per_level_field(column.field, table, best.source)

@@ -25,7 +25,7 @@ def weather():
 def test_the_shape_of_seattle_weather(weather):
     got = fields(weather)
     # the numbers the weather explains are drawn per level of it, so they come after it
-    assert list(got) == ["date", "temp_min", "wind", "weather", "temp_max", "precipitation"]
+    assert list(got) == ["date", "weather", "precipitation", "temp_max", "temp_min", "wind"]
     assert got["date"]["format"] == "%Y/%m/%d"
     assert weather["time_window"] == {"start": "2012-01-01", "end": "2015-12-31"}
     real = pacsv.read_csv(WEATHER).to_pandas()
@@ -38,8 +38,8 @@ def test_the_shape_of_seattle_weather(weather):
     snowy = real.loc[real["weather"] == "snow", "precipitation"]
     assert (snow["quantiles"][0], snow["quantiles"][-1]) == (snowy.min(), snowy.max())
     assert weather["analysis"]["dimensions"] == ["weather"]
-    assert weather["analysis"]["numeric_fields"] == ["temp_min", "wind", "temp_max",
-                                                     "precipitation"]
+    assert weather["analysis"]["numeric_fields"] == ["precipitation", "temp_max", "temp_min",
+                                                     "wind"]
 
 
 def test_generated_weather_is_close_to_the_real_one(weather, tmp_path):

@@ -55,8 +55,10 @@ def test_cars_weigh_move_and_burn_together(extracts):
 
 def test_seattle_temperatures_move_together_and_rain_depends_on_the_weather(extracts):
     _, doc, _ = extracts["seattle_weather"]
-    blocks = [sorted(b["fields"]) for b in doc["schema"]["correlations"]]
-    assert blocks == [["temp_max", "temp_min"]]
+    (block,) = doc["schema"]["correlations"]  # rain and wind go with the temperatures
+    assert sorted(block["fields"]) == ["precipitation", "temp_max", "temp_min", "wind"]
+    at = {name: i for i, name in enumerate(block["fields"])}
+    assert block["rank_correlation"][at["temp_max"]][at["temp_min"]] > 0.8
     assert fields(doc)["precipitation"]["conditional_on"] == "weather"
 
 
