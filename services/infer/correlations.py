@@ -159,6 +159,10 @@ def correlation_blocks(columns: list[Ranked]) -> list[dict]:
         entry = {"fields": [columns[i].name for i in block],
                  "rank_correlation": [[_plain(v) for v in row] for row in matrix]}
         notes = [f"Spearman's rank correlations; columns linked by |rho| >= {BLOCK_RHO}"]
+        per_level = [columns[i].name for i in block if columns[i].overall is not None]
+        if per_level:
+            notes.append(f"{', '.join(per_level)} ranked within their level (their levels "
+                         "carry the rest)")
         if np.any(ties < 0.999):
             notes.append("ties among few distinct values accounted for")
         if repaired:
