@@ -76,14 +76,26 @@ def _entity_at(column: Column, columns: list[Column], text: dict[str, Text], tak
     if not attributes:
         return None
     frequency = np.bincount(codes, minlength=count)
-    order = np.argsort(-frequency, kind="stable")
     first_row = np.zeros(count, dtype=np.int64)  # a row of each value, to read attributes
     first_row[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    key = _free(f"{column.name}_id", taken)
+    sequence = _key_sequence([column, *attributes], first_row, text)
+    if sequence is None:  # rows by frequency, a new key 1, 2, ... (Zipf picks row 0 most)
+        order = np.argsort(-frequency, kind="stable")
+        key_column, key, keys = None, _free(f"{column.name}_id", taken), None
+        fields = [{"name": key, "type": "id_sequence", "start": 1}]
+    else:  # an id the extract has already (one a generator wrote): rows in its order
+        key_column, numbers = sequence
+        order = np.argsort(numbers, kind="stable")
+        key, keys = key_column.name, numbers[order]
+        step = int(keys[1] - keys[0])
+        fields = [{"name": key, "type": "id_sequence", "start": int(keys[0]),
+                   **({"step": step} if step != 1 else {})}]
+        attributes = [a for a in attributes if a is not key_column]
     ranked = [_value(column, distinct[int(j)].as_py()) for j in order]
-    fields = [{"name": key, "type": "id_sequence", "start": 1},
-              {"name": column.name, "type": "derived_map", "from_field": key,
-               "map": {str(r + 1): v for r, v in enumerate(ranked)}}]
+    if key_column is not column:
+        labels = [str(k) for k in (keys if keys is not None else range(1, count + 1))]
+        fields.append({"name": column.name, "type": "derived_map", "from_field": key,
+                       "map": dict(zip(labels, ranked, strict=True))})
     for attribute in attributes:
         cells = text[attribute.name].take(pa.array(first_row[order])).to_pylist()
         fields.append({"name": attribute.name, "type": "derived_map",
@@ -91,7 +103,7 @@ def _entity_at(column: Column, columns: list[Column], text: dict[str, Text], tak
                        "map": {str(k): _value(attribute, v) for k, v in
                                zip(ranked, cells, strict=True)}})
     popularity, tv = fit_popularity(frequency[order])
-    names = ", ".join(a.name for a in attributes)
+    names = ", ".join(a.name for a in attributes) or "its key"
     entity = {"description": f"the {count:,} values of {column.name} with what never changes "
                              f"for one: {names}", "count": count, "key": key, "fields": fields}
     ref = Column(key, {"name": key, "type": "ref", "entity": column.name,
@@ -99,9 +111,30 @@ def _entity_at(column: Column, columns: list[Column], text: dict[str, Text], tak
                  notes=[f"picks a {column.name}: {popularity['kind']} popularity, total "
                         f"variation {tv:.3f} from the values' frequencies"])
     attributes.sort(key=lambda c: _position(columns, c.name))
-    lookups = [_lookup(c, key, text) for c in (column, *attributes)]
-    lookups[0].notes = [f"{count:,} values, {len(values) / count:.1f} rows each on average"]
-    return entity, [ref, *lookups], attributes
+    shown = attributes if key_column is column else [column, *attributes]
+    lookups = [_lookup(c, key, text) for c in shown]
+    note = f"{count:,} values, {len(values) / count:.1f} rows each on average"
+    (lookups[0] if key_column is not column else ref).notes.insert(0, note)
+    absorbed = [*attributes, *([key_column] if key_column not in (None, column) else [])]
+    return entity, [ref, *lookups], absorbed
+
+
+def _key_sequence(candidates: list[Column], first_row: np.ndarray, text: dict[str, Text]
+                  ) -> tuple[Column, np.ndarray] | None:
+    """A whole-number column among the candidates (the entity's value first, then its
+    attributes) with a distinct value per entity row that are evenly spaced, as an
+    id_sequence writes them: the key itself, so no new column is added. With its value
+    for each entity row (in the order of `first_row`)."""
+    for candidate in candidates:
+        if candidate.type != "int" and not (candidate.type == "category" and candidate.value_of
+                                            and all(type(v) is int
+                                                    for v in candidate.value_of.values())):
+            continue
+        numbers = text[candidate.name].take(pa.array(first_row)).cast(pa.int64()).to_numpy()
+        steps = np.diff(np.sort(numbers))
+        if len(steps) and steps[0] > 0 and np.all(steps == steps[0]):
+            return candidate, numbers
+    return None
 
 
 def _decided(candidate: Column, codes: np.ndarray, count: int, text: dict[str, Text]) -> bool:

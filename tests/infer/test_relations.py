@@ -220,3 +220,23 @@ def test_an_evenly_spread_time_joins_a_block_and_a_seasonal_one_does_not(tmp_pat
     blocks = doc["schema"]["correlations"]
     assert [b["fields"] for b in blocks] == [["at", "sales"]]
     assert blocks[0]["rank_correlation"][0][1] > 0.9
+
+
+def test_an_evenly_spaced_id_of_the_value_is_the_entity_key_itself(tmp_path):
+    data = planes(20_000, 150, seed=7)
+    names = sorted(set(data["tail_num"]))
+    data = {"tail_id": [100 + 10 * names.index(t) for t in data["tail_num"]], **data}
+    doc = infer_schema(read_samples([write_csv(tmp_path / "ids.csv", data)]))
+    entity = doc["entities"]["tail_id"]
+    assert entity["fields"][0] == {"name": "tail_id", "type": "id_sequence", "start": 100,
+                                   "step": 10}
+    assert entity["fields"][1]["map"]["110"] == names[1]
+    got = fields(doc)
+    assert list(got) == ["tail_id", "tail_num", "airline", "seats", "origin", "distance",
+                         "air_time", "delay"]
+    assert got["tail_id"]["type"] == "ref" and got["tail_num"]["type"] == "lookup"
+    # one id off the even spacing: the entity has a key of its own, the id is looked up
+    data["tail_id"] = [105 if i == 100 else i for i in data["tail_id"]]
+    doc = infer_schema(read_samples([write_csv(tmp_path / "ids2.csv", data)]))
+    assert doc["entities"]["tail_id"]["key"] == "tail_id_id"
+    assert fields(doc)["tail_id"]["type"] == "lookup"
