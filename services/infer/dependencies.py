@@ -22,6 +22,10 @@ PROBE_ROWS = 5  # rows tried as the example a concatenation is read from
 
 def find_dependencies(columns: list[Column], text: dict[str, Text]) -> None:
     """Rewrite the fields of `columns` in place where a dependency explains a column."""
+    for column in columns:  # whole numbers of a category are written as the sample has them
+        if column.type == "category" and column.labels is None and column.value_of and all(
+                type(v) is int for v in column.value_of.values()):
+            column.labels = text[column.name]
     for i, column in enumerate(columns):
         earlier = columns[:i]
         if column.type in ("category", "string", "faker") and "null_prob" not in column.field:

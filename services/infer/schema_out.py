@@ -10,8 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from services.infer.correlations import BLOCK_RHO
 from services.infer.dependencies import CONDITIONAL_V
 from services.infer.detect import Column
+from services.infer.entities import ENTITY_MIN_VALUES
+from services.infer.levels import ETA2_MIN
 from services.infer.numbers import FIT_KS, QUANTILES
 from services.infer.samples import Sample
 from services.infer.times import instant_text, seasonality
@@ -20,7 +23,12 @@ from services.infer.times import window as time_window
 WIDTH = 96
 
 
-def build_schema(sample: Sample, columns: list[Column], name: str | None = None) -> dict:
+def build_schema(sample: Sample, columns: list[Column], name: str | None = None,
+                 window: tuple[int, int, bool] | None = None,
+                 entities: dict[str, dict] | None = None,
+                 correlations: list[dict] | None = None) -> dict:
+    """The schema file: `window` as apply_time_window returned it, the entities and the
+    correlation blocks found."""
     files = ", ".join(p.name for p in sample.files)
     doc = {
         "description": (
@@ -28,23 +36,39 @@ def build_schema(sample: Sample, columns: list[Column], name: str | None = None)
             "the family (uniform, normal, lognormal, exponential) with the smallest "
             f"Kolmogorov-Smirnov distance when it is at most {FIT_KS}, else an empirical "
             f"table of {QUANTILES} quantiles; a category depends on an earlier one where "
-            f"Cramér's V is at least {CONDITIONAL_V}. Each field says what was found."),
+            f"Cramér's V is at least {CONDITIONAL_V}; a number is drawn per level of the "
+            f"category that explains it when eta^2 is at least {ETA2_MIN}; numbers whose "
+            f"rank correlation reaches {BLOCK_RHO} are drawn together (`correlations`); a "
+            f"column whose values repeat, at least {ENTITY_MIN_VALUES} of them, with columns "
+            "that never change for one value is an entity. Each field says what was found."),
         "seed": 1,
         "entity_count": sample.rows,
     }
-    window = _window(columns)
     if window is not None:
         low, high, whole_days = window
         doc["time_window"] = {"start": instant_text(low, whole_days),
                               "end": instant_text(high - (86_399 if whole_days else 0),
                                                   whole_days)}
+    doc["output"] = {"format": sample.format}
+    if entities:
+        doc["entities"] = entities
+    doc["schema"] = {"fields": [_field(c) for c in columns]}
+    if correlations:
+        doc["schema"]["correlations"] = correlations
+    doc["analysis"] = analysis(columns, name or _stem(sample.files[0]), entities or {})
+    return doc
+
+
+def apply_time_window(columns: list[Column]) -> tuple[int, int, bool] | None:
+    """The window shared by the datetime columns (low, high, whether whole days), with each
+    datetime's seasonality decided in it: what the numbers' correlations must know."""
+    window = _window(columns)
+    if window is not None:
+        low, high, _ = window
         for column in columns:
             if column.times is not None:
                 _add_seasonality(column, low, high)
-    doc["output"] = {"format": sample.format}
-    doc["schema"] = {"fields": [_field(c) for c in columns]}
-    doc["analysis"] = analysis(columns, name or _stem(sample.files[0]))
-    return doc
+    return window
 
 
 def _window(columns: list[Column]) -> tuple[int, int, bool] | None:
@@ -97,15 +121,22 @@ def _values(spec: dict) -> list:
     return []
 
 
-def analysis(columns: list[Column], name: str) -> dict:
+def analysis(columns: list[Column], name: str, entities: dict[str, dict] | None = None
+             ) -> dict:
     """Roles by type: the first datetime, text labels as dimensions, numbers (not those
-    named as identifiers: `id`, `..._id`), booleans."""
+    named as identifiers: `id`, `..._id`), booleans; a lookup by its entity field's values."""
+    attributes = {(e, f["name"]): f for e, spec in (entities or {}).items()
+                  for f in spec["fields"]}
+    entity_of = {c.name: c.field["entity"] for c in columns if c.type == "ref"}
     timestamp = next((c.name for c in columns if c.type == "datetime"), None)
     dims, numbers, bools = [], [], []
     for column in columns:
         if column.field.get("null_prob") == 1:  # always empty: nothing to analyse
             continue
-        kind = _value_kind(_values(column.field)) if column.type in (
+        spec = column.field
+        if column.type == "lookup":
+            spec = attributes.get((entity_of.get(spec["ref"]), spec["attribute"]), {})
+        kind = _value_kind(_values(spec)) if spec.get("type") in (
             "category", "derived_map") else None
         if column.type in ("int", "float") or kind == "number":
             if not _is_identifier(column.name):  # a total of card numbers means nothing

@@ -24,16 +24,19 @@ def weather():
 
 def test_the_shape_of_seattle_weather(weather):
     got = fields(weather)
-    assert list(got) == ["date", "precipitation", "temp_max", "temp_min", "wind", "weather"]
+    # the numbers the weather explains are drawn per level of it, so they come after it
+    assert list(got) == ["date", "weather", "precipitation", "temp_max", "temp_min", "wind"]
     assert got["date"]["format"] == "%Y/%m/%d"
     assert weather["time_window"] == {"start": "2012-01-01", "end": "2015-12-31"}
     real = pacsv.read_csv(WEATHER).to_pandas()
     expected = real["weather"].value_counts(normalize=True).to_dict()
     assert shares(got["weather"]["choices"]) == pytest.approx(expected, abs=1e-4)
     precipitation = got["precipitation"]
-    assert (precipitation["distribution"], precipitation["decimals"]) == ("empirical", 1)
-    assert precipitation["quantiles"][0] == 0 and precipitation["quantiles"][-1] == \
-        real["precipitation"].max()
+    assert (precipitation["conditional_on"], precipitation["decimals"]) == ("weather", 1)
+    snow = precipitation["conditional_table"]["snow"]
+    assert snow["distribution"] == "empirical"
+    snowy = real.loc[real["weather"] == "snow", "precipitation"]
+    assert (snow["quantiles"][0], snow["quantiles"][-1]) == (snowy.min(), snowy.max())
     assert weather["analysis"]["dimensions"] == ["weather"]
     assert weather["analysis"]["numeric_fields"] == ["precipitation", "temp_max", "temp_min",
                                                      "wind"]
