@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from services.infer.ranks import rank_shares
 from services.infer.samples import Text
 
 PAIR_ROWS = 200_000  # rows of each side the pairs are measured on (a seeded sample)
@@ -36,28 +37,22 @@ def sample_rows(rows: int, seed: int = 0, limit: int | None = None) -> np.ndarra
     return np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
 
 
-def average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks from 1, ties sharing their average rank (as Spearman's rho needs)."""
-    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    return (ends - (counts - 1) / 2.0)[inverse]
-
-
 def spearman(x: np.ndarray, y: np.ndarray, ranks: tuple | None = None) -> float | None:
     """Spearman's rho over the rows where both are numbers; None when fewer than 3 such
-    rows or one side is constant there. `ranks`: both columns' ranks, when neither has NaN."""
+    rows or one side is constant there. `ranks`: both columns' ranks (any affine scale, such
+    as services.infer.ranks' shares), when neither has NaN."""
     if ranks is None:
         both = ~(np.isnan(x) | np.isnan(y))
         if both.sum() < 3:
             return None
-        ranks = (average_ranks(x[both]), average_ranks(y[both]))
+        ranks = (rank_shares(x[both])[0], rank_shares(y[both])[0])
     a, b = ranks[0] - ranks[0].mean(), ranks[1] - ranks[1].mean()
     scale = math.sqrt(float(a @ a) * float(b @ b))
     return float(a @ b) / scale if scale > 0 else None
 
 
 def _rhos(numbers: dict[str, np.ndarray]) -> dict[tuple[str, str], float | None]:
-    whole = {n: average_ranks(v) for n, v in numbers.items()
+    whole = {n: rank_shares(v)[0] for n, v in numbers.items()
              if len(v) >= 3 and not np.isnan(v).any()}
     return {(p, q): spearman(numbers[p], numbers[q],
                              (whole[p], whole[q]) if p in whole and q in whole else None)

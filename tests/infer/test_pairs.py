@@ -33,8 +33,11 @@ def copula(rng: np.random.Generator, rho_s: float, n: int = N) -> tuple[np.ndarr
     return np.round(np.exp(3 + z[:, 0]), 2), np.round(z[:, 1] * 10 + 50, 3)
 
 
-def test_average_ranks_and_spearman_edges():
-    assert pairs.average_ranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist() == [3.5, 1, 3.5, 2]
+def test_spearman_edges():
+    ties = np.array([3.0, 1.0, 3.0, 2.0])
+    # mid-ranks 3.5, 1, 3.5, 2 against 4, 1, 3, 2: centred products 4.5 over sqrt(4.5 x 5)
+    assert pairs.spearman(ties, np.array([4.0, 1.0, 3.0, 2.0])) == pytest.approx(
+        4.5 / math.sqrt(4.5 * 5.0))
     x = np.arange(10.0)
     assert pairs.spearman(x, x ** 3) == pytest.approx(1.0)
     assert pairs.spearman(x, -x) == pytest.approx(-1.0)
