@@ -113,15 +113,16 @@ def test_loop_replays_the_extract_again(kafka_broker: KafkaDetails, tmp_path):
     assert ids == one_pass + one_pass + one_pass[:20]
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(("sig", "code", "client"), [(signal.SIGTERM, 0, "kafka-python"),
+                                                     (signal.SIGINT, 130, "confluent")])
 def test_a_signal_mid_run_stops_flushes_and_reports(kafka_broker: KafkaDetails, tmp_path,
-                                                    sig, code):
+                                                    sig, code, client):
     bootstrap, topic = kafka_broker.bootstrap_servers, unique_topic("signal")
-    rows = 60_000
+    rows = 60_000  # paced at 5,000/s: the run lasts 12 s, the signal comes after 500
     generate(CARD, tmp_path / "in", rows)
     producer = start_script(["--bootstrap-servers", bootstrap, "--topic", topic,
-                             "--input-dir", str(tmp_path / "in"), "--rate", "0",
-                             "--config", str(CARD)], cwd=tmp_path)
+                             "--input-dir", str(tmp_path / "in"), "--rate", "5000",
+                             "--client", client, "--config", str(CARD)], cwd=tmp_path)
     poll("the first 500 messages (or the producer's exit)",
          lambda: (count_in_topic(bootstrap, topic), producer.proc.poll()),
          until=lambda seen: seen[0] >= 500 or seen[1] is not None, timeout=60)

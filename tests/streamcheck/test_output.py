@@ -148,7 +148,8 @@ def test_a_missing_column_names_its_option_and_the_columns_present(tmp_path: Pat
                                           ">= 0, got '-1'"),
     ("Latte,2025-03-03T11:15:00Z,1.5,1.5", ":3: column 'event_count': expected a whole "
                                            "number >= 0, got '1.5'"),
-    ("Latte,2025-03-03T11:15:00Z,1,nan", ":3: column 'revenue': expected a number, got 'nan'"),
+    ("Latte,2025-03-03T11:15:00Z,1,abc", ":3: column 'revenue': expected a number, got 'abc'"),
+    ("Latte,2025-03-03T11:15:00Z,1,nan", ":3: column 'revenue': expected a number, no value"),
     ("Latte,2025-03-03T11:15:00Z,1,", ":3: column 'revenue': expected a number, no value"),
     (",2025-03-03T11:15:00Z,1,1.5", ":3: column 'product': expected a group value, no value"),
     ("Latte,2025-03-03T11:15:00Z,1,1.5,extra", ":3: 5 fields, the header has 4"),
