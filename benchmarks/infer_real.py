@@ -1,6 +1,6 @@
 """Inference on real extracts that pip packages ship (plotly's gapminder, vega_datasets'
-cars and Seattle weather; tests/infer/real_extracts.py): infer a schema from each, generate
-ROWS rows from it, and judge issue 27's dependency targets (tests/infer/targets.py): every
+cars and Seattle weather; benchmarks/real_extracts.py): infer a schema from each, generate
+ROWS rows from it, and judge issue 27's dependency targets (benchmarks/dependency_targets.py): every
 pair of numbers whose real |rho| >= 0.3 within 0.05; each number's mean per level of a label
 (levels with 1% of the rows) within 10% (or 3 standard errors); TV <= 0.03 on every label.
 Prints each target's worst value and pass/fail. Then the inference time over 1M rows,
@@ -37,7 +37,8 @@ from services.commands import generate  # noqa: E402
 from services.infer.infer import infer_schema  # noqa: E402
 from services.infer.samples import read_samples  # noqa: E402
 from services.schema import parse_schema  # noqa: E402
-from tests.infer import real_extracts, targets  # noqa: E402
+from benchmarks import dependency_targets as targets  # noqa: E402
+from benchmarks import real_extracts  # noqa: E402
 
 INFER_TARGET_S = 10.0
 
