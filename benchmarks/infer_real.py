@@ -33,12 +33,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks import dependency_targets as targets  # noqa: E402
+from benchmarks import real_extracts  # noqa: E402
 from services.commands import generate  # noqa: E402
 from services.infer.infer import infer_schema  # noqa: E402
 from services.infer.samples import read_samples  # noqa: E402
 from services.schema import parse_schema  # noqa: E402
-from benchmarks import dependency_targets as targets  # noqa: E402
-from benchmarks import real_extracts  # noqa: E402
 
 INFER_TARGET_S = 10.0
 
