@@ -55,6 +55,7 @@ def test_cars_weigh_move_and_burn_together(extracts):
     blocks = [b["fields"] for b in doc["schema"]["correlations"]]
     assert any({"Miles_per_Gallon", "Displacement", "Horsepower", "Weight_in_lbs"} <= set(b)
                for b in blocks)
+    assert not any("Cylinders" in b for b in blocks)  # the numbers' levels carry it
     got = fields(doc)
     assert got["Displacement"]["conditional_on"] == "Cylinders"
     assert got["Origin"]["conditional_on"] == "Cylinders"
