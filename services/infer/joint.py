@@ -168,6 +168,5 @@ def _read_by(name: str, columns: list[Column]) -> bool:
     return False
 
 
-
 def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
