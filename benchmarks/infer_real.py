@@ -9,7 +9,7 @@ command line does it).
 
     .venv/bin/python benchmarks/infer_real.py [--rows 200000] [--big-rows 1000000]
 
-A run on the shared 2-core machine (load 6-8), 200,000 synthetic rows each:
+A run on the shared 2-core machine, 200,000 synthetic rows each:
 - gapminder: rank pairs worst 0.055 (gdpPercap~centroid_lat: real 0.449, synthetic 0.394;
   the latitude is an entity attribute, in no block: docs/INFER_SCHEMA.md, "What is not
   kept"), FAIL; year~lifeExp, 0.444 off when the year was in no block, now within 0.05 (the
@@ -21,9 +21,8 @@ A run on the shared 2-core machine (load 6-8), 200,000 synthetic rows each:
   per origin within four and six cylinders), pass; label TV 0.001, pass.
 - Seattle weather: rank pairs worst 0.021 (temp_max~temp_min 0.886 vs 0.866), pass; every
   level mean within 3 standard errors, pass; label TV 0.002, pass.
-- inference over 1,000,000 generated gapminder rows, reading included: 4.7 to 10.1 s with
-  the machine's load (4.5 s of it inference proper under a profiler, 0.2 s of that the
-  nested levels).
+- inference over 1,000,000 generated gapminder rows, reading included: 4.8 s at load 2.4
+  (10.1 s at load 7; under a profiler, the nested levels take 0.2 s of it), pass.
 """
 
 from __future__ import annotations
