@@ -98,3 +98,23 @@ def test_generated_from_the_inferred_file_the_dependencies_hold(planted):
         assert (frame["abroad"] == (frame["city"] != frame["home"])).all()
     rho = [f[["year", "mpg"]].corr("spearman").iloc[0, 1] for f in (real, synth)]
     assert rho[1] == pytest.approx(rho[0], abs=0.03)
+
+
+def test_a_rare_flag_is_found_and_a_flag_no_pair_explains_is_kept(tmp_path):
+    """Its true rows come after the first few hundred; a near miss stays a bool."""
+    rng = np.random.default_rng(4)
+    n = 5_000
+    left = rng.choice(["x", "y", "z"], n)
+    right = left.copy()
+    moved = np.zeros(n, dtype=bool)
+    moved[1_000 + rng.choice(n - 1_000, 40, replace=False)] = True  # none in the first 1,000
+    right[moved] = np.where(left[moved] == "x", "y", "x")
+    near = moved.copy()
+    near[3] = True  # true in one row where left == right
+    frame = pd.DataFrame({"left": left, "right": right, "changed": moved, "near": near})
+    path = tmp_path / "flags.csv"
+    frame.to_csv(path, index=False)
+    got = fields(infer(path))
+    assert {k: got["changed"][k] for k in ("type", "left", "op", "right")} == {
+        "type": "derived_compare", "left": "left", "op": "!=", "right": "right"}
+    assert got["near"]["type"] == "bool"
