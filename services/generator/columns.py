@@ -117,21 +117,43 @@ def _pick(choices: tuple[Choice, ...], u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cumulative, u, side="right"), len(choices) - 1)
 
 
-def level_entries(block: Block, on: str, keys: list[str]) -> np.ndarray:
-    """For each row, the index in `keys` of the text of its `on` value (as CSV writes it),
-    else of '_default', else -1."""
+def level_entries(block: Block, on: str, keys: list[str], rows: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """For each row (of `rows`, or of the block), the index in `keys` of the text of its `on`
+    value (as CSV writes it), else of '_default', else -1."""
     source_text = text(block.dataset.field(on), block.columns[on])
+    if rows is not None:
+        source_text = source_text.take(pa.array(rows))
     entry = pc.index_in(source_text, value_set=_constant_values(tuple(keys), "string"))
     fallback = keys.index("_default") if "_default" in keys else -1
     return pc.fill_null(entry, fallback).to_numpy(zero_copy_only=False)
 
 
+@lru_cache(maxsize=256)
+def _by_value(choices: tuple[Choice, ...]) -> tuple[np.ndarray, tuple[Choice, ...]]:
+    """The choices in the order of their values: the positions, and the choices so ordered."""
+    order = np.argsort([c.value for c in choices], kind="stable")
+    return order, tuple(choices[i] for i in order)
+
+
+def _pick_in(choices: tuple[Choice, ...], u: np.ndarray, ranked: bool) -> np.ndarray:
+    """_pick; or, for a category of numbers whose u is a correlations block's, the inverse
+    CDF of its values in their numeric order, so that its ranks follow u's."""
+    if not ranked:
+        return _pick(choices, u)
+    order, ordered = _by_value(choices)
+    return order[_pick(ordered, u)]
+
+
 @column_for(CategoryField)
 def category_column(field: CategoryField, block: Block) -> pa.Array:
-    u = block.rng(field.name).random(block.size)
+    u = block.uniforms.get(field.name)
+    ranked = u is not None
+    if not ranked:
+        u = block.rng(field.name).random(block.size)
     if not field.conditional_on:
         values = _constant_values(tuple(c.value for c in field.choices), field.value_kind)
-        return values.take(pa.array(_pick(field.choices, u)))
+        return values.take(pa.array(_pick_in(field.choices, u, ranked)))
     keys = [key for key, _ in field.conditional_table]
     tables = [choices for _, choices in field.conditional_table]
     entry = level_entries(block, field.conditional_on, keys)
@@ -140,7 +162,7 @@ def category_column(field: CategoryField, block: Block) -> pa.Array:
     for i, choices in enumerate(tables):
         rows = entry == i
         if rows.any():
-            picks[rows] = offsets[i] + _pick(choices, u[rows])
+            picks[rows] = offsets[i] + _pick_in(choices, u[rows], ranked)
     values = _constant_values(tuple(c.value for t in tables for c in t), field.value_kind)
     return values.take(pa.array(picks, mask=picks < 0))
 

@@ -1,6 +1,6 @@
 """The `int` and `float` columns: each margin as an inverse CDF of a uniform u, per level of a
-category when the field has a conditional table, and from the copula's u when the field is
-in a `correlations` block.
+category when the field has a conditional table (tables may nest), and from the copula's u
+when the field is in a `correlations` block.
 
 A field with neither keeps its historic draws (a float's normal, lognormal and exponential
 values come from numpy's own samplers), so files without dependencies keep their bytes.
@@ -47,22 +47,35 @@ def float_values(margin: FloatField, u: np.ndarray) -> np.ndarray:
 
 def per_level(field: IntField | FloatField, block: Block, u: np.ndarray, values_of,
               dtype: type) -> pa.Array:
-    """Each row's value from the table entry of its level: rows grouped by entry with one
-    stable sort, each group drawn at once. A row whose level has no entry is null."""
+    """Each row's value from the table entry of its level (and of the levels of the tables
+    nested in it). A row whose level has no entry is null."""
     u = np.clip(u, U_LOW, U_HIGH)  # a row's own draw may be 0
-    keys = [key for key, _ in field.conditional_table]
-    entry = level_entries(block, field.conditional_on, keys)
-    order = np.argsort(entry, kind="stable")
-    bounds = np.searchsorted(entry[order], np.arange(len(keys) + 1))
     values = np.zeros(block.size, dtype=dtype)
-    for i, (_, margin) in enumerate(field.conditional_table):
-        rows = order[bounds[i]:bounds[i + 1]]
-        if len(rows):
-            values[rows] = values_of(margin, u[rows])
+    missing = np.zeros(block.size, dtype=bool)
+    _fill(field, block, np.arange(block.size), u, values_of, values, missing)
     if isinstance(field, FloatField) and field.decimals is not None:
         values = np.round(values, field.decimals)
-    missing = entry < 0
     return pa.array(values, mask=missing if missing.any() else None)
+
+
+def _fill(field: IntField | FloatField, block: Block, rows: np.ndarray, u: np.ndarray,
+          values_of, values: np.ndarray, missing: np.ndarray) -> None:
+    """values[rows] from the field's table: rows grouped by entry with one stable sort, each
+    group drawn at once, or filled from the entry's own table when it has one."""
+    keys = [key for key, _ in field.conditional_table]
+    top = len(rows) == block.size
+    entry = level_entries(block, field.conditional_on, keys, None if top else rows)
+    order = np.argsort(entry, kind="stable")
+    bounds = np.searchsorted(entry[order], np.arange(len(keys) + 1))
+    for i, (_, margin) in enumerate(field.conditional_table):
+        group = rows[order[bounds[i]:bounds[i + 1]]]
+        if not len(group):
+            continue
+        if margin.conditional_on:
+            _fill(margin, block, group, u, values_of, values, missing)
+        else:
+            values[group] = values_of(margin, u[group])
+    missing[rows[entry < 0]] = True
 
 
 @column_for(IntField)

@@ -31,6 +31,7 @@ class Ranked:
     shares: np.ndarray
     ties: float = 1.0
     overall: np.ndarray | None = None  # of a per-level number: its ranks among all values
+    level_of: tuple[str, ...] = ()  # ...and the labels its levels are of
 
 
 def rank_matrix(columns: list[Ranked]) -> np.ndarray:
@@ -149,6 +150,10 @@ def correlation_blocks(columns: list[Ranked]) -> list[dict]:
         whole = rank_matrix([Ranked(c.name, c.shares if c.overall is None else c.overall)
                              for c in columns])
         links = np.maximum(links, np.abs(whole))
+        for i, a in enumerate(columns):  # a number's own levels carry its link to them
+            for j, b in enumerate(columns):
+                if a.name in b.level_of:
+                    links[i, j] = links[j, i] = abs(measured[i, j])
     out = []
     for block in blocks_of(links):
         sub = measured[np.ix_(block, block)]

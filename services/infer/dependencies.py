@@ -1,12 +1,14 @@
 """Relations between columns: a column that is earlier ones joined (`derived_concat`), a
 category that one earlier label decides (`derived_map`) or leans on (`conditional_on`, when
-Cramér's V reaches CONDITIONAL_V)."""
+Cramér's V reaches CONDITIONAL_V), a flag that says whether two earlier columns are equal
+(`derived_compare`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.infer.detect import Column
@@ -18,6 +20,7 @@ CONDITIONAL_V = 0.3  # Cramér's V at which a category is drawn per value of ano
 SEPARATORS = ("|", "-", "_", ":", "/", ";", ",", " ", ".", "")
 MAX_PARTS = 6
 PROBE_ROWS = 5  # rows tried as the example a concatenation is read from
+COMPARE_PROBE = 256  # rows a pair of columns must match a flag on before all are read
 
 
 def find_dependencies(columns: list[Column], text: dict[str, Text]) -> None:
@@ -38,6 +41,8 @@ def find_dependencies(columns: list[Column], text: dict[str, Text]) -> None:
                 column.labels = None
                 column.notes = [f"always {sep!r}.join of {', '.join(names)}"]
                 continue
+        if column.type == "bool" and _compared(column, earlier, text):
+            continue
         if column.type == "category" and "choices" in column.field:
             _conditional(column, [c for c in earlier if _is_label(c)], text[column.name])
 
@@ -58,6 +63,37 @@ def _text_faithful(column: Column) -> bool:
         return not column.notes and column.labels is not None
     return column.type in ("uuid", "id_sequence", "int", "string", "faker", "derived_concat",
                            "derived_map")
+
+
+def _compared(column: Column, earlier: list[Column], text: dict[str, Text]) -> bool:
+    """Rewrite a flag that is, in every row, whether two earlier columns' text is equal (or
+    differs) as that `derived_compare`. Pairs are tried on a probe of COMPARE_PROBE rows,
+    half of them true (a rare flag's first rows would all be false, as two columns that
+    never agree are), then checked on all."""
+    if column.notes or "null_prob" in column.field or not 0 < column.field["p_true"] < 1:
+        return False
+    names = [c.name for c in earlier if _text_faithful(c) and "null_prob" not in c.field
+             and c.type != "bool"]
+    truth = pc.equal(column.labels, "true")
+    flags = truth.to_numpy(zero_copy_only=False)
+    half = COMPARE_PROBE // 2
+    rows = pa.array(np.sort(np.concatenate([np.flatnonzero(flags)[:half],
+                                            np.flatnonzero(~flags)[:half]])))
+    probe, cells = truth.take(rows), {name: text[name].take(rows) for name in names}
+    for i, left in enumerate(names):
+        for right in names[i + 1:]:
+            same = pc.equal(cells[left], cells[right])
+            for op, flag in (("==", same), ("!=", pc.invert(same))):
+                if not pc.all(pc.equal(flag, probe)).as_py():
+                    continue
+                whole = pc.equal(text[left], text[right])
+                if pc.all(pc.equal(whole if op == "==" else pc.invert(whole), truth)).as_py():
+                    column.field = _keep(column.field, {"type": "derived_compare",
+                                                        "left": left, "op": op,
+                                                        "right": right})
+                    column.notes = [f"true where {left} {op} {right}, in every row"]
+                    return True
+    return False
 
 
 def _keep(old: dict, new: dict) -> dict:

@@ -1,7 +1,12 @@
 """Numbers together with what they depend on: first each int or float field's best
-explaining category (levels.py), then the rank correlations between the numbers and the
-evenly spread datetimes (correlations.py), read on each value's rank within its level
-for a per-level number, since the level already carries what lies between levels."""
+explaining category, and within its levels another (levels.py), then the rank correlations
+between the numbers, the categories of numbers (a year, a count of cylinders) and the
+evenly spread datetimes (correlations.py), read on each value's rank within its level for a
+per-level number, since the level already carries what lies between levels.
+
+A category of numbers may be a number's (first) level, but does not split a level again:
+within a level, what a year or a count does to a number is a trend the block carries in
+one rank correlation, where a nested table would hold a distribution per value."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from services.infer.levels import (
     Labels,
     best_grouping,
     level_table,
+    nest,
     per_level_field,
 )
 from services.infer.ranks import rank_shares
@@ -31,14 +37,24 @@ READING_KEYS = ("parts", "from_field", "conditional_on", "ref", "left", "right")
 
 
 def numbers_of(column: Column, text: Text) -> np.ndarray | None:
-    """The column's values as floats (NaN where empty), when it is a number or a time."""
-    if column.type in ("int", "float"):
+    """The column's values as floats (NaN where empty), when it is a number, a category of
+    numbers or a time."""
+    if column.type in ("int", "float") or is_number_category(column):
         return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
     if column.type == "datetime" and column.times is not None:
         out = np.full(len(text), np.nan)
         out[pc.is_valid(text).to_numpy(zero_copy_only=False)] = column.times.seconds
         return out
     return None
+
+
+def is_number_category(column: Column) -> bool:
+    """A category whose every value is a number (no "(other)" bucket): the generator can
+    draw it from a correlations block's u, in the order of its values."""
+    return column.type == "category" and bool(column.value_of) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool)
+        for v in column.value_of.values()) and all(
+        isinstance(c["value"], (int, float)) for c in column.field.get("choices", ()))
 
 
 def labels_of(column: Column, text: Text) -> Labels | None:
@@ -82,27 +98,32 @@ def find_per_level(columns: list[Column], text: dict[str, Text], rows: int) -> N
     rows = -(-rows // step)
     labels = [Labels(lab.name, lab.codes[::step], lab.keys) for c in columns
               if c.name in text and (lab := labels_of(c, text[c.name])) is not None]
+    ordered = {c.name for c in columns if is_number_category(c)}  # these join blocks instead
     moved: dict[str, str] = {}  # a source -> the last number moved after it
     for column in [c for c in columns if c.type in ("int", "float")]:
         values = numbers_of(column, text[column.name])[::step]
         found.values[column.name] = values
         found.ranks[column.name] = rank_shares(values)
-        shares = found.ranks[column.name][0]
-        best = best_grouping(values, shares, labels, rows)
+        at = _index(columns, column.name)
+        candidates = labels if not _read_by(column.name, columns) else [
+            lab for lab in labels if _index(columns, lab.name) < at]  # it cannot move
+        best = best_grouping(values, found.ranks[column.name][0], candidates, rows)
         if best is None:
             continue
+        best = nest(values, best, [lab for lab in candidates if lab.name not in ordered])
         notes = [f"per level of {best.source}: its levels explain {best.eta2:.1%} of the "
                  f"ranks' variance (eta^2); levels under {LEVEL_SHARE:.0%} of the rows (or "
                  f"{LEVEL_MIN_ROWS} rows) share _default"]
-        at, source_at = _index(columns, column.name), _index(columns, best.source)
-        if source_at > at:
-            if _read_by(column.name, columns):
-                continue
-            # after the source and the numbers moved there before it: the input order kept
-            after = _index(columns, moved.get(best.source, best.source))
+        if best.nested:
+            notes.append(f"within {_count(len(best.nested), 'level')} of it, per level of "
+                         f"{', '.join(best.sources[1:])} as well")
+        last = max(best.sources, key=lambda name: _index(columns, name))
+        if _index(columns, last) > at:
+            # after the sources and the numbers moved there before it: the input order kept
+            after = _index(columns, moved.get(last, last))
             columns.insert(after, columns.pop(at))
-            moved[best.source] = column.name
-            notes.append(f"placed after {best.source}, which it depends on")
+            moved[last] = column.name
+            notes.append(f"placed after {last}, which it depends on")
         table = level_table(values, best, column.type == "int", column.field.get("decimals"))
         column.field = per_level_field(column.field, table, best.source)
         column.notes = notes  # the whole column's fit no longer applies
@@ -129,7 +150,8 @@ def find_correlations(columns: list[Column], text: dict[str, Text], numbers: Num
         if grouped is None:
             ranked.append(Ranked(column.name, overall, ties))
         else:
-            ranked.append(Ranked(column.name, *rank_shares(values, grouped.groups), overall))
+            ranked.append(Ranked(column.name, *rank_shares(values, grouped.leaves()), overall,
+                                 grouped.sources))
     return correlation_blocks(ranked)
 
 
@@ -145,3 +167,6 @@ def _read_by(name: str, columns: list[Column]) -> bool:
                 return True
     return False
 
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")

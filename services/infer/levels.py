@@ -7,15 +7,18 @@ least; the other levels (and empty ones) share `_default`. Of the label columns,
 whose levels (so grouped) explain most of the number's ranks is used, when its correlation
 ratio eta^2 reaches ETA2_MIN or a level's mean stands out (MEAN_SHIFT, beyond chance).
 Each entry is the number's own model fitted to the level's values: a family when one
-fits, else an empirical table with fewer knots for a small level."""
+fits, else an empirical table with fewer knots for a small level. Within a level of
+NEST_MIN_ROWS rows or more, another label that explains the number there by the same rule
+(a car's origin within four cylinders) makes that entry a table of its own (`nested`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from services.infer.numbers import QUANTILES, fit_float, fit_int
+from services.infer.ranks import rank_shares
 from services.infer.stats import significant
 
 ETA2_MIN = 0.1  # share of the number's rank variance the levels explain, or...
@@ -25,6 +28,8 @@ LEVEL_SHARE = 0.01  # a level with at least this share of the rows...
 LEVEL_MIN_ROWS = 20  # ...and this many rows has its own entry
 MIN_KNOTS = 11  # knots of a small level's empirical table (a knot per ROWS_PER_KNOT rows)
 ROWS_PER_KNOT = 10
+NEST_MIN_ROWS = 2 * LEVEL_MIN_ROWS  # a level split again by another label has this many rows
+OWN_MIN_ROWS = 5  # a `_default` of fewer rows than this is fitted to all the table's rows
 DISTRIBUTION_KEYS = ("distribution", "min", "max", "skew", "mean", "stddev", "lambda",
                      "quantiles")
 
@@ -42,12 +47,29 @@ class Labels:
 @dataclass(frozen=True)
 class Grouping:
     """A number's rows grouped by the levels of `source`: group g < len(keys) is level
-    keys[g], group len(keys) is `_default`."""
+    keys[g], group len(keys) is `_default`. `nested` holds, for a group split again, the
+    positions of its rows and their grouping by another label."""
 
     source: str
     groups: np.ndarray
     keys: list[str]
     eta2: float
+    nested: dict[int, tuple[np.ndarray, Grouping]] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        inner = (s for _, g in self.nested.values() for s in g.sources)
+        return tuple(dict.fromkeys((self.source, *inner)))
+
+    def leaves(self) -> np.ndarray:
+        """Each row's innermost group, numbered across the whole table."""
+        out = self.groups.astype(np.int64).copy()
+        top = len(self.keys) + 1
+        for rows, inner in self.nested.values():
+            within = inner.leaves()
+            out[rows] = top + within
+            top += int(within.max()) + 1
+        return out
 
 
 def grouping(labels: Labels, rows: int) -> tuple[np.ndarray, list[str]]:
@@ -110,15 +132,39 @@ def best_grouping(values: np.ndarray, shares: np.ndarray, candidates: list[Label
     return best
 
 
+def nest(values: np.ndarray, grouping: Grouping, candidates: list[Labels]) -> Grouping:
+    """`grouping` with each level of NEST_MIN_ROWS rows or more split again by the other
+    label that explains the number best within it (best_grouping on the level's rows)."""
+    others = [c for c in candidates if c.name != grouping.source]
+    for g in range(len(grouping.keys)):
+        rows = np.flatnonzero(grouping.groups == g)
+        if len(rows) < NEST_MIN_ROWS:
+            continue
+        x = values[rows]
+        inner = best_grouping(x, rank_shares(x)[0],
+                              [Labels(c.name, c.codes[rows], c.keys) for c in others],
+                              len(rows))
+        if inner is not None:
+            grouping.nested[g] = (rows, inner)
+    return grouping
+
+
 def level_table(values: np.ndarray, grouping: Grouping, whole: bool,
                 decimals: int | None) -> dict[str, dict]:
     """One entry per kept level and `_default` (the other rows; all rows when those are
-    too few to fit), each the parameters the field takes at its top level."""
+    too few to fit), each the parameters the field takes at its top level or, for a level
+    split again, its own table."""
     present = ~np.isnan(values)
     table = {}
     for g, key in enumerate([*grouping.keys, "_default"]):
+        if g in grouping.nested:
+            rows, inner = grouping.nested[g]
+            table[key] = {"conditional_on": inner.source,
+                          "conditional_table": level_table(values[rows], inner, whole,
+                                                           decimals)}
+            continue
         x = values[present & (grouping.groups == g)]
-        if len(x) < LEVEL_MIN_ROWS:  # a default of a few rows, or a level mostly empty
+        if len(x) < OWN_MIN_ROWS:  # a default of a few rows, or a level mostly empty
             x = values[present]
         table[key] = fitted(x, whole, decimals)
     return table

@@ -141,7 +141,7 @@ def analysis(columns: list[Column], name: str, entities: dict[str, dict] | None 
         if column.type in ("int", "float") or kind == "number":
             if not _is_identifier(column.name):  # a total of card numbers means nothing
                 numbers.append(column.name)
-        elif column.type == "bool" or kind == "bool":
+        elif column.type in ("bool", "derived_compare") or kind == "bool":
             bools.append(column.name)
         elif kind == "text":
             dims.append(column.name)

@@ -1,7 +1,8 @@
 """`correlations`: blocks of numbers that move together, beside `fields` in `schema` and in
 each entity. A block names its fields and their Spearman rank correlations; the generator
 draws them through a Gaussian copula whose parameter is r = 2 sin(pi * rho / 6), so the
-matrix of those r must be a correlation matrix (positive semi-definite)."""
+matrix of those r must be a correlation matrix (positive semi-definite). A category of
+numbers is a member too: its u picks among its values in their numeric order."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import math
 from dataclasses import dataclass
 
 from services.schema.field_list import Declared
-from services.schema.fields import DatetimeField, Field, FloatField, IntField
+from services.schema.fields import CategoryField, DatetimeField, Field, FloatField, IntField
 from services.schema.reader import Obj, describe, is_number
+from services.schema.values import BOOLEAN, FLOAT, INTEGER
 
 SYMMETRY_TOLERANCE = 1e-9
 EIGEN_TOLERANCE = 1e-9  # a smallest eigenvalue down to -1e-9 is rounding, not a bad matrix
-ACCEPTED = "int, float, or datetime with mode 'uniform'"
+ACCEPTED = "int, float, a category of numbers, or datetime with mode 'uniform'"
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,10 @@ def _misfit(field: Field) -> str | None:
     if isinstance(field, DatetimeField):
         return None if field.mode == "uniform" else \
             f"a datetime field with mode {field.mode!r}"
+    if isinstance(field, CategoryField):
+        kind = field.value_kind
+        return None if kind in (INTEGER, FLOAT) else \
+            f"a category field of {'booleans' if kind == BOOLEAN else 'text'}"
     return f"a {field.type_name} field"
 
 

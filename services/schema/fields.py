@@ -13,8 +13,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.schema.faker_check import check_provider
+from services.schema.levels import check_coverage, level_sources, parse_levels
 from services.schema.quantiles import parse_quantiles
-from services.schema.reader import DOC_KEYS, Obj, describe, is_number, is_scalar
+from services.schema.reader import Obj, describe, is_number, is_scalar
 from services.schema.values import (
     BOOLEAN,
     DATETIME,
@@ -129,15 +130,15 @@ class IntField(Field):
     skew: float = 1.0
     distribution: str = "uniform"  # or "empirical", drawn from `quantiles`
     quantiles: tuple[float, ...] = ()
-    conditional_on: str | None = None  # per-level margins: one IntField per level
-    conditional_table: tuple[tuple[str, IntField], ...] = ()
+    conditional_on: str | None = None  # per-level margins: one IntField per level,
+    conditional_table: tuple[tuple[str, IntField], ...] = ()  # itself per level or not
     kind: ClassVar[str] = INTEGER
     margin_keys: ClassVar[tuple[str, ...]] = ("min", "max", "skew", "distribution",
                                               "quantiles")
 
     @property
     def reads(self) -> tuple[str, ...]:
-        return (self.conditional_on,) if self.conditional_on else ()
+        return level_sources(self)
 
     @classmethod
     def parse(cls, obj: Obj, base: dict, ctx: ParseContext) -> IntField:
@@ -178,15 +179,15 @@ class FloatField(Field):
     params: tuple[tuple[str, float], ...] = ()
     decimals: int | None = None
     quantiles: tuple[float, ...] = ()  # of an empirical distribution
-    conditional_on: str | None = None  # per-level margins: one FloatField per level
-    conditional_table: tuple[tuple[str, FloatField], ...] = ()
+    conditional_on: str | None = None  # per-level margins: one FloatField per level,
+    conditional_table: tuple[tuple[str, FloatField], ...] = ()  # itself per level or not
     kind: ClassVar[str] = FLOAT
     margin_keys: ClassVar[tuple[str, ...]] = ("distribution", "quantiles", *sorted(
         {key for params in FLOAT_DISTRIBUTIONS.values() for key in params}))
 
     @property
     def reads(self) -> tuple[str, ...]:
-        return (self.conditional_on,) if self.conditional_on else ()
+        return level_sources(self)
 
     def param(self, key: str) -> float:
         return dict(self.params)[key]
@@ -223,41 +224,6 @@ class FloatField(Field):
         quantiles = parse_quantiles(obj) if dist == "empirical" else ()
         clean = tuple((k, float(v if v is not None else 0.0)) for k, v in params.items())
         return cls(**base, distribution=dist, params=clean, quantiles=quantiles)
-
-
-def parse_levels(cls: type, obj: Obj, base: dict, ctx: ParseContext,
-                 ) -> tuple[str | None, tuple[tuple[str, Any], ...]]:
-    """`conditional_on` + `conditional_table` of a number: each entry holds what the field
-    takes at its top level (`cls.parse_margin` reads it), checked where it stands."""
-    on = obj.str("conditional_on", required=True)
-    raw_table = obj.raw("conditional_table")
-    given = [key for key in cls.margin_keys if obj.has(key)]
-    for key in given:
-        obj.raw(key)
-    if given:
-        obj.error(None, f"give either {', '.join(given)} or conditional_on + conditional_table, "
-                        "not both (each entry of the table holds its own distribution)")
-    if raw_table is None:
-        obj.error("conditional_table", "is required with conditional_on (an object: the "
-                                       "distribution for each value of the field it names, "
-                                       "and '_default')")
-        return on, ()
-    table = Obj.of(raw_table, obj.at("conditional_table"), obj.problems)
-    if table is None:
-        return on, ()
-    keys = [key for key in table.data if key not in DOC_KEYS]
-    if not keys:
-        table.error(None, "must not be empty")
-    entry_base = {"name": base["name"], "null_prob": 0.0}
-    rows = []
-    for key in keys:
-        entry = Obj.of(table.raw(key), table.at(key), obj.problems)
-        if entry is not None:
-            rows.append((key, cls.parse_margin(entry, entry_base)))
-            entry.finish()
-    if on is not None and keys:
-        check_coverage(obj, on, keys, ctx)
-    return on, tuple(rows)
 
 
 @field_type("bool")
@@ -331,24 +297,6 @@ class CategoryField(Field):
         error = mixed_kinds([c.value for c in choices])
         if error:
             obj.error(key, error)
-
-def check_coverage(obj: Obj, on: str, keys: list[str], ctx: ParseContext) -> None:
-    """Every value the conditioning field can take needs an entry or `_default`."""
-    source = ctx.earlier.get(on)
-    if "_default" in keys or source is None:  # an unknown source is reported elsewhere
-        return
-    if source.known_values is None:
-        obj.error("conditional_table", f"needs a '_default' entry: the values of {on!r} "
-                                       f"(a {source.type_name} field) are not a known list")
-        return
-    missing = [v for v in source.known_values if v not in keys]
-    if missing:
-        obj.error("conditional_table", f"no entry for {', '.join(map(repr, missing))} "
-                                       "and no '_default'; add them or a '_default'")
-    if source.null_prob > 0:
-        obj.error("conditional_table", f"{on!r} can be empty (null_prob > 0), which "
-                                       "needs a '_default' entry")
-
 
 @field_type("string")
 @dataclass(frozen=True)

@@ -146,6 +146,67 @@ def test_a_per_level_number_in_a_block_is_correlated_and_keeps_its_levels():
     assert abs(price[good].mean() - 100) < 0.3
 
 
+YEAR = {"name": "year", "type": "category",
+        "choices": [2007, 1952, {"value": 1977, "weight": 2}, 1992]}
+
+
+def test_a_category_of_numbers_in_a_block_keeps_its_weights_and_moves_with_the_block():
+    other = {"name": "life", "type": "float", "distribution": "normal", "mean": 60,
+             "stddev": 10}
+    t = table([YEAR, other], [{"fields": ["year", "life"], "rank_correlation": [[1, 0.45],
+                                                                                [0.45, 1]]}])
+    year, life = column(t, "year"), column(t, "life")
+    shares = {y: (year == y).mean() for y in (1952, 1977, 1992, 2007)}
+    assert shares == pytest.approx({1952: 0.2, 1977: 0.4, 1992: 0.2, 2007: 0.2}, abs=0.005)
+    # ties among four values pull the measured rho below the copula's 0.45, not to 0
+    assert 0.35 < spearmanr(year, life).statistic < 0.45
+    means = [life[year == y].mean() for y in (1952, 1977, 1992, 2007)]
+    assert means == sorted(means) and means[-1] - means[0] > 10  # later years live longer
+
+
+def test_a_conditional_category_of_numbers_in_a_block_orders_each_levels_values():
+    size = LEVELS | {"name": "size"}
+    rooms = {"name": "rooms", "type": "category", "conditional_on": "size",
+             "conditional_table": {"Ideal": [5, 1, 3], "_default": [2, 1]}}
+    area = {"name": "area", "type": "float"}
+    t = table([size, rooms, area], [{"fields": ["rooms", "area"],
+                                     "rank_correlation": [[1, 0.9], [0.9, 1]]}])
+    group, rooms_, area_ = column(t, "size"), column(t, "rooms"), column(t, "area")
+    ideal = group == "Ideal"
+    assert set(np.unique(rooms_[ideal])) == {1, 3, 5}
+    assert set(np.unique(rooms_[~ideal])) == {1, 2}
+    means = [area_[ideal & (rooms_ == r)].mean() for r in (1, 3, 5)]
+    assert means == sorted(means)
+
+
+ORIGIN = {"name": "origin", "type": "category", "choices": ["USA", "Japan", "Europe"]}
+NESTED = {"name": "price", "type": "float", "conditional_on": "cut", "conditional_table": {
+    "Ideal": {"conditional_on": "origin", "conditional_table": {
+        "Japan": {"distribution": "normal", "mean": 10, "stddev": 1},
+        "_default": {"distribution": "normal", "mean": 20, "stddev": 1}}},
+    "_default": {"distribution": "normal", "mean": 30, "stddev": 1}}}
+
+
+def test_a_nested_table_gives_each_level_within_a_level_its_entry():
+    t = table([LEVELS, ORIGIN, NESTED])
+    cut, origin, price = column(t, "cut"), column(t, "origin"), column(t, "price")
+    ideal = cut == "Ideal"
+    assert abs(price[ideal & (origin == "Japan")].mean() - 10) < 0.05
+    assert abs(price[ideal & (origin != "Japan")].mean() - 20) < 0.05
+    assert abs(price[~ideal].mean() - 30) < 0.05
+    assert abs(price[~ideal & (origin == "Japan")].mean() - 30) < 0.05
+
+
+def test_a_nested_table_in_a_block_keeps_the_rank_correlation():
+    other = {"name": "weight", "type": "float", "distribution": "lognormal"}
+    t = table([LEVELS, ORIGIN, NESTED, other],
+              [{"fields": ["price", "weight"], "rank_correlation": [[1, 0.8], [0.8, 1]]}])
+    cut, origin = column(t, "cut"), column(t, "origin")
+    rows = (cut == "Ideal") & (origin == "Japan")
+    assert abs(spearmanr(column(t, "price")[rows], column(t, "weight")[rows]).statistic
+               - 0.8) < 0.03
+
+
 def test_an_entity_draws_its_block():
     data = {"entity_count": 10, "entities": {"cards": {"count": 50_000, "fields": [
         {"name": "card_id", "type": "id_sequence"},
@@ -160,6 +221,7 @@ def test_an_entity_draws_its_block():
 
 
 def test_the_bytes_do_not_depend_on_the_worker_count(tmp_path):
+    """DEPENDENT has a block with a category of numbers and a nested per-level table."""
     ds = load_schema(DEPENDENT).with_overrides(entity_count=2 * BLOCK_SIZE + 77)
     digests = set()
     for workers in (1, 2):

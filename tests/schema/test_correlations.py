@@ -18,6 +18,8 @@ FIELDS = [
     {"name": "sold_at", "type": "datetime"},
     {"name": "peak", "type": "datetime", "mode": "ramp"},
     {"name": "code", "type": "string"},
+    {"name": "flag", "type": "category", "choices": [True, False]},
+    {"name": "year", "type": "category", "choices": [2007, 1952, {"value": 1990, "weight": 2}]},
 ]
 GOOD = [[1, 0.9, 0.8], [0.9, 1, 0.85], [0.8, 0.85, 1]]
 
@@ -40,6 +42,11 @@ def test_a_block_is_read_with_its_matrix_and_stream():
     assert first.stream == "correlations:carat|price|x"
     assert abs(first.gaussian[0][1] - 0.9080) < 1e-3  # 2 sin(pi * 0.9 / 6)
     assert ds.correlations[1].fields == ("sold_at", "cut_free")
+
+
+def test_a_category_of_numbers_is_a_member():
+    ds = parse_schema(doc(block(["year", "carat"], [[1, 0.4], [0.4, 1]])))
+    assert ds.correlations[0].fields == ("year", "carat")
 
 
 def test_entities_take_blocks_too():
@@ -65,18 +72,21 @@ def test_entities_take_blocks_too():
                               "got 1"),
     (block(["carat", "prise"], [[1, 0], [0, 1]]),
      "schema.correlations[0].fields[1]: names no field: 'prise'; fields: carat, code, cut, "
-     "peak, price, sold_at, x"),
+     "flag, peak, price, sold_at, x, year"),
     (block(["carat", "carat"], [[1, 0], [0, 1]]),
      "schema.correlations[0].fields[1]: 'carat' is listed twice in this block"),
     (block(["carat", "cut"], [[1, 0], [0, 1]]),
-     "schema.correlations[0].fields[1]: 'cut' is a category field; accepted: int, float, or "
-     "datetime with mode 'uniform'"),
+     "schema.correlations[0].fields[1]: 'cut' is a category field of text; accepted: int, "
+     "float, a category of numbers, or datetime with mode 'uniform'"),
     (block(["carat", "code"], [[1, 0], [0, 1]]),
-     "schema.correlations[0].fields[1]: 'code' is a string field; accepted: int, float, or "
-     "datetime with mode 'uniform'"),
+     "schema.correlations[0].fields[1]: 'code' is a string field; accepted: int, float, a "
+     "category of numbers, or datetime with mode 'uniform'"),
     (block(["peak", "price"], [[1, 0], [0, 1]]),
      "schema.correlations[0].fields[0]: 'peak' is a datetime field with mode 'ramp'; accepted: "
-     "int, float, or datetime with mode 'uniform'"),
+     "int, float, a category of numbers, or datetime with mode 'uniform'"),
+    (block(["carat", "flag"], [[1, 0], [0, 1]]),
+     "schema.correlations[0].fields[1]: 'flag' is a category field of booleans; accepted: "
+     "int, float, a category of numbers, or datetime with mode 'uniform'"),
     (block(["carat", 3], [[1, 0], [0, 1]]),
      "schema.correlations[0].fields[1]: must be a field name, got 3"),
     (block(["carat", "price"], [[1, 0]]),
@@ -212,3 +222,49 @@ def test_a_per_level_number_may_be_in_a_block():
     fields = [FIELDS[0], number(), FIELDS[1]]
     ds = parse_schema(doc(block(["price", "carat"], [[1, 0.7], [0.7, 1]]), fields=fields))
     assert ds.correlations[0].fields == ("price", "carat")
+
+
+# --- nested tables: a number per level of one field, then of another within a level ---
+
+ORIGIN = {"name": "origin", "type": "category", "choices": ["USA", "Japan"]}
+NESTED = {"Ideal": {"conditional_on": "origin", "conditional_table": {
+    "Japan": {"min": 1, "max": 2}, "_default": {"min": 3, "max": 4}}},
+    "_default": {"min": 5, "max": 6}}
+
+
+def test_an_entry_may_be_per_level_of_another_field():
+    ds = parse_schema({"schema": {"fields": [FIELDS[0], ORIGIN, number("int", NESTED)]}})
+    price = ds.field("price")
+    assert price.reads == ("cut", "origin")
+    ideal = dict(price.conditional_table)["Ideal"]
+    assert ideal.conditional_on == "origin"
+    assert dict(ideal.conditional_table)["Japan"] == IntField("price", 0.0, 1, 2)
+
+
+def nested(inner: dict) -> dict:
+    return number("int", {"Ideal": inner, "_default": {"min": 5, "max": 6}})
+
+
+@pytest.mark.parametrize("field,message", [
+    (nested({"conditional_on": "origin", "conditional_table": {"Japan": {"min": 1}}}),
+     "schema.fields[2].conditional_table.Ideal.conditional_table: no entry for 'USA' and no "
+     "'_default'; add them or a '_default'"),
+    (nested({"conditional_on": "origin", "conditional_table": {
+        "Japan": {"min": 1}, "_default": {"min": 9, "max": 1}}}),
+     "schema.fields[2].conditional_table.Ideal.conditional_table._default.min: min (9) must be "
+     "<= max (1)"),
+    (nested({"conditional_on": "cut", "conditional_table": {"_default": {}}}),
+     "schema.fields[2].conditional_table.Ideal.conditional_on: 'cut' is already the level of "
+     "an enclosing table; a nested table reads another field"),
+    (nested({"conditional_on": "origin", "min": 1, "conditional_table": {"_default": {}}}),
+     "schema.fields[2].conditional_table.Ideal: give either min or conditional_on + "
+     "conditional_table, not both (each entry of the table holds its own distribution)"),
+    (nested({"conditional_on": "origin"}),
+     "schema.fields[2].conditional_table.Ideal.conditional_table: is required with "
+     "conditional_on (an object: the distribution for each value of the field it names, and "
+     "'_default')"),
+    (nested({"conditional_on": "later", "conditional_table": {"_default": {}}}),
+     "schema.fields[2]: reads unknown field 'later'; known so far: cut, origin"),
+])
+def test_each_nested_misuse_is_located(field, message):
+    assert problems_of({"schema": {"fields": [FIELDS[0], ORIGIN, field]}}) == [message]
