@@ -77,6 +77,7 @@ class Numbers:
     values: dict[str, np.ndarray] = field(default_factory=dict)
     ranks: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)
     groupings: dict[str, Grouping] = field(default_factory=dict)
+    labels: dict[str, Labels] = field(default_factory=dict)  # each label's, every step-th row
 
 
 def find_per_level(columns: list[Column], text: dict[str, Text], rows: int) -> Numbers:
@@ -89,6 +90,7 @@ def find_per_level(columns: list[Column], text: dict[str, Text], rows: int) -> N
     rows = -(-rows // step)
     labels = [Labels(lab.name, lab.codes[::step], lab.keys) for c in columns
               if c.name in text and (lab := labels_of(c, text[c.name])) is not None]
+    found.labels = {lab.name: lab for lab in labels}
     ordered = {c.name for c in columns if is_number_category(c)}  # these join blocks instead
     moved: dict[str, str] = {}  # a source -> the last number moved after it
     for column in [c for c in columns if c.type in ("int", "float")]:
@@ -162,19 +164,16 @@ def _lookup_ranked(column: Column, columns: list[Column], text: dict[str, Text],
                          if c.type == "lookup" and c.field["ref"] == ref}
     firsts = [g.source for g in numbers.groupings.values() if g.source in of_entity - {ref}]
     within = max(set(firsts), key=lambda name: (firsts.count(name), name)) if firsts else None
-    values = pc.cast(text[column.name], pa.float64()).to_numpy(zero_copy_only=False)
-    groups = None
-    if within is not None:
-        labels = labels_of(next(c for c in columns if c.name == within), text[within])
-        groups = None if labels is None else labels.codes
-        within = None if labels is None else within
-    values, entity = values[::numbers.step], (ref, *sorted(of_entity - {ref}))
-    if groups is None:
+    values = pc.cast(text[column.name][::numbers.step], pa.float64()).to_numpy(
+        zero_copy_only=False)
+    labels = numbers.labels.get(within) if within is not None else None
+    entity = (ref, *sorted(of_entity - {ref}))
+    if labels is None:
         return Ranked(column.name, *rank_shares(values), entity=entity,
                       levels=np.zeros(len(values), np.int64))
-    shares, ties = rank_shares(values, groups[::numbers.step])
+    shares, ties = rank_shares(values, labels.codes)
     return Ranked(column.name, shares, ties, rank_shares(values)[0], entity=entity,
-                  within=within, levels=groups[::numbers.step], level_keys=tuple(labels.keys))
+                  within=within, levels=labels.codes, level_keys=tuple(labels.keys))
 
 
 def _index(columns: list[Column], name: str) -> int:
