@@ -21,7 +21,7 @@ from services.schema import Dataset
 
 BLOCK_SIZE = 65_536
 
-VALUES, NULLS = 0, 1  # random streams per field
+VALUES, NULLS, RANKS = 0, 1, 2  # random streams per field (RANKS: a block's lookup)
 
 
 def block_count(total: int) -> int:

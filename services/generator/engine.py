@@ -46,6 +46,7 @@ def make_block(dataset: Dataset, seed: int, total: int, index: int,
             mask = block.rng(field.name, stream=NULLS).random(block.size) < field.null_prob
             values = with_nulls(values, mask)
         block.columns[field.name] = values
+        block.uniforms.update(copula_uniforms(dataset.correlations, block, after=field.name))
     return block
 
 

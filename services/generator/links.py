@@ -72,17 +72,74 @@ class EntityTable:
         self.entity = entity
         self.table = table
         self._zipf: dict[float, ZipfTable] = {}
+        self._slots: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._levels: dict[tuple, np.ndarray] = {}
 
     def zipf(self, s: float) -> ZipfTable:
         if s not in self._zipf:
             self._zipf[s] = ZipfTable(self.entity.count, s)
         return self._zipf[s]
 
+    def weights(self, popularity: Popularity) -> np.ndarray:
+        """Each row's chance of being picked under `popularity`."""
+        if popularity.kind == "uniform":
+            return np.full(self.entity.count, 1.0 / self.entity.count)
+        return np.diff(self.zipf(popularity.s).cdf, prepend=0.0)
+
+    def rank_slots(self, attribute: str, within: str | None, popularity: Popularity,
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: the share of picks (under `popularity`) whose `attribute` is below this
+        row's, within its level of `within`, and the share of those equal to it; a row whose
+        attribute is empty spans all of [0, 1)."""
+        key = (attribute, within, popularity)
+        if key not in self._slots:
+            levels = None
+            if within is not None:
+                encoded = pc.dictionary_encode(self.table.column(within)).combine_chunks()
+                levels = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+            values = pc.cast(self.table.column(attribute), pa.float64()).to_numpy(
+                zero_copy_only=False)
+            self._slots[key] = rank_slots(values, levels, self.weights(popularity))
+        return self._slots[key]
+
+    def level_index(self, within: LookupField, keys: tuple[str, ...]) -> np.ndarray:
+        """Per row: the position in `keys` of its `within` attribute as CSV shows it (-1:
+        none, or empty)."""
+        key = (within.attribute, keys)
+        if key not in self._levels:
+            shown = text(within, self.table.column(within.attribute).combine_chunks())
+            index = pc.index_in(shown, pa.array(keys, pa.string()))
+            self._levels[key] = pc.fill_null(index, -1).to_numpy(zero_copy_only=False)
+        return self._levels[key]
+
     def draw(self, popularity: Popularity, rng: np.random.Generator, size: int) -> np.ndarray:
         """Entity row numbers, one per row; row 0 is the most popular under Zipf."""
         if popularity.kind == "uniform":
             return rng.integers(0, self.entity.count, size, dtype=np.int64)
         return self.zipf(popularity.s).ranks(rng.random(size))
+
+
+def rank_slots(values: np.ndarray, levels: np.ndarray | None, weights: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(low, width) per row: rows sorted by level, then value; equal values in a level share
+    one slot; NaN values get (0, 1)."""
+    levels = np.zeros(len(values), np.int64) if levels is None else levels.astype(np.int64)
+    low, width = np.zeros(len(values)), np.ones(len(values))
+    present = np.flatnonzero(~np.isnan(values))
+    order = present[np.lexsort((values[present], levels[present]))]
+    v, lev, w = values[order], levels[order], weights[order]
+    if not len(order):
+        return low, width
+    new_level = np.r_[True, lev[1:] != lev[:-1]]
+    new_slot = new_level | np.r_[True, v[1:] != v[:-1]]
+    before = np.cumsum(w) - w  # picks of the rows sorted before each
+    level_id, slot_id = np.cumsum(new_level) - 1, np.cumsum(new_slot) - 1
+    level_total = np.bincount(level_id, w)[level_id]
+    level_start = before[new_level][level_id]
+    slot_start, slot_total = before[new_slot][slot_id], np.bincount(slot_id, w)[slot_id]
+    low[order] = (slot_start - level_start) / level_total
+    width[order] = slot_total / level_total
+    return low, width
 
 
 @column_for(RefField)

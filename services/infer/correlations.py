@@ -6,7 +6,11 @@ Columns joined by |rho| >= BLOCK_RHO are one block (connected components, the st
 links first, at most BLOCK_MAX columns a block). The matrix written is checked the way the
 generator checks it (r = 2 sin(pi rho / 6) positive semi-definite); one that is not, as
 pairwise correlations over different rows or rounding can make it, is replaced by the
-nearest valid one (eigenvalues clipped, diagonal rescaled)."""
+nearest valid one (eigenvalues clipped, diagonal rescaled).
+
+A lookup of numbers (an entity's attribute) joins at most one block, as its one lookup,
+with numbers declared after it whose levels are of no other field of its entity (the
+generator draws them given the lookup's rank, so their margins hold within `within` only)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ BLOCK_MAX = 12  # columns in one block at most: a matrix a person can still read
 DIGITS = 3  # decimals of the rank correlations written
 EIGEN_FLOOR = 1e-3  # smallest eigenvalue of a repaired Gaussian matrix
 MIN_ROWS = 10  # rows where both values are present, for a correlation to be measured
+SIGNIFICANCE_T = 2.0  # |t| of a lookup's rho over its entities (about p < 0.05) to be kept
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,10 @@ class Ranked:
     ties: float = 1.0
     overall: np.ndarray | None = None  # of a per-level number: its ranks among all values
     level_of: tuple[str, ...] = ()  # ...and the labels its levels are of
+    entity: tuple[str, ...] = ()  # of a lookup: its ref and the ref's lookups
+    within: str | None = None  # ...and the one its ranks were taken within the levels of,
+    levels: np.ndarray | None = None  # each row's level of it (-1: none; all 0 without),
+    level_keys: tuple[str, ...] = ()  # and the levels as CSV shows them
 
 
 def rank_matrix(columns: list[Ranked]) -> np.ndarray:
@@ -154,27 +163,124 @@ def correlation_blocks(columns: list[Ranked]) -> list[dict]:
             for j, b in enumerate(columns):
                 if a.name in b.level_of:
                     links[i, j] = links[j, i] = abs(measured[i, j])
+    _unlink_lookups(columns, links)
     out = []
     for block in blocks_of(links):
-        sub = measured[np.ix_(block, block)]
-        ties = np.array([columns[i].ties for i in block])
-        target = np.clip(sub / np.outer(ties, ties), -0.999, 0.999)
-        np.fill_diagonal(target, 1.0)
-        matrix, repaired = valid_rank_matrix(target)
-        entry = {"fields": [columns[i].name for i in block],
-                 "rank_correlation": [[_plain(v) for v in row] for row in matrix]}
-        notes = [f"Spearman's rank correlations; columns linked by |rho| >= {BLOCK_RHO}"]
-        per_level = [columns[i].name for i in block if columns[i].overall is not None]
-        if per_level:
-            notes.append(f"{', '.join(per_level)} ranked within their level (their levels "
-                         "carry the rest)")
-        if np.any(ties < 0.999):
-            notes.append("ties among few distinct values accounted for")
-        if repaired:
-            notes.append("repaired to the nearest valid correlation matrix")
-        entry["description"] = "; ".join(notes)
-        out.append(entry)
+        block = _one_lookup(block, columns, links)
+        entry = _entry(block, columns, measured) if len(block) > 1 else None
+        if entry is not None:
+            out.append(entry)
     return out
+
+
+def _entry(block: list[int], columns: list[Ranked], measured: np.ndarray) -> dict | None:
+    """One block's entry (None when dropping a lookup that nothing depends on leaves one
+    column)."""
+    ties = np.array([columns[i].ties for i in block])
+    target = np.clip(measured[np.ix_(block, block)] / np.outer(ties, ties), -0.999, 0.999)
+    np.fill_diagonal(target, 1.0)
+    at = next((k for k, i in enumerate(block) if columns[i].entity), None)
+    per_level: dict[str, np.ndarray] = {}
+    if at is not None:
+        target, per_level = _lookup_rows(block, at, columns, target, ties)
+        alone = [k for k in range(len(block)) if all(
+            not np.any(np.round(m[k, np.arange(len(block)) != k], DIGITS))
+            for m in [target, *per_level.values()])]
+        if alone:  # linked only through the lookup's levels: nothing to draw together
+            block = [i for k, i in enumerate(block) if k not in alone]
+            return _entry(block, columns, measured) if len(block) > 1 else None
+    matrix, repaired = valid_rank_matrix(target)
+    entry = {"fields": [columns[i].name for i in block],
+             "rank_correlation": [[_plain(v) for v in row] for row in matrix]}
+    lookup = columns[block[at]] if at is not None else None
+    if lookup is not None and lookup.within:
+        entry["within"] = lookup.within
+    if per_level:
+        entry["per_level"] = {}
+        for level, level_target in per_level.items():
+            level_matrix, fixed = valid_rank_matrix(level_target)
+            entry["per_level"][level] = [[_plain(v) for v in row] for row in level_matrix]
+            repaired = repaired or fixed
+    notes = [f"Spearman's rank correlations; columns linked by |rho| >= {BLOCK_RHO}"]
+    per_level_numbers = [columns[i].name for i in block
+                         if columns[i].overall is not None and not columns[i].entity]
+    if per_level_numbers:
+        notes.append(f"{', '.join(per_level_numbers)} ranked within their level (their "
+                     "levels carry the rest)")
+    if lookup is not None:
+        notes.append(f"{lookup.name}, one value per {lookup.entity[0]}, ranked "
+                     + (f"within its {lookup.within}" if lookup.within else "overall")
+                     + f"; the others drawn given it where its rho over the {lookup.entity[0]}"
+                     f" values is significant (|t| >= {SIGNIFICANCE_T})"
+                     + (", per level where a level's own is" if per_level else ""))
+    if np.any(ties < 0.999):
+        notes.append("ties among few distinct values accounted for")
+    if repaired:
+        notes.append("repaired to the nearest valid correlation matrix")
+    entry["description"] = "; ".join(notes)
+    return entry
+
+
+def _lookup_rows(block: list[int], at: int, columns: list[Ranked], target: np.ndarray,
+                 ties: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The lookup's row kept only where significant over the entities (not the rows: an
+    entity's rows repeat its value), pooled over its levels; and a matrix for each level
+    whose own significant row differs from that."""
+    lookup = columns[block[at]]
+    others = [k for k in range(len(block)) if k != at]
+    target = target.copy()
+    pooled = _significant_row(lookup, [columns[block[k]] for k in others], None)
+    target[at, others] = target[others, at] = pooled / (ties[at] * ties[others])
+    per_level = {}
+    for code, key in enumerate(lookup.level_keys):
+        row = _significant_row(lookup, [columns[block[k]] for k in others], code)
+        row = np.clip(row / (ties[at] * ties[others]), -0.999, 0.999)
+        if np.any(np.round(row, DIGITS) != np.round(target[at, others], DIGITS)):
+            level = target.copy()
+            level[at, others] = level[others, at] = row
+            per_level[key] = level
+    return target, per_level
+
+
+def _significant_row(lookup: Ranked, others: list[Ranked], code: int | None) -> np.ndarray:
+    """The lookup's rho with each of `others` over the rows of level `code` (all rows when
+    None), 0 where not significant over the entities there."""
+    rows = ~np.isnan(lookup.shares)
+    if code is not None:
+        rows &= lookup.levels == code
+    entities = len(np.unique(lookup.levels[rows] + lookup.shares[rows]))  # (level, rank)
+    if entities < 3:
+        return np.zeros(len(others))
+    rho = rank_matrix([Ranked(c.name, c.shares[rows]) for c in [lookup, *others]])[0, 1:]
+    t = np.abs(rho) * np.sqrt((entities - 2) / np.maximum(1.0 - rho**2, 1e-12))
+    return np.where(t >= SIGNIFICANCE_T, rho, 0.0)
+
+
+def _unlink_lookups(columns: list[Ranked], links: np.ndarray) -> None:
+    """A lookup is linked, as a per-level number is, by its rho within levels or among
+    all values, but only to columns it may share a block with (_fits)."""
+    for i, a in enumerate(columns):
+        if a.entity:
+            for j in range(len(columns)):
+                if j != i and not _fits(columns, i, j):
+                    links[i, j] = links[j, i] = 0.0
+
+
+def _fits(columns: list[Ranked], lookup: int, j: int) -> bool:
+    """Column j may be drawn given the lookup: not a lookup, declared after it, and not
+    per level of another field of its entity than the one it is ranked within."""
+    a, b = columns[lookup], columns[j]
+    return not b.entity and j > lookup and not set(b.level_of) & (set(a.entity) - {a.within})
+
+
+def _one_lookup(block: list[int], columns: list[Ranked], links: np.ndarray) -> list[int]:
+    """The block with one lookup at most, one every other member fits with (linked
+    through a third column, it may not): the one most strongly linked inside it."""
+    lookups = [i for i in block if columns[i].entity and all(
+        _fits(columns, i, j) for j in block if j != i and not columns[j].entity)]
+    keep = max(lookups, key=lambda i: max(links[i, j] for j in block if j != i),
+               default=None)
+    return [i for i in block if i == keep or not columns[i].entity]
 
 
 def _plain(value: float) -> float | int:

@@ -48,11 +48,21 @@ class Column:
     labels: Text | None = None
     times: Times | None = None
     value_of: dict[str, Any] = field(default_factory=dict)  # a category's text -> value
+    numeric: bool = False  # a lookup whose entity attribute holds numbers
     notes: list[str] = field(default_factory=list)
 
     @property
     def type(self) -> str:
         return self.field["type"]
+
+
+def is_number_category(column: Column) -> bool:
+    """A category whose every value is a number (no "(other)" bucket): the generator can
+    draw it from a correlations block's u, in the order of its values."""
+    return column.type == "category" and bool(column.value_of) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool)
+        for v in column.value_of.values()) and all(
+        isinstance(c["value"], (int, float)) for c in column.field.get("choices", ()))
 
 
 def detect(name: str, text: Text) -> Column:

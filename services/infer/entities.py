@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.infer.detect import Column
+from services.infer.detect import Column, is_number_category
 from services.infer.samples import Text
 from services.infer.stats import significant
 
@@ -167,9 +167,10 @@ def _lookup(column: Column, key: str, text: dict[str, Text]) -> Column:
     elif column.type in ("category", "string", "faker") and all(
             isinstance(v, int) for v in column.value_of.values()):
         labels = text[column.name]
+    numeric = column.type in ("int", "float") or is_number_category(column)
     return Column(column.name, {"name": column.name, "type": "lookup", "ref": key,
                                 "attribute": column.name},
-                  labels=labels, value_of=column.value_of,
+                  labels=labels, value_of=column.value_of, numeric=numeric,
                   notes=[f"one value for each {key}: the entity's"])
 
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.infer.correlations import Ranked, correlation_blocks
-from services.infer.detect import Column
+from services.infer.detect import Column, is_number_category
 from services.infer.levels import (
     LEVEL_MIN_ROWS,
     LEVEL_SHARE,
@@ -46,15 +46,6 @@ def numbers_of(column: Column, text: Text) -> np.ndarray | None:
         out[pc.is_valid(text).to_numpy(zero_copy_only=False)] = column.times.seconds
         return out
     return None
-
-
-def is_number_category(column: Column) -> bool:
-    """A category whose every value is a number (no "(other)" bucket): the generator can
-    draw it from a correlations block's u, in the order of its values."""
-    return column.type == "category" and bool(column.value_of) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool)
-        for v in column.value_of.values()) and all(
-        isinstance(c["value"], (int, float)) for c in column.field.get("choices", ()))
 
 
 def labels_of(column: Column, text: Text) -> Labels | None:
@@ -86,6 +77,7 @@ class Numbers:
     values: dict[str, np.ndarray] = field(default_factory=dict)
     ranks: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)
     groupings: dict[str, Grouping] = field(default_factory=dict)
+    labels: dict[str, Labels] = field(default_factory=dict)  # each label's, every step-th row
 
 
 def find_per_level(columns: list[Column], text: dict[str, Text], rows: int) -> Numbers:
@@ -98,6 +90,7 @@ def find_per_level(columns: list[Column], text: dict[str, Text], rows: int) -> N
     rows = -(-rows // step)
     labels = [Labels(lab.name, lab.codes[::step], lab.keys) for c in columns
               if c.name in text and (lab := labels_of(c, text[c.name])) is not None]
+    found.labels = {lab.name: lab for lab in labels}
     ordered = {c.name for c in columns if is_number_category(c)}  # these join blocks instead
     moved: dict[str, str] = {}  # a source -> the last number moved after it
     for column in [c for c in columns if c.type in ("int", "float")]:
@@ -133,10 +126,15 @@ def find_per_level(columns: list[Column], text: dict[str, Text], rows: int) -> N
 
 def find_correlations(columns: list[Column], text: dict[str, Text], numbers: Numbers
                       ) -> list[dict]:
-    """The `correlations` blocks of the numbers and of the datetimes drawn evenly."""
+    """The `correlations` blocks of the numbers, the datetimes drawn evenly and the lookups
+    of numbers (an entity's attribute, ranked within the level its numbers are drawn per)."""
     ranked = []
     for column in columns:
         if column.type == "datetime" and column.field.get("mode", "uniform") != "uniform":
+            continue
+        if column.type == "lookup":
+            if column.numeric and column.name in text:
+                ranked.append(_lookup_ranked(column, columns, text, numbers))
             continue
         if column.name in numbers.ranks:
             values, (overall, ties) = numbers.values[column.name], numbers.ranks[column.name]
@@ -153,6 +151,29 @@ def find_correlations(columns: list[Column], text: dict[str, Text], numbers: Num
             ranked.append(Ranked(column.name, *rank_shares(values, grouped.leaves()), overall,
                                  grouped.sources))
     return correlation_blocks(ranked)
+
+
+def _lookup_ranked(column: Column, columns: list[Column], text: dict[str, Text],
+                   numbers: Numbers) -> Ranked:
+    """A lookup of numbers on the rank scale: within the levels of the lookup (through the
+    same ref) that most of the numbers per level are drawn per first, else overall. The
+    entity's fields (its ref and lookups) are what a number in its block may not otherwise
+    be per level of: its u would lean with the entity's."""
+    ref = column.field["ref"]
+    of_entity = {ref} | {c.name for c in columns
+                         if c.type == "lookup" and c.field["ref"] == ref}
+    firsts = [g.source for g in numbers.groupings.values() if g.source in of_entity - {ref}]
+    within = max(set(firsts), key=lambda name: (firsts.count(name), name)) if firsts else None
+    values = pc.cast(text[column.name][::numbers.step], pa.float64()).to_numpy(
+        zero_copy_only=False)
+    labels = numbers.labels.get(within) if within is not None else None
+    entity = (ref, *sorted(of_entity - {ref}))
+    if labels is None:
+        return Ranked(column.name, *rank_shares(values), entity=entity,
+                      levels=np.zeros(len(values), np.int64))
+    shares, ties = rank_shares(values, labels.codes)
+    return Ranked(column.name, shares, ties, rank_shares(values)[0], entity=entity,
+                  within=within, levels=labels.codes, level_keys=tuple(labels.keys))
 
 
 def _index(columns: list[Column], name: str) -> int:

@@ -2,7 +2,10 @@
 each entity. A block names its fields and their Spearman rank correlations; the generator
 draws them through a Gaussian copula whose parameter is r = 2 sin(pi * rho / 6), so the
 matrix of those r must be a correlation matrix (positive semi-definite). A category of
-numbers is a member too: its u picks among its values in their numeric order."""
+numbers is a member too: its u picks among its values in their numeric order. One member may
+be a lookup of numbers (an entity's attribute): its value comes with the row's entity, and
+the other members are drawn given its rank, among its entity's rows or within each level of
+`within` (another lookup through the same ref)."""
 
 from __future__ import annotations
 
@@ -11,12 +14,14 @@ from dataclasses import dataclass
 
 from services.schema.field_list import Declared
 from services.schema.fields import CategoryField, DatetimeField, Field, FloatField, IntField
-from services.schema.reader import Obj, describe, is_number
+from services.schema.links import LookupField
+from services.schema.reader import Obj, describe, is_number, unknown_value
 from services.schema.values import BOOLEAN, FLOAT, INTEGER
 
 SYMMETRY_TOLERANCE = 1e-9
 EIGEN_TOLERANCE = 1e-9  # a smallest eigenvalue down to -1e-9 is rounding, not a bad matrix
-ACCEPTED = "int, float, a category of numbers, or datetime with mode 'uniform'"
+ACCEPTED = ("int, float, a category of numbers, datetime with mode 'uniform', or a lookup of "
+            "numbers")
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,14 @@ class Correlation:
 
     fields: tuple[str, ...]
     rank_correlation: tuple[tuple[float, ...], ...]
+    lookup: str | None = None  # the member drawn with its entity, the rest given it
+    within: str | None = None  # the lookup ranked within each level of this lookup
+    per_level: tuple[tuple[str, tuple[tuple[float, ...], ...]], ...] = ()  # level -> matrix
+
+    def gaussian_at(self, which: int) -> tuple[tuple[float, ...], ...]:
+        """The copula's matrix of rank_correlation (0, for the levels not listed) or of the
+        which-th level of per_level."""
+        return gaussian_matrix(self.per_level[which - 1][1] if which else self.rank_correlation)
 
     @property
     def stream(self) -> str:
@@ -58,9 +71,12 @@ def parse_correlations(obj: Obj, declared: Declared) -> tuple[Correlation, ...]:
         if names is None:
             block.raw("rank_correlation")  # not judged without its fields
         matrix = _matrix(block, len(names)) if names is not None else None
+        lookup = _lookup(block, declared, names) if names is not None else None
+        within = _within(block, declared, names, lookup)
+        per_level = _per_level(block, declared, within, names)
         block.finish()
         if names is not None and matrix is not None and len(obj.problems) == mark:
-            blocks.append(Correlation(names, matrix))
+            blocks.append(Correlation(names, matrix, lookup, within, per_level))
     return tuple(blocks)
 
 
@@ -97,9 +113,14 @@ def _field_names(block: Obj, declared: Declared, owner: dict[str, int],
 
 
 def _misfit(field: Field) -> str | None:
-    """Why the field cannot be in a block (its values have no inverse CDF), or None."""
+    """Why the field cannot be in a block (its values have no inverse CDF and, for a lookup,
+    no order), or None."""
     if isinstance(field, (IntField, FloatField)):
         return None
+    if isinstance(field, LookupField):
+        kind = field.value_kind
+        return None if kind in (INTEGER, FLOAT) else \
+            f"a lookup of {'booleans' if kind == BOOLEAN else 'text or times'}"
     if isinstance(field, DatetimeField):
         return None if field.mode == "uniform" else \
             f"a datetime field with mode {field.mode!r}"
@@ -110,17 +131,97 @@ def _misfit(field: Field) -> str | None:
     return f"a {field.type_name} field"
 
 
-def _matrix(block: Obj, size: int) -> tuple[tuple[float, ...], ...] | None:
-    raw = block.list("rank_correlation", required=True)
+def _lookup(block: Obj, declared: Declared, names: tuple[str, ...]) -> str | None:
+    """The block's lookup: one at most, declared before the block's other fields (they
+    are drawn given it)."""
+    lookups = [(i, name) for i, name in enumerate(names)
+               if isinstance(declared.field(name), LookupField)]
+    if len(lookups) > 1:
+        (_, first), (i, second) = lookups[:2]
+        block.error(f"fields[{i}]", f"{second!r} is a second lookup in this block (after "
+                                    f"{first!r}); a block holds one lookup at most")
+        return None
+    if not lookups:
+        return None
+    at, name = lookups[0]
+    order = [f.name for f in declared.fields]
+    before = [other for other in names if other != name and other in order
+              and order.index(other) < order.index(name)]
+    if before:
+        block.error(f"fields[{at}]", f"lookup {name!r} is declared after {before[0]!r}, "
+                                     "another field of this block; a block's lookup comes "
+                                     "before its other fields (they are drawn given it)")
+        return None
+    return name
+
+
+def _within(block: Obj, declared: Declared, names: tuple[str, ...] | None,
+            lookup: str | None) -> str | None:
+    """`within`: another lookup through the block's lookup's ref; the lookup's ranks are
+    then taken within each of its levels."""
+    name = block.str("within")
+    if name is None or names is None:
+        return None
+    if lookup is None:
+        if not any(isinstance(declared.field(n), LookupField) for n in names):
+            block.error("within", "applies to a block with a lookup among its fields (the "
+                                  "lookup is ranked within each level); this block has none")
+        return None
+    ref = declared.field(lookup).ref
+    field = declared.field(name)
+    if field is None and name in declared.names:
+        return None  # a field with problems of its own: reported there
+    if not isinstance(field, LookupField) or field.ref != ref or name in names:
+        accepted = [f.name for f in declared.fields if isinstance(f, LookupField)
+                    and f.ref == ref and f.name not in names]
+        what = f"names no field: {name!r}" if field is None else \
+            f"{name!r} is a field of this block" if name in names else \
+            f"{name!r} is not a lookup through {ref!r}"
+        block.error("within", f"{what}; accepted: another lookup through {ref!r}, the ref "
+                              f"of {lookup!r} ({', '.join(accepted) or 'none declared'})")
+        return None
+    return name
+
+
+def _per_level(block: Obj, declared: Declared, within: str | None,
+               names: tuple[str, ...] | None) -> tuple:
+    """`per_level`: a matrix for some levels of `within` (as CSV shows them), in place of
+    rank_correlation there."""
+    raw = block.obj("per_level")
+    if raw is None:
+        return ()
+    if within is None or names is None:
+        if names is not None and block.data.get("within") is None:
+            raw.error(None, "needs within (the lookup whose levels these are)")
+        raw.waive_rest()
+        return ()
+    known = declared.field(within).known_values
+    out = []
+    for level in raw.data:
+        if known is not None and level not in known:
+            raw.raw(level)
+            raw.error(level, f"{unknown_value('level', level, known)} (the levels of "
+                             f"{within!r})")
+            continue
+        matrix = _matrix(raw, len(names), level)
+        if matrix is not None:
+            out.append((level, matrix))
+    raw.finish()
+    return tuple(out)
+
+
+def _matrix(block: Obj, size: int, key: str = "rank_correlation",
+            ) -> tuple[tuple[float, ...], ...] | None:
+    raw = block.list(key, required=True)
     if raw is None:
         return None
     shape = f"a {size} x {size} matrix (one row per field, in the order of fields)"
     if len(raw) != size:
-        block.error("rank_correlation", f"must be {shape}, got {len(raw)} rows")
+        block.error(key, f"must be {shape}, got {len(raw)} rows")
         return None
     rows = []
     for i, row in enumerate(raw):
-        at = f"rank_correlation[{i}]"
+        at = f"{key}[{i}]"
         if not isinstance(row, list) or len(row) != size:
             got = f"{len(row)} numbers" if isinstance(row, list) else describe(row)
             block.error(at, f"must be a row of {size} numbers, got {got}")
@@ -137,13 +238,13 @@ def _matrix(block: Obj, size: int) -> tuple[tuple[float, ...], ...] | None:
     for i in range(size):
         for j in range(i):
             if abs(rows[i][j] - rows[j][i]) > SYMMETRY_TOLERANCE:
-                block.error(f"rank_correlation[{i}][{j}]",
-                            f"{rows[i][j]} differs from rank_correlation[{j}][{i}] "
+                block.error(f"{key}[{i}][{j}]",
+                            f"{rows[i][j]} differs from {key}[{j}][{i}] "
                             f"({rows[j][i]}); the matrix must be symmetric")
                 return None
     smallest = min(eigenvalues(gaussian_matrix(tuple(rows))))
     if smallest < -EIGEN_TOLERANCE:
-        block.error("rank_correlation", f"is not a valid correlation matrix: no set of numbers "
+        block.error(key, f"is not a valid correlation matrix: no set of numbers "
                                         f"can have these rank correlations together (the "
                                         f"copula's matrix 2 sin(pi * rho / 6) has a negative "
                                         f"eigenvalue, {smallest:.3g})")

@@ -67,7 +67,8 @@ def test_entities_take_blocks_too():
 
 @pytest.mark.parametrize("bad,message", [
     (block(["carat", "price"], [[1, 0.5], [0.5, 1]]) | {"weight": 1},
-     "schema.correlations[0].weight: unknown key; accepted here: fields, rank_correlation"),
+     "schema.correlations[0].weight: unknown key; accepted here: fields, per_level, "
+     "rank_correlation, within"),
     (block(["carat"], [[1]]), "schema.correlations[0].fields: needs at least 2 field names, "
                               "got 1"),
     (block(["carat", "prise"], [[1, 0], [0, 1]]),
@@ -77,16 +78,16 @@ def test_entities_take_blocks_too():
      "schema.correlations[0].fields[1]: 'carat' is listed twice in this block"),
     (block(["carat", "cut"], [[1, 0], [0, 1]]),
      "schema.correlations[0].fields[1]: 'cut' is a category field of text; accepted: int, "
-     "float, a category of numbers, or datetime with mode 'uniform'"),
+     "float, a category of numbers, datetime with mode 'uniform', or a lookup of numbers"),
     (block(["carat", "code"], [[1, 0], [0, 1]]),
      "schema.correlations[0].fields[1]: 'code' is a string field; accepted: int, float, a "
-     "category of numbers, or datetime with mode 'uniform'"),
+     "category of numbers, datetime with mode 'uniform', or a lookup of numbers"),
     (block(["peak", "price"], [[1, 0], [0, 1]]),
      "schema.correlations[0].fields[0]: 'peak' is a datetime field with mode 'ramp'; accepted: "
-     "int, float, a category of numbers, or datetime with mode 'uniform'"),
+     "int, float, a category of numbers, datetime with mode 'uniform', or a lookup of numbers"),
     (block(["carat", "flag"], [[1, 0], [0, 1]]),
      "schema.correlations[0].fields[1]: 'flag' is a category field of booleans; accepted: "
-     "int, float, a category of numbers, or datetime with mode 'uniform'"),
+     "int, float, a category of numbers, datetime with mode 'uniform', or a lookup of numbers"),
     (block(["carat", 3], [[1, 0], [0, 1]]),
      "schema.correlations[0].fields[1]: must be a field name, got 3"),
     (block(["carat", "price"], [[1, 0]]),

@@ -28,18 +28,20 @@ from services.generator.block import BLOCK_SIZE
 from services.generator.encoders import encoder_for
 from services.generator.parts import SUCCESS, PartPlan, PartWritten
 from services.generator.target import Target, resolve_target
-from services.schema import Dataset, load_schema
+from services.schema import Dataset, load_schema, parse_schema
 from services.spark.generate import TaskFailed, commit, generate
 from tests.polling import poll
-from tests.schemas import CARD, DEPENDENT, RETAIL
+from tests.schemas import CARD, DEPENDENT, LOOKUP_BLOCK, RETAIL
 
 SCRIPT = REPO_ROOT / "services/batch/generate_synthetic_data.py"
 ROWS = 3 * BLOCK_SIZE + BLOCK_SIZE // 2  # 3.5 blocks: full parts and a short last one
 SEED = 20_260_101
 
 
-def dataset(fmt: str, gz: bool = False, rows: int = ROWS, schema: Path = CARD) -> Dataset:
-    return load_schema(schema).with_overrides(entity_count=rows, output_format=fmt, gzip=gz)
+def dataset(fmt: str, gz: bool = False, rows: int = ROWS, schema: Path | dict = CARD,
+            ) -> Dataset:
+    ds = parse_schema(schema) if isinstance(schema, dict) else load_schema(schema)
+    return ds.with_overrides(entity_count=rows, output_format=fmt, gzip=gz)
 
 
 def local_target(folder: Path) -> Target:
@@ -195,7 +197,8 @@ def test_success_is_in_the_temporary_folder_before_it_is_renamed_into_place(tmp_
 
 @pytest.mark.spark
 @pytest.mark.parametrize("fmt,gz,schema", [("csv", False, CARD), ("csv", True, RETAIL),
-                                           ("jsonl", True, CARD), ("csv", False, DEPENDENT)])
+                                           ("jsonl", True, CARD), ("csv", False, DEPENDENT),
+                                           ("csv", False, LOOKUP_BLOCK)])
 def test_text_parts_concatenate_to_the_single_process_file(spark, tmp_path, fmt, gz, schema):
     ds = dataset(fmt, gz, schema=schema)
     out = tmp_path / "parts"
