@@ -16,6 +16,7 @@ import numpy as np
 from services.kafka.events import Events, render
 from services.kafka.faulting import Plan, plan
 from services.kafka.poisons import PoisonShape, make_poison
+from services.kafka.wire import WireFormat
 from services.schema import FaultSpec
 
 FALLBACK_TEMPLATE = b'{"event_time":"1970-01-01T00:00:00"}'
@@ -63,27 +64,31 @@ class Chunk:
 
 
 def render_items(chunk: Chunk, start: int, stop: int, now_s: int, shape: PoisonShape,
-                 kinds: tuple[str, ...]) -> tuple[list[bytes | None] | None, list[bytes]]:
-    """Keys and values of items start..stop of the chunk's send sequence."""
+                 kinds: tuple[str, ...], wire: WireFormat | None = None,
+                 ) -> tuple[list[bytes | None] | None, list[bytes]]:
+    """Keys and values of items start..stop of the chunk's send sequence, as JSON or, with
+    `wire`, in its wire format."""
     items = chunk.items(start, stop)
-    if chunk.plan is None:
-        return render(chunk.events, items, now_s)
-    poison_at = np.flatnonzero(items < 0)
+    poison_at = np.flatnonzero(items < 0) if chunk.plan is not None else ()
     if not len(poison_at):
-        return render(chunk.events, items, now_s)
+        keys, values = render(chunk.events, items, now_s)
+        return keys, values if wire is None else wire.encode(values)
     real_rows = items[items >= 0]
-    assert chunk.templates is not None
+    assert chunk.templates is not None and chunk.plan is not None
     copied = chunk.templates[start:stop][poison_at]  # -1: a plan without events
     keys, rendered = render(chunk.events, np.concatenate([real_rows, copied[copied >= 0]]),
                             now_s)
     values = list(rendered[:len(real_rows)])
+    if wire is not None:
+        values = wire.encode(values)
     made = iter(rendered[len(real_rows):])
     keys = list(keys[:len(real_rows)]) if keys is not None else [None] * len(values)
     which = chunk.plan.poisons[start:stop]
     places = np.arange(start, stop) if chunk.places is None else chunk.places[start:stop]
     for at, row in zip(poison_at.tolist(), copied.tolist(), strict=True):  # ascending
         template = next(made) if row >= 0 else FALLBACK_TEMPLATE
-        values.insert(at, make_poison(kinds[which[at]], template, shape))
+        poison = make_poison(kinds[which[at]], template, shape)
+        values.insert(at, poison if wire is None else wire.poison(poison))
         keys.insert(at, f"poison:{chunk.index}:{places[at]}".encode())
     return keys, values
 
