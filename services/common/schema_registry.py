@@ -25,7 +25,12 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class RegistryError(RuntimeError):
-    """The registry did not answer, or refused; the message says which and why."""
+    """The registry did not answer, or refused; the message says which and why, `status`
+    the HTTP status of a refusal (None: no answer)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class IncompatibleSchemaError(RegistryError):
@@ -92,7 +97,7 @@ class SchemaRegistry:
             reason = _reason(exc)
             error = IncompatibleSchemaError if exc.code == 409 else RegistryError
             raise error(f"schema registry at {self.url} refused {what} "
-                        f"(HTTP {exc.code}): {reason}") from None
+                        f"(HTTP {exc.code}): {reason}", exc.code) from None
         except (OSError, ValueError) as exc:
             cause = getattr(exc, "reason", None) or exc
             raise RegistryError(f"no schema registry answered at {self.url} ({what}): "

@@ -1,10 +1,12 @@
-"""Events in Confluent's wire format: a zero byte, the schema id (4 bytes, big-endian), then
-the payload: Avro binary (`--format avro`) or the JSON text itself (`--format json-schema`).
+"""Events in Confluent's wire format (services.common.wire_format): a zero byte, the schema
+id (4 bytes, big-endian), then Avro binary (`--format avro`) or the JSON text itself
+(`--format json-schema`).
 
 The events are rendered as JSON first (services.kafka.events, the one rendering), then a
 slice of them becomes Avro a block at a time: Arrow reads the slice's JSON into typed columns
-(the event schema's types), times and decimals are converted column by column, and fastavro's
-schemaless writer turns each record into bytes.
+(the event schema's types), times are converted column by column, and each field's Avro
+bytes are made for the whole slice (services.kafka.avro_columns; fastavro, which writes a
+record per call, is the tests' reference and the consumers' reader).
 
 Poison messages (faults' malformed kinds) cannot be Avro, so in Avro they are sent as they
 are in JSON, unframed: their first byte is not the magic zero, which is how a consumer tells
@@ -14,22 +16,20 @@ are framed like events, so a consumer that strips the header reads the same malf
 
 from __future__ import annotations
 
-import io
 import json
-import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import fastavro
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from services.common.schema_registry import SchemaRegistry, value_subject
+from services.common.wire_format import header
+from services.kafka.avro_columns import encode_records
 from services.schema import Dataset, EventField, avro_schema, event_fields, json_schema
 
 FORMATS = ("json", "avro", "json-schema")
-MAGIC = 0
 COMPATIBILITY = "BACKWARD"
 MS = pa.timestamp("ms")
 READ_AS = {"string": pa.string(), "uuid": pa.string(), "long": pa.int64(),
@@ -41,17 +41,6 @@ Encode = Callable[[Sequence[bytes]], list[bytes]]
 
 class EncodeError(ValueError):
     """An event does not fit the registered schema: the run stops, saying which and why."""
-
-
-def header(schema_id: int) -> bytes:
-    return struct.pack(">bI", MAGIC, schema_id)
-
-
-def read_header(message: bytes) -> int | None:
-    """The schema id of a message in the wire format, or None when it is not in it."""
-    if len(message) < 5 or message[0] != MAGIC:
-        return None
-    return struct.unpack_from(">I", message, 1)[0]
 
 
 @dataclass(frozen=True)
@@ -92,53 +81,38 @@ def wire_format(fmt: str, registry: SchemaRegistry, topic: str, dataset: Dataset
 
 
 class AvroEncoder:
-    """JSON events -> framed Avro binary, a slice at a time."""
+    """JSON events -> framed Avro binary, a slice at a time, column by column."""
 
     def __init__(self, dataset: Dataset, framed: bytes) -> None:
         self.fields = event_fields(dataset)
-        self.schema = fastavro.parse_schema(avro_schema(dataset))
         self.framed = framed
         read_schema = pa.schema([(f.name, read_type(f)) for f in self.fields])
         self.options = pajson.ParseOptions(explicit_schema=read_schema,
                                            unexpected_field_behavior="ignore")
+        self.read_options = pajson.ReadOptions(use_threads=False, block_size=1 << 24)
 
     def __call__(self, values: Sequence[bytes]) -> list[bytes]:
         if not values:
             return []
-        records = self.records(values)
-        out = io.BytesIO()
-        write, tell = out.write, out.tell
-        ends = []
-        for index, record in enumerate(records):
-            write(self.framed)
-            try:
-                fastavro.schemaless_writer(out, self.schema, record)
-            except (ValueError, TypeError, AttributeError) as exc:
-                raise EncodeError(f"event {values[index][:200]!r} does not fit the Avro "
-                                  f"schema: {exc}") from None
-            ends.append(tell())
-        data = out.getbuffer()
-        starts = [0, *ends[:-1]]
-        return [bytes(data[a:b]) for a, b in zip(starts, ends, strict=True)]
+        table = self.table(values)
+        columns = [avro_column(f, table.column(f.name)).combine_chunks() for f in self.fields]
+        return encode_records(self.fields, columns, self.framed)
 
-    def records(self, values: Sequence[bytes]) -> list[dict]:
-        """The events as Python records, their values converted column at a time."""
+    def table(self, values: Sequence[bytes]) -> pa.Table:
+        """The events as typed columns; EncodeError when one does not fit the schema."""
         try:
             table = pajson.read_json(pa.BufferReader(b"\n".join(values)),
-                                     parse_options=self.options,
-                                     read_options=pajson.ReadOptions(use_threads=False,
-                                                                     block_size=1 << 24))
+                                     parse_options=self.options, read_options=self.read_options)
         except pa.ArrowInvalid as exc:
             raise EncodeError(f"events do not fit the Avro schema's types: {exc}") from None
-        for field in self.fields:  # fastavro writes a null as false or 0 where none may be
+        for field in self.fields:
             column = table.column(field.name)
             if not field.nullable and column.null_count:
                 row = pc.index(pc.is_null(column), True).as_py()
                 raise EncodeError(f"event {values[row][:200]!r} does not fit the Avro schema: "
                                   f"{field.name} is missing or null, and the schema file says "
                                   "it never is")
-        columns = [avro_column(f, table.column(f.name)) for f in self.fields]
-        return pa.Table.from_arrays(columns, names=[f.name for f in self.fields]).to_pylist()
+        return table
 
 
 def read_type(field: EventField) -> pa.DataType:
@@ -149,12 +123,10 @@ def read_type(field: EventField) -> pa.DataType:
 
 
 def avro_column(field: EventField, column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A column read from JSON, as fastavro takes it: times in epoch ms, money as Decimal."""
+    """A column read from JSON, as Avro writes it: times as epoch milliseconds."""
     try:
         if field.kind == "timestamp":
             return pc.cast(_times(field, column), pa.int64())
-        if field.kind == "decimal":
-            return pc.cast(pc.round(column, field.scale), pa.decimal128(18, field.scale))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise EncodeError(f"field {field.name}: {exc}") from None
     return column

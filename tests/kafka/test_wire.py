@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -13,11 +14,13 @@ import fastavro
 import pytest
 
 from services.common.cli import UsageError
+from services.common.schema_registry import RegisteredSchema, RegistryError
+from services.common.wire_format import WireDecoder, header, read_header
 from services.kafka.events import render
 from services.kafka.live import LiveSource
 from services.kafka.settings import parse_settings
-from services.kafka.wire import AvroEncoder, EncodeError, header, read_header
-from services.schema import avro_schema, load_schema, parse_schema
+from services.kafka.wire import AvroEncoder, EncodeError
+from services.schema import avro_schema, event_fields, load_schema, parse_schema
 from tests.schema.documents import schema
 from tests.schemas import CARD
 
@@ -127,3 +130,41 @@ def test_format_and_registry_come_from_the_environment() -> None:
         ("avro", "http://r:1/apis/ccompat/v7", True)
     assert not parse_settings([], {}).framed
     assert parse_settings([], {}).registry_url == "http://registry:8081/apis/ccompat/v7"
+
+
+class FakeRegistry:
+    """The registry's answers by id, and how often each id was asked for."""
+
+    def __init__(self, schemas: dict[int, RegisteredSchema]) -> None:
+        self.schemas, self.asked = schemas, Counter()
+
+    def schema(self, schema_id: int) -> RegisteredSchema:
+        self.asked[schema_id] += 1
+        if schema_id == 500:
+            raise RegistryError("no schema registry answered", None)
+        if schema_id not in self.schemas:
+            raise RegistryError("refused (HTTP 404)", 404)
+        return self.schemas[schema_id]
+
+
+def test_the_consumer_side_reads_back_the_json_that_was_encoded() -> None:
+    registry = FakeRegistry({7: RegisteredSchema(7, "AVRO", json.dumps(avro_schema(DATASET))),
+                             8: RegisteredSchema(8, "JSON", "{}")})
+    formats = {f.name: f.time_format for f in event_fields(DATASET) if f.kind == "timestamp"}
+    decoder = WireDecoder(registry, formats)
+    values = [payload(), payload(n=3, amount=0.1, at="2025-03-04T05:06:07.5")]
+    for value, message in zip(values, AvroEncoder(DATASET, header(7))(values), strict=True):
+        text, why = decoder.decode(message)
+        expected = json.loads(value)
+        expected["at"] = expected["at"].replace(".5", ".500")  # milliseconds, as written
+        assert (json.loads(text), why) == (expected, None)
+    assert registry.asked[7] == 1  # the writer schema is fetched once
+    assert decoder.decode(header(8) + b'{"a":1}') == (b'{"a":1}', None)
+    assert decoder.decode(b'{"bare":1}') == (b'{"bare":1}', None)  # poison: for the JSON rules
+    assert decoder.decode(b"") == (b"", None)
+    assert decoder.decode(None) == (None, None)
+    assert decoder.decode(header(9) + b"\x02") == (None, "schema id 9 is not in the registry")
+    assert decoder.decode(header(9) + b"\x02")[1] and registry.asked[9] == 1
+    assert decoder.decode(header(7) + b"\x80")[1].startswith("not Avro of schema id 7")
+    with pytest.raises(RegistryError):  # a registry that does not answer stops the consumer
+        decoder.decode(header(500) + b"\x02")
