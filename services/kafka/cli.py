@@ -43,7 +43,7 @@ from services.kafka.schedule import RatePacer, ScaledPacer
 from services.kafka.settings import ProducerSettings, parse_settings
 from services.kafka.tails import last_messages
 from services.kafka.timeline import Timeline
-from services.kafka.wire import WireFormat, wire_format
+from services.kafka.wire import EncodeError, WireFormat, ahead, wire_format
 from services.schema import (
     NO_FAULTS,
     Dataset,
@@ -138,9 +138,10 @@ def answer_shape(settings: ProducerSettings, dataset: Dataset | None) -> StreamS
 
 
 def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field: str | None,
-                  seed: int, request: StopSignals,
-                  shape: StreamShape | None = None) -> tuple[Iterable[Chunk], int]:
-    """The replay's chunks and its count of bad input rows; reading happens here."""
+                  seed: int, request: StopSignals, shape: StreamShape | None = None,
+                  wire: WireFormat | None = None) -> tuple[Iterable[Chunk], int]:
+    """The replay's chunks and its count of bad input rows; reading (and with `wire`,
+    encoding every event) happens here."""
     try:
         paths = find_extracts(settings.input_dir)
     except NoExtractsError as exc:
@@ -151,7 +152,12 @@ def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field
     log.info("replaying %d events from %d file(s) %s%s", replay.events.size, len(replay.files),
              order, ", looping" if settings.loop else "")
     rng = np.random.default_rng(seed)
-    return replay.passes(settings.shuffle, settings.loop, rng), replay.bad_rows
+    chunks = replay.passes(settings.shuffle, settings.loop, rng)
+    encoded = None if wire is None else ahead(replay.events, wire)
+    if encoded is not None:
+        log.info("encoded %d events as %s ahead of sending", len(encoded), wire.name)
+        chunks = (replace(chunk, encoded=encoded) for chunk in chunks)
+    return chunks, replay.bad_rows
 
 
 def live_source(settings: ProducerSettings, dataset: Dataset, key_field: str | None,
@@ -236,8 +242,9 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
         live = live_source(settings, dataset, key_field, seed, shape)
     else:
         try:
-            chunks, bad_rows = replay_source(settings, dataset, key_field, seed, request, shape)
-        except ExtractError as exc:
+            chunks, bad_rows = replay_source(settings, dataset, key_field, seed, request, shape,
+                                             wire)
+        except (ExtractError, EncodeError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         except Stopped:

@@ -27,9 +27,11 @@ import pyarrow.json as pajson
 from services.common.schema_registry import SchemaRegistry, value_subject
 from services.common.wire_format import header
 from services.kafka.avro_columns import encode_records
+from services.kafka.events import Events, render
 from services.schema import Dataset, EventField, avro_schema, event_fields, json_schema
 
 FORMATS = ("json", "avro", "json-schema")
+AHEAD_PIECE = 65_536  # events encoded at once ahead of sending: bounds the JSON copy
 COMPATIBILITY = "BACKWARD"
 MS = pa.timestamp("ms")
 READ_AS = {"string": pa.string(), "uuid": pa.string(), "long": pa.int64(),
@@ -140,3 +142,16 @@ def _times(field: EventField, column: pa.ChunkedArray) -> pa.ChunkedArray:
     if field.time_format == "iso":
         return pc.cast(column, MS)
     return pc.strptime(column, format=field.time_format, unit="ms")
+
+
+def ahead(events: Events, wire: WireFormat, piece: int = AHEAD_PIECE) -> pa.Array | None:
+    """Every event's message, made before sending starts (as JSON events are rendered ahead,
+    at loading): None when some value is stamped at send time (live events, rows without a
+    time), which only the send loop knows."""
+    if any(slot.known is None or slot.known.null_count for slot in events.slots):
+        return None
+    messages: list[bytes] = []
+    for start in range(0, events.size, piece):
+        _, values = render(events, slice(start, min(start + piece, events.size)), 0)
+        messages += wire.encode(values)
+    return pa.array(messages, pa.binary())

@@ -11,15 +11,16 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import fastavro
+import pyarrow as pa
 import pytest
 
 from services.common.cli import UsageError
 from services.common.schema_registry import RegisteredSchema, RegistryError
 from services.common.wire_format import WireDecoder, header, read_header
-from services.kafka.events import render
+from services.kafka.events import Events, render
 from services.kafka.live import LiveSource
 from services.kafka.settings import parse_settings
-from services.kafka.wire import AvroEncoder, EncodeError
+from services.kafka.wire import AvroEncoder, EncodeError, WireFormat, ahead
 from services.schema import avro_schema, event_fields, load_schema, parse_schema
 from tests.schema.documents import schema
 from tests.schemas import CARD
@@ -168,3 +169,14 @@ def test_the_consumer_side_reads_back_the_json_that_was_encoded() -> None:
     assert decoder.decode(header(7) + b"\x80")[1].startswith("not Avro of schema id 7")
     with pytest.raises(RegistryError):  # a registry that does not answer stops the consumer
         decoder.decode(header(500) + b"\x02")
+
+
+def test_events_are_encoded_ahead_only_when_no_value_waits_for_the_send_time() -> None:
+    dataset = load_schema(CARD)
+    live = next(iter(LiveSource(dataset, 3, "event_id", None, 3).chunks(1_700_000_000)))
+    wire = WireFormat("avro", 7, AvroEncoder(dataset, header(7)), lambda m: m)
+    assert ahead(live.events, wire) is None  # event_time is stamped when sent
+    _, values = render(live.events, slice(0, 100), 1_700_000_000)
+    known = Events((pa.array([v.decode() for v in values]),), (), None, 100)
+    encoded = ahead(known, wire, piece=30)
+    assert encoded.to_pylist() == wire.encode(values)

@@ -185,3 +185,20 @@ def test_an_incompatible_schema_is_refused_with_the_registrys_reason(
     assert "Incompatible artifact" in err and err.endswith("nothing was sent")
     assert read_topic(kafka_broker.bootstrap_servers, topic) == []
     assert registry.versions(f"{topic}-value") == [1]
+
+
+def test_live_events_are_encoded_as_they_are_stamped(
+        kafka_broker: KafkaDetails, schema_registry: RegistryDetails, tmp_path) -> None:
+    topic = unique_topic("wire-live")
+    code, totals, out = produce(kafka_broker.bootstrap_servers, topic, "--generate",
+                                "--config", str(CARD), "--rate", "0", "--max-events", "500",
+                                "--seed", "4", "--format", "avro", "--registry-url",
+                                schema_registry.url)
+    assert code == 0 and totals["delivered"] == 500, out
+    records = read_topic(kafka_broker.bootstrap_servers, topic)
+    decoded = decode_avro(schema_registry.url, [r.value for r in records])
+    assert len({r["event_id"] for r in decoded}) == 500
+    assert all(r.key == str(d["event_id"]).encode() for r, d in zip(records, decoded,
+                                                                     strict=True))
+    ages = [datetime.now(d["event_time"].tzinfo) - d["event_time"] for d in decoded]
+    assert all(0 <= age.total_seconds() < 600 for age in ages)  # stamped when sent
