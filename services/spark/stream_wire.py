@@ -14,7 +14,6 @@ do not decode with it) gets `UNKNOWN` (the reason), and is quarantined as `unkno
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from functools import lru_cache
@@ -34,11 +33,11 @@ ARROW_DECODED = pa.struct([("payload", pa.binary()), ("unknown", pa.string())])
 
 
 def local_python(spark: SparkSession) -> None:
-    """Local executors decode in Python workers started from this interpreter (it has
-    fastavro and pyarrow; pyspark would start `python3` from PATH unless PYSPARK_PYTHON says
-    otherwise). A cluster's executors use the Python their own settings name."""
+    """Local executors decode in Python workers started from this interpreter: it has
+    fastavro and pyarrow (pyspark would start `python3` from PATH, as the generator's Spark
+    engine also avoids). A cluster's executors use the Python their own settings name."""
     context = spark.sparkContext
-    if context.master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+    if context.master.startswith("local"):
         context.pythonExec = sys.executable
 
 
