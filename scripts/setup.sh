@@ -25,8 +25,19 @@ step_python() {
     quietly .venv/bin/python -m pip install --disable-pip-version-check -e ".[dev]"
 }
 
-# Resolve each jar set jvm/<set>/pom.xml into .cache/jvm/<set>. A set is fetched again only when
-# its pom changes (the pom's checksum is kept beside the jars), and skipped when the user points
+# A distribution that only runs unpacked (the schema registry's zip): unpack it in place, once
+# (the set is fetched again only when its pom changes), and drop the zip.
+unpack_zips() {
+    local zip
+    for zip in "$1"/*.zip; do
+        [ -e "$zip" ] || continue
+        quietly python3 -m zipfile -e "$zip" "$1"
+        rm -f "$zip"
+    done
+}
+
+# Resolve each jar set jvm/<set>/pom.xml into .cache/jvm/<set> (zips unpacked). A set is fetched
+# again only when its pom changes (the pom's checksum is kept beside the jars), and skipped when the user points
 # KAFKA_HOME, HADOOP_HOME or SPARK_KAFKA_JAR_DIR at an install of their own.
 step_jvm() {
     local pom set dest sum own
@@ -50,6 +61,7 @@ step_jvm() {
         echo "setup: fetching $set jars from Maven Central into $dest"
         rm -rf "$dest" "$dest.partial"
         quietly mvn -B -q -f "$pom" dependency:copy-dependencies -DoutputDirectory="$PWD/$dest.partial"
+        unpack_zips "$dest.partial"
         echo "$sum" >"$dest.partial/.pom.sha256"
         mv "$dest.partial" "$dest"
     done

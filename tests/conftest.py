@@ -1,7 +1,8 @@
 """Session fixtures for the real components: one local Spark session, and one Kafka broker,
-one HDFS and one Spark standalone cluster started on free loopback ports in a temp folder,
-each at most once per test run and stopped by pid at the end. An engine that cannot start
-makes its tests error with the engine's own message (and log tail), never hang.
+one schema registry, one HDFS and one Spark standalone cluster started on free loopback
+ports in a temp folder, each at most once per test run and stopped by pid at the end. An
+engine that cannot start makes its tests error with the engine's own message (and log
+tail), never hang.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from services.infra.engine import Engine
 from services.infra.errors import EngineError
 from services.infra.hdfs import Hdfs, HdfsDetails
 from services.infra.kafka import Kafka, KafkaDetails
+from services.infra.registry import Registry, RegistryDetails
 from services.infra.spark import Spark, SparkDetails
 
 if TYPE_CHECKING:
@@ -64,6 +66,11 @@ def _run_engine(engine: Engine[Any]) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaDetails]:
     yield from _run_engine(Kafka(tmp_path_factory.mktemp("kafka"), die_with_caller=True))
+
+
+@pytest.fixture(scope="session")
+def schema_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryDetails]:
+    yield from _run_engine(Registry(tmp_path_factory.mktemp("registry"), die_with_caller=True))
 
 
 @pytest.fixture(scope="session")

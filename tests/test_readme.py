@@ -33,7 +33,8 @@ def test_exactly_two_setup_commands_and_ci_runs_the_test_one():
 def test_demo_knobs_exist_in_the_makefile():
     makefile = (REPO_ROOT / "Makefile").read_text()
     knobs = re.findall(r"^\| `([A-Z_]+)` \|", section("Two commands"), re.MULTILINE)
-    assert knobs == ["SCHEMA", "ROWS", "TIME_SCALE", "RATE", "TRIGGER", "FAULTS"]
+    assert knobs == ["SCHEMA", "ROWS", "TIME_SCALE", "RATE", "TRIGGER", "FAULTS",
+                     "EVENT_FORMAT"]
     for knob in knobs:
         assert f"$({knob})" in makefile
 

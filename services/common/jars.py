@@ -84,6 +84,12 @@ def spark_kafka_jars(env: Mapping[str, str] | None = None) -> list[Path]:
     return sorted(folder.glob("*.jar"))
 
 
+def registry_runner(env: Mapping[str, str] | None = None) -> Path:
+    """The schema registry's runnable jar, in the distribution `make setup` unpacks."""
+    folder = _jar_dir("", None, "", "registry", "apicurio-registry-app-*-runner.jar")
+    return next(folder.glob("apicurio-registry-app-*-runner.jar"))
+
+
 def spark_home(env: Mapping[str, str] | None = None) -> Path:
     """SPARK_HOME, else the pyspark package (it ships bin/spark-class and jars/)."""
     home = install("SPARK_HOME", env)

@@ -45,6 +45,12 @@ CATALOGUE: dict[str, Variable] = {v.name: v for v in (
              "`kafka-python`, `confluent` (librdkafka), or `auto`: confluent for `--rate 0`"),
     Variable("KAFKA_COMPRESSION", "producer", "`none`",
              "message batch compression: `gzip`, `snappy`, `lz4`, `zstd` (`--compression`)"),
+    Variable("EVENT_FORMAT", "producer, streaming job", "`json`",
+             "`json`, `avro` or `json-schema`: the last two in Confluent's wire format, "
+             "their schema in the registry (`--format`; the job decodes by schema id)"),
+    Variable("SCHEMA_REGISTRY_URL", "producer, streaming job",
+             "`http://registry:8081/apis/ccompat/v7`",
+             "the schema registry's Confluent-compatible API (`--registry-url`)"),
     Variable("USE_HDFS", "batch job, generator (`--engine spark`)", "`false`",
              "read and write `hdfs://` paths"),
     Variable("HDFS_NAMENODE_URI", "batch job, generator (`--engine spark`)",

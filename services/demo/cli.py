@@ -28,12 +28,16 @@ from services.demo.status import batch_summary, status_line
 from services.generator import clear_earlier_extracts
 from services.infra import net, process
 from services.infra.kafka import Kafka
+from services.infra.registry import Registry
 from services.kafka.cli import preflight
 from services.kafka.offsets import starting_offsets
 from services.schema import FaultSpec, load_schema
 from services.spark.trigger_interval import trigger_ms
 
 FAULTS = settings.Option("faults", "EVENT_FAULTS", settings.text)  # the --faults default
+# Avro and JSON Schema events need a schema registry: the demo starts one beside Kafka.
+EVENT_FORMAT = settings.Option("event_format", "EVENT_FORMAT",
+                               settings.choice("json", "avro", "json-schema"), "json")
 # a user's own horizon wins over the one the demo derives from --time-scale
 HORIZON = settings.Option("future_horizon", "STREAM_FUTURE_HORIZON", settings.text)
 
@@ -53,6 +57,7 @@ class Options:
     status_every: float
     any_ports: bool
     faults: str | None = None  # the producer's --faults (EVENT_FAULTS), checked before start
+    event_format: str = "json"  # avro, json-schema: a schema registry is started too
 
 
 def parse(argv: Sequence[str] | None) -> Options:
@@ -76,6 +81,10 @@ def parse(argv: Sequence[str] | None) -> Options:
                         metavar="SPEC",
                         help="stream faults for the live producer: a JSON object or file "
                              "(docs/STREAMCHECK.md; make demo FAULTS=..., $EVENT_FAULTS)")
+    parser.add_argument("--format", choices=("json", "avro", "json-schema"),
+                        default=settings.value(EVENT_FORMAT, os.environ),
+                        help="the live events' format; avro and json-schema start a schema "
+                             "registry too (make demo EVENT_FORMAT=...)")
     parser.add_argument("--any-ports", action="store_true",
                         help="free ports instead of 5000, 5100, 4040 and 9092 (tests)")
     args = parser.parse_args(argv)
@@ -89,7 +98,7 @@ def parse(argv: Sequence[str] | None) -> Options:
     return Options(Path(args.schema).resolve(), args.rows, args.rate, args.time_scale,
                    args.trigger,
                    Path(args.workdir).resolve(), args.status_every, args.any_ports,
-                   args.faults)
+                   args.faults, args.format)
 
 
 def port(preferred: int, options: Options) -> int:
@@ -122,13 +131,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if leftovers:
         say(f"demo: stopped what an earlier demo left running: {', '.join(leftovers)}")
     kafka = Kafka(layout.kafka_state, port=port(9092, options))
+    registry = None
+    if options.event_format != "json":
+        registry = Registry(layout.registry_state, port=port(8081, options))
     with StopSignals() as stop:
         try:
-            return run(options, layout, children, kafka, stop.requested, spec)
+            return run(options, layout, children, Engines(kafka, registry), stop.requested,
+                       spec)
         finally:
             say("demo: stopping everything it started ...")
             children.stop_all()
             kafka.stop()
+            if registry is not None:
+                registry.stop()
             layout.owner_file.unlink(missing_ok=True)
             say("demo: stopped")
 
@@ -167,7 +182,8 @@ def producer_args(options: Options, layout: Layout, bootstrap: str) -> list[str]
             else ["--rate", f"{options.rate:g}"])
     faults = ["--faults", options.faults] if options.faults else []
     return ["--generate", "--config", str(options.schema), "--bootstrap-servers", bootstrap,
-            "--topic", layout.topic, *pace, *faults, "--expect", str(layout.expected)]
+            "--topic", layout.topic, *pace, *faults, "--expect", str(layout.expected),
+            "--format", options.event_format]
 
 
 def future_horizon(time_scale: float) -> str | None:
@@ -184,13 +200,28 @@ def stream_horizon(time_scale: float, environ: Mapping[str, str]) -> str | None:
     return settings.value(HORIZON, environ) or future_horizon(time_scale)
 
 
-def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
+@dataclass(frozen=True)
+class Engines:
+    kafka: Kafka
+    registry: Registry | None = None  # with EVENT_FORMAT avro or json-schema
+
+    def start(self) -> tuple[str, dict[str, str]]:
+        """(bootstrap servers, the settings that name the registry to its clients)."""
+        say("demo: starting Kafka ...")
+        bootstrap = self.kafka.start()[0].details.bootstrap_servers
+        if self.registry is None:
+            return bootstrap, {}
+        say("demo: starting the schema registry ...")
+        return bootstrap, {"SCHEMA_REGISTRY_URL": self.registry.start()[0].details.url}
+
+
+
+def run(options: Options, layout: Layout, children: Children, engines: Engines,
         stop: threading.Event, faults: FaultSpec) -> int:
     if generate(generator_args(options, layout)):
         return 1
-    say("demo: starting Kafka ...")
-    status, _ = kafka.start()
-    bootstrap = status.details.bootstrap_servers
+    bootstrap, registry = engines.start()
+    wire = {**registry, "EVENT_FORMAT": options.event_format}  # the streaming job's too
     say("demo: running the Spark batch job (local mode) ...")
     batch = children.start("batch", [PY, str(REPO_ROOT / "services/batch/pipeline_batch.py")],
                            layout.batch_env(options.schema), layout.log("batch"))
@@ -208,14 +239,15 @@ def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
     offsets = starting_offsets(bootstrap, layout.topic)  # before the producer's first event
     stream = children.start("stream", [PY, str(REPO_ROOT / "services/streaming/"
                                                       "streaming_sales_aggregator.py")],
-                            layout.stream_env(options.schema, bootstrap, offsets,
-                                              options.trigger, ui_port,
-                                              stream_horizon(options.time_scale,
-                                                             os.environ)),
+                            {**layout.stream_env(options.schema, bootstrap, offsets,
+                                                 options.trigger, ui_port,
+                                                 stream_horizon(options.time_scale,
+                                                                os.environ)), **wire},
                             layout.log("stream"))
     children.start("producer", [
         PY, str(REPO_ROOT / "services/event-generator/kafka_event_producer.py"),
-        *producer_args(options, layout, bootstrap)], layout.env(), layout.log("producer"))
+        *producer_args(options, layout, bootstrap)], layout.env(**wire),
+        layout.log("producer"))
     boards = [
         children.start("dashboard", [PY, "-m", "dashboard", "--port", str(batch_port)],
                        layout.dashboard_env(options.schema), layout.log("dashboard")),
@@ -230,17 +262,21 @@ def run(options: Options, layout: Layout, children: Children, kafka: Kafka,
     if not wait_until(lambda: net.is_listening(ui_port) or not stream.alive() or stop.is_set(),
                       180):
         return fail("the streaming job did not start", stream.log)
-    say(screen(options, layout, bootstrap, batch_port, stream_port, ui_port, faults))
+    say(screen(options, layout, bootstrap, batch_port, stream_port, ui_port, faults,
+               wire.get("SCHEMA_REGISTRY_URL")))
     return watch(options, layout, children, stop)
 
 
 def screen(options: Options, layout: Layout, bootstrap: str, batch_port: int,
-           stream_port: int, ui_port: int, faults: FaultSpec) -> str:
+           stream_port: int, ui_port: int, faults: FaultSpec,
+           registry_url: str | None = None) -> str:
     rows = [
         ("Batch dashboard", f"http://127.0.0.1:{batch_port}"),
         ("Streaming dashboard", f"http://127.0.0.1:{stream_port}"),
         ("Spark UI (streaming job)", f"http://127.0.0.1:{ui_port}"),
         ("Kafka", f"{bootstrap}, topic {layout.topic}"),
+        *([("Schema registry", f"{registry_url} (events: {options.event_format})")]
+          if registry_url else []),
         ("Data", str(layout.data)),
         ("Logs", str(layout.logs)),
     ]

@@ -69,6 +69,10 @@ class Layout:
     def kafka_state(self) -> Path:
         return self.data / ".engines" / "kafka"
 
+    @property
+    def registry_state(self) -> Path:
+        return self.data / ".engines" / "registry"
+
     def log(self, name: str) -> Path:
         return self.logs / f"{name}.log"
 

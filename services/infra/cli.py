@@ -1,6 +1,6 @@
-"""`python -m services.infra {kafka|hdfs|spark} {start|stop|status}`: the engines for a demo
-or a terminal. `start` prints the connection details as one JSON object on stdout and returns
-once the engine is ready; messages go to stderr.
+"""`python -m services.infra {kafka|hdfs|spark|registry} {start|stop|status}`: the engines
+for a demo or a terminal. `start` prints the connection details as one JSON object on stdout
+and returns once the engine is ready; messages go to stderr.
 
 `... ENGINE run DAEMON` is the container mode: one daemon in the foreground on its
 well-known ports, reaching the others by their Compose service names; `... ENGINE probe
@@ -20,7 +20,7 @@ from typing import Any
 
 from services.common.cli import ArgumentParser, UsageError
 from services.common.paths import SPARK_EVENTS
-from services.infra import hdfs, kafka, spark
+from services.infra import hdfs, kafka, registry, spark
 from services.infra.engine import Engine
 
 NOT_RUNNING = 3
@@ -40,10 +40,15 @@ def _spark(state_dir: Path, event_log_dir: Path | None = None, **kwargs: Any) ->
                        **kwargs)
 
 
+def _registry(state_dir: Path, **kwargs: Any) -> Engine[Any]:
+    return registry.Registry(state_dir, **kwargs)
+
+
 ENGINES: dict[str, tuple[Callable[..., Engine[Any]], Path]] = {
     "kafka": (_kafka, kafka.DEFAULT_STATE_DIR),
     "hdfs": (_hdfs, hdfs.DEFAULT_STATE_DIR),
     "spark": (_spark, spark.DEFAULT_STATE_DIR),
+    "registry": (_registry, registry.DEFAULT_STATE_DIR),
 }
 
 
@@ -54,10 +59,10 @@ def parse_args(argv: Sequence[str] | None) -> Any:
     parser.add_argument("action", choices=("start", "stop", "status", "run", "probe"))
     parser.add_argument("daemon", nargs="?",
                         help="run and probe only: the daemon (kafka: broker; hdfs: namenode, "
-                             "datanode; spark: master, worker, history)")
+                             "datanode; spark: master, worker, history; registry: registry)")
     parser.add_argument("--port", type=int,
-                        help="main port: Kafka broker, HDFS NameNode RPC, Spark master "
-                             "(default: a free port)")
+                        help="main port: Kafka broker, HDFS NameNode RPC, Spark master, "
+                             "registry HTTP (default: a free port)")
     parser.add_argument("--state-dir", type=Path,
                         help="config, data, logs and pid files (default: under data/ or hdfs/)")
     parser.add_argument("--timeout", type=float, help="seconds to wait until ready")

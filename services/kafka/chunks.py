@@ -12,10 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pyarrow as pa
 
-from services.kafka.events import Events, render
+from services.kafka.events import Events, pick, render
 from services.kafka.faulting import Plan, plan
 from services.kafka.poisons import PoisonShape, make_poison
+from services.kafka.wire import WireFormat
 from services.schema import FaultSpec
 
 FALLBACK_TEMPLATE = b'{"event_time":"1970-01-01T00:00:00"}'
@@ -33,6 +35,7 @@ class Chunk:
     index: int = 0  # the chunk's place in the run (poison keys name it)
     templates: np.ndarray | None = None  # per item with a plan: the row a poison copies
     places: np.ndarray | None = None  # per item: its place in the plan (None: as sent)
+    encoded: pa.Array | None = None  # per row of events: its wire-format message, made ahead
 
     @property
     def size(self) -> int:
@@ -63,29 +66,43 @@ class Chunk:
 
 
 def render_items(chunk: Chunk, start: int, stop: int, now_s: int, shape: PoisonShape,
-                 kinds: tuple[str, ...]) -> tuple[list[bytes | None] | None, list[bytes]]:
-    """Keys and values of items start..stop of the chunk's send sequence."""
+                 kinds: tuple[str, ...], wire: WireFormat | None = None,
+                 ) -> tuple[list[bytes | None] | None, list[bytes]]:
+    """Keys and values of items start..stop of the chunk's send sequence, as JSON or, with
+    `wire`, in its wire format."""
     items = chunk.items(start, stop)
-    if chunk.plan is None:
-        return render(chunk.events, items, now_s)
-    poison_at = np.flatnonzero(items < 0)
+    poison_at = np.flatnonzero(items < 0) if chunk.plan is not None else ()
     if not len(poison_at):
-        return render(chunk.events, items, now_s)
+        return _events(chunk, items, now_s, wire)
     real_rows = items[items >= 0]
-    assert chunk.templates is not None
+    assert chunk.templates is not None and chunk.plan is not None
     copied = chunk.templates[start:stop][poison_at]  # -1: a plan without events
     keys, rendered = render(chunk.events, np.concatenate([real_rows, copied[copied >= 0]]),
                             now_s)
     values = list(rendered[:len(real_rows)])
+    if wire is not None:
+        values = _events(chunk, real_rows, now_s, wire)[1]
     made = iter(rendered[len(real_rows):])
     keys = list(keys[:len(real_rows)]) if keys is not None else [None] * len(values)
     which = chunk.plan.poisons[start:stop]
     places = np.arange(start, stop) if chunk.places is None else chunk.places[start:stop]
     for at, row in zip(poison_at.tolist(), copied.tolist(), strict=True):  # ascending
         template = next(made) if row >= 0 else FALLBACK_TEMPLATE
-        values.insert(at, make_poison(kinds[which[at]], template, shape))
+        poison = make_poison(kinds[which[at]], template, shape)
+        values.insert(at, poison if wire is None else wire.poison(poison))
         keys.insert(at, f"poison:{chunk.index}:{places[at]}".encode())
     return keys, values
+
+
+def _events(chunk: Chunk, rows: slice | np.ndarray, now_s: int, wire: WireFormat | None
+            ) -> tuple[list[bytes | None] | None, list[bytes]]:
+    """Keys and values of these rows of events: JSON, or their wire-format messages (made
+    ahead when the chunk has them, else now)."""
+    if wire is None or chunk.encoded is None:
+        keys, values = render(chunk.events, rows, now_s)
+        return keys, values if wire is None else wire.encode(values)
+    keys = None if chunk.events.keys is None else pick(chunk.events.keys, rows).to_pylist()
+    return keys, pick(chunk.encoded, rows).to_pylist()
 
 
 def faulted(chunks: Iterable[Chunk], spec: FaultSpec, seed: int,

@@ -20,6 +20,7 @@ import numpy as np
 from kafka.errors import KafkaError
 
 from services.common.cli import UsageError, configure_logging, quiet_kafka_client
+from services.common.schema_registry import RegistryError, SchemaRegistry
 from services.common.signals import StopSignals
 from services.extracts import ExtractError, NoExtractsError, find_extracts
 from services.kafka import confluent
@@ -42,6 +43,7 @@ from services.kafka.schedule import RatePacer, ScaledPacer
 from services.kafka.settings import ProducerSettings, parse_settings
 from services.kafka.tails import last_messages
 from services.kafka.timeline import Timeline
+from services.kafka.wire import EncodeError, WireFormat, ahead, wire_format
 from services.schema import (
     NO_FAULTS,
     Dataset,
@@ -136,9 +138,10 @@ def answer_shape(settings: ProducerSettings, dataset: Dataset | None) -> StreamS
 
 
 def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field: str | None,
-                  seed: int, request: StopSignals,
-                  shape: StreamShape | None = None) -> tuple[Iterable[Chunk], int]:
-    """The replay's chunks and its count of bad input rows; reading happens here."""
+                  seed: int, request: StopSignals, shape: StreamShape | None = None,
+                  wire: WireFormat | None = None) -> tuple[Iterable[Chunk], int]:
+    """The replay's chunks and its count of bad input rows; reading (and with `wire`,
+    encoding every event) happens here."""
     try:
         paths = find_extracts(settings.input_dir)
     except NoExtractsError as exc:
@@ -149,7 +152,12 @@ def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field
     log.info("replaying %d events from %d file(s) %s%s", replay.events.size, len(replay.files),
              order, ", looping" if settings.loop else "")
     rng = np.random.default_rng(seed)
-    return replay.passes(settings.shuffle, settings.loop, rng), replay.bad_rows
+    chunks = replay.passes(settings.shuffle, settings.loop, rng)
+    encoded = None if wire is None else ahead(replay.events, wire)
+    if encoded is not None:
+        log.info("encoded %d events as %s ahead of sending", len(encoded), wire.name)
+        chunks = (replace(chunk, encoded=encoded) for chunk in chunks)
+    return chunks, replay.bad_rows
 
 
 def live_source(settings: ProducerSettings, dataset: Dataset, key_field: str | None,
@@ -224,13 +232,19 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
                          f"{'faults' if not spec.clean else '--shuffle'} are drawn from it")
     if not spec.clean:
         log.info("faults: %s (seed %d)", spec.describe(), seed)
+    try:
+        wire = open_wire(settings, dataset)
+    except RegistryError as exc:
+        print(f"error: {exc}; nothing was sent", file=sys.stderr)
+        return 1
     bad_rows = live = None
     if dataset is not None and settings.generate:
         live = live_source(settings, dataset, key_field, seed, shape)
     else:
         try:
-            chunks, bad_rows = replay_source(settings, dataset, key_field, seed, request, shape)
-        except ExtractError as exc:
+            chunks, bad_rows = replay_source(settings, dataset, key_field, seed, request, shape,
+                                             wire)
+        except (ExtractError, EncodeError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         except Stopped:
@@ -245,7 +259,7 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
     start_s = int(time.time())  # scaled event times start here
     if live is not None:
         chunks = live.chunks(start_s)
-    outlet = outlet_for(settings, dataset, spec, shape)
+    outlet = outlet_for(settings, dataset, spec, shape, wire)
     chunks = send_plan(chunks, settings, spec, seed)
     limits = Limits(settings.max_events, settings.duration, settings.delivery_timeout + 5)
     resumed = None
@@ -309,11 +323,25 @@ def send_plan(chunks: Iterable[Chunk], settings: ProducerSettings, spec: FaultSp
 
 
 def outlet_for(settings: ProducerSettings, dataset: Dataset | None, spec: FaultSpec,
-               shape: StreamShape | None) -> Outlet:
+               shape: StreamShape | None, wire: WireFormat | None = None) -> Outlet:
     recorder = None
     if shape is not None and settings.expect_dir is not None:
         recorder = Recorder(AnswerBook(shape.group, shape.value), settings.expect_dir, spec)
-    return Outlet(PoisonShape.of(dataset), spec.malformed_kinds, recorder)
+    return Outlet(PoisonShape.of(dataset), spec.malformed_kinds, recorder, wire)
+
+
+def open_wire(settings: ProducerSettings, dataset: Dataset | None) -> WireFormat | None:
+    """Avro or JSON Schema: the events' schema registered (or found) before anything
+    connects to the broker, so a bad registry or an incompatible schema sends nothing."""
+    if not settings.framed:
+        return None
+    if dataset is None:  # parse_settings requires --config for these formats
+        raise UsageError(f"--format {settings.event_format} needs --config")
+    wire = wire_format(settings.event_format, SchemaRegistry(settings.registry_url),
+                       settings.topic, dataset)
+    log.info("events as %s in the wire format: schema id %d under %s-value at %s",
+             settings.event_format, wire.schema_id, settings.topic, settings.registry_url)
+    return wire
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

@@ -101,7 +101,7 @@ def _join(group: list[Segment]) -> Segment:
     return concat(*merged)
 
 
-def _pick(column: Segment, rows: Rows) -> Segment:
+def pick(column: Segment, rows: Rows) -> Segment:
     if isinstance(column, str):
         return column
     if isinstance(rows, slice):
@@ -134,17 +134,17 @@ def render(events: Events, rows: Rows, now_s: int) -> tuple[list[bytes | None] |
     count = rows.stop - rows.start if isinstance(rows, slice) else len(rows)
     parts: list[Segment] = []
     for index, segment in enumerate(events.segments):
-        parts.append(_pick(segment, rows))
+        parts.append(pick(segment, rows))
         if index < len(events.slots):
             slot = events.slots[index]
             stamp = slot.stamp(now_s)
             parts.append(stamp if slot.known is None else
-                         pc.fill_null(_pick(slot.known, rows), stamp))
+                         pc.fill_null(pick(slot.known, rows), stamp))
     if all(isinstance(p, str) for p in parts):
         values = ["".join(parts).encode()] * count  # type: ignore[arg-type]
     else:
         values = pc.binary_join_element_wise(*parts, "").cast(pa.binary()).to_pylist()
-    keys = None if events.keys is None else _pick(events.keys, rows).to_pylist()
+    keys = None if events.keys is None else pick(events.keys, rows).to_pylist()
     return keys, values
 
 

@@ -18,6 +18,7 @@ from services.kafka.chunks import Chunk, render_items
 from services.kafka.delivery import Outbox, SendStalled
 from services.kafka.poisons import PoisonShape
 from services.kafka.schedule import MAX_SLICE, Allowance
+from services.kafka.wire import EncodeError, WireFormat
 from services.schema import MALFORMED_KINDS
 
 log = logging.getLogger("producer")
@@ -56,11 +57,13 @@ class Totals:
 @dataclass(frozen=True)
 class Outlet:
     """What a slice becomes besides its events: poison messages of these kinds, made for
-    payloads of this shape, and the expected answer's count when a recorder is set."""
+    payloads of this shape, the expected answer's count when a recorder is set, and the
+    wire format of Avro or JSON Schema events."""
 
     shape: PoisonShape = field(default_factory=lambda: PoisonShape((), ()))
     kinds: tuple[str, ...] = MALFORMED_KINDS
     recorder: Recorder | None = None
+    wire: WireFormat | None = None  # None: JSON
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def run(chunks: Iterable[Chunk], pacer: Pacer, delivery: Outbox, request: StopSi
     error = None
     try:
         _send_all(chunks, pacer, delivery, request, limits, start, clock, wall, outlet)
-    except SendStalled as exc:
+    except (SendStalled, EncodeError) as exc:
         error = str(exc)
         log.error("%s", error)
     except BaseException:
@@ -119,7 +122,7 @@ def _send_all(chunks: Iterable[Chunk], pacer: Pacer, delivery: Outbox, request: 
             count = int(min(allowance.count, step, chunk.size - cursor, budget - sent))
             now_s = int(wall())
             keys, values = render_items(chunk, cursor, cursor + count, now_s, outlet.shape,
-                                        outlet.kinds)
+                                        outlet.kinds, outlet.wire)
             delivery.send(keys, values, request.requested)
             if outlet.recorder is not None:
                 outlet.recorder.record(chunk, cursor, cursor + count, now_s)

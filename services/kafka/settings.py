@@ -3,7 +3,8 @@
 Flags and their variables: --bootstrap-servers
 (KAFKA_BOOTSTRAP_SERVERS, kafka:9092), --topic (KAFKA_TOPIC, sales), --input-dir
 (EVENT_INPUT_DIR, /opt/spark-data/input), --rate (EVENTS_PER_SECOND, 5; <= 0 = as fast as
-possible), --shuffle, --loop, --log-level (LOG_LEVEL).
+possible), --shuffle, --loop, --format (EVENT_FORMAT, json), --registry-url
+(SCHEMA_REGISTRY_URL), --log-level (LOG_LEVEL).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ DEFAULT_DELIVERY_TIMEOUT = 120.0
 DEFAULT_MAX_BUFFERED = 50_000
 CLIENTS = ("auto", "kafka-python", "confluent")
 COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
+EVENT_FORMATS = ("json", "avro", "json-schema")
+DEFAULT_REGISTRY_URL = "http://registry:8081/apis/ccompat/v7"
 TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 SERVER = re.compile(r"^[^\s,:]+:\d{1,5}$")
 
@@ -59,6 +62,13 @@ class ProducerSettings:
     resume: bool = False
     client: str = "auto"
     compression: str = "none"
+    event_format: str = "json"  # json, avro or json-schema (services.kafka.wire)
+    registry_url: str = DEFAULT_REGISTRY_URL
+
+    @property
+    def framed(self) -> bool:
+        """Whether events go in Confluent's wire format, their schema in the registry."""
+        return self.event_format != "json"
 
     @property
     def unlimited(self) -> bool:
@@ -74,7 +84,8 @@ class ProducerSettings:
 
 
 DESCRIPTION = """\
-Publish events to Kafka as JSON, one object per message.
+Publish events to Kafka as JSON, one object per message (or, with --format, as Avro or
+JSON Schema events in Confluent's wire format, their schema in a schema registry).
 
 Replay (default): every .csv, .jsonl, .csv.gz, .jsonl.gz and .parquet file directly in
 --input-dir is read (one object per row, keys and values trimmed, Parquet values as their
@@ -117,6 +128,8 @@ ENV_OPTIONS = (
     s.Option("value_field", "STREAM_VALUE_FIELD", s.text),
     s.Option("client", "KAFKA_CLIENT", s.choice(*CLIENTS), "auto"),
     s.Option("compression", "KAFKA_COMPRESSION", s.choice(*COMPRESSIONS), "none"),
+    s.Option("event_format", "EVENT_FORMAT", s.choice(*EVENT_FORMATS), "json"),
+    s.Option("registry_url", "SCHEMA_REGISTRY_URL", s.text, DEFAULT_REGISTRY_URL),
 )
 
 
@@ -197,6 +210,15 @@ def build_parser(defaults: Mapping[str, Any],
              "$KAFKA_CLIENT or %(default)s)")
     add("--compression", choices=COMPRESSIONS, default=defaults["compression"],
         help="compression of message batches (default: $KAFKA_COMPRESSION or %(default)s)")
+    add("--format", choices=EVENT_FORMATS, default=defaults["event_format"],
+        help="json: one JSON object per message; avro or json-schema: the events' schema "
+             "(derived from --config, docs/SCHEMA_FORMAT.md) is registered under "
+             "TOPIC-value (compatibility BACKWARD) and each message is Confluent's wire "
+             "format: a zero byte, the schema id (4 bytes), then Avro binary or the JSON "
+             "(default: $EVENT_FORMAT or %(default)s)")
+    add("--registry-url", default=defaults["registry_url"], metavar="URL",
+        help="the schema registry's Confluent-compatible API, for --format avro and "
+             "json-schema (default: $SCHEMA_REGISTRY_URL or %(default)s)")
     add("--log-level", type=str.upper, choices=LOG_LEVELS,
         default=defaults["log_level"], help="(default: $LOG_LEVEL or INFO)")
     return parser
@@ -244,6 +266,14 @@ def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str],
         (not (args.resume and (args.loop or args.generate or args.duration is not None)),
          "--resume: a run with --loop, --generate or --duration sends no fixed plan to find "
          "its place in; resume a replay that ends by itself (--max-events is fine)"),
+        (args.format == "json" or args.config,
+         f"--format {args.format} derives the events' schema from the schema file: give "
+         "--config FILE (or set SCHEMA_CONFIG_PATH)"),
+        (args.format == "json" or not args.resume,
+         f"--resume reads the topic's end as JSON; --format {args.format} cannot resume"),
+        (args.format == "json" or re.match(r"^https?://[^\s/]+", args.registry_url),
+         f"--registry-url / SCHEMA_REGISTRY_URL must be an http(s) URL, "
+         f"got {args.registry_url!r}"),
         (not (args.expect and args.loop),
          "--expect with --loop: every pass repeats the same event times, which a watermarked "
          "pipeline drops as late; there is no one right answer (replay once, or --generate)"),
@@ -277,4 +307,6 @@ def parse_settings(argv: Sequence[str] | None, env: Mapping[str, str],
         resume=args.resume,
         client=args.client,
         compression=args.compression,
+        event_format=args.format,
+        registry_url=args.registry_url.rstrip("/"),
     )

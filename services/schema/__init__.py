@@ -8,6 +8,12 @@ they hold (choices, pattern parts, seasonality profiles, Faker's scalars).
 from services.schema.columns import MissingColumnError, Roles, normalise_name
 from services.schema.correlations import Correlation
 from services.schema.errors import Problem, SchemaError
+from services.schema.event_schema import (
+    EventField,
+    avro_schema,
+    event_fields,
+    json_schema,
+)
 from services.schema.faker_check import make_faker, to_scalar
 from services.schema.faults import (
     MALFORMED_KINDS,
@@ -100,6 +106,7 @@ __all__ = [
     "DerivedConcatField",
     "DerivedMapField",
     "Entity",
+    "EventField",
     "FakerField",
     "FaultSpec",
     "Field",
@@ -122,6 +129,9 @@ __all__ = [
     "StringField",
     "TimeWindow",
     "UuidField",
+    "avro_schema",
+    "event_fields",
+    "json_schema",
     "load_schema",
     "make_faker",
     "normalise_name",

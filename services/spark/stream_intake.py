@@ -1,6 +1,8 @@
 """Kafka records -> valid events or poison: the one place that says what a valid event is.
 
-Each record gets the first of services.schema's MALFORMED_KINDS that holds, or none.
+Each record gets the first of REASONS that holds, or none: `unknown_schema` (a wire-format
+message the registry has no schema for: services.spark.stream_wire), then services.schema's
+MALFORMED_KINDS, judged on the event's JSON text (a wire-format event's decoded payload).
 Poison goes to the quarantine as it was read (raw bytes, Kafka coordinates, reason), so the
 job never stops on it and nothing is dropped unseen; a valid event carries its JSON fields as
 text and the id it is deduplicated by: a hash of its Kafka key and its bytes.
@@ -35,6 +37,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 from services.outputs import QUARANTINE_COLUMNS
 from services.schema import MALFORMED_KINDS, MAX_EVENT_BYTES
 from services.spark.cleansing import FIRST_MICROS, LAST_MICROS, parse_number
+from services.spark.stream_wire import PAYLOAD, UNKNOWN
 from services.spark.trigger_interval import interval_ms
 
 EVENT_ID = "_event_id"
@@ -42,6 +45,8 @@ REASON = "_reason"  # apart from the events' own fields, which may be called any
 KAFKA = "_kafka"  # the record's Kafka coordinates, as the quarantine stores them
 _EVENT, _CORRUPT = "_event", "_not_json"
 EMPTY, OVERSIZED, NOT_JSON, MISSING_FIELD, BAD_TIME, FUTURE_TIME, TEXT_NUMBER = MALFORMED_KINDS
+UNKNOWN_SCHEMA = "unknown_schema"  # in the wire format, but no schema the registry knows
+REASONS = (UNKNOWN_SCHEMA, *MALFORMED_KINDS)  # every reason a record is quarantined for
 DEFAULT_FUTURE_HORIZON = "1 day"  # STREAM_FUTURE_HORIZON's default
 DEFAULT_FUTURE_HORIZON_MS = interval_ms(DEFAULT_FUTURE_HORIZON)
 
@@ -86,13 +91,17 @@ def classify(records: DataFrame, spec: EventSpec, now: Column | None = None) -> 
     of the quarantine's columns but the reason), its REASON (null when valid) and the spec's
     fields as text (null for poison). `now` is the clock (the micro-batch's time)."""
     schema = string_schema([*spec.fields, _CORRUPT])
-    size = F.length(F.col("value"))  # bytes, for binary
+    framed = PAYLOAD in records.columns  # decoded from the wire format: stream_wire
+    payload = F.col(PAYLOAD) if framed else F.col("value")
+    size = F.length(F.col("value"))  # bytes, for binary (the payload's, once staged)
     parsed = F.from_json(F.col("value").cast("string"), schema,
                          {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT})
     kafka = F.struct(F.col("key"), F.col("value"), F.col("topic"), F.col("partition"),
                      F.col("offset"), F.col("timestamp").alias("kafka_timestamp"))
-    staged = records.select(kafka.alias(KAFKA), F.col("value"),
-                            F.when(size.between(1, MAX_EVENT_BYTES), parsed).alias(_EVENT))
+    unknown = F.col(UNKNOWN) if framed else F.lit(None).cast("string")
+    staged = records.select(kafka.alias(KAFKA), payload.alias("value"), unknown.alias(UNKNOWN))
+    staged = staged.select(KAFKA, "value", UNKNOWN,
+                           F.when(size.between(1, MAX_EVENT_BYTES), parsed).alias(_EVENT))
 
     def field(name: str) -> Column:
         return F.col(_EVENT)[name]
@@ -105,7 +114,8 @@ def classify(records: DataFrame, spec: EventSpec, now: Column | None = None) -> 
     future = spec.too_far_ahead(time, F.current_timestamp() if now is None else now)
     text_number = any_of([has_value(field(n)) & parse_number(field(n)).isNull()
                           for n in spec.numbers])
-    reason = (F.when(F.col("value").isNull() | (size == 0), F.lit(EMPTY))
+    reason = (F.when(F.col(UNKNOWN).isNotNull(), F.lit(UNKNOWN_SCHEMA))
+              .when(F.col("value").isNull() | (size == 0), F.lit(EMPTY))
               .when(size > MAX_EVENT_BYTES, F.lit(OVERSIZED))
               .when(F.col(_EVENT).isNull() | field(_CORRUPT).isNotNull(), F.lit(NOT_JSON))
               .when(~timed, F.lit(MISSING_FIELD))

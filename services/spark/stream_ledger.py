@@ -33,7 +33,7 @@ from pyspark.sql import functions as F
 
 from services.outputs import LEDGER_KEYS
 from services.schema import MALFORMED_KINDS
-from services.spark.stream_intake import REASON
+from services.spark.stream_intake import REASON, REASONS
 
 INTAKE_METRIC, VALID_METRIC, COUNTED_METRIC = "ledger_intake", "ledger_valid", "ledger_counted"
 READ, ROWS = "read", "rows"
@@ -43,7 +43,7 @@ DEDUP_OPERATOR = "dedupeWithinWatermark"  # Spark's operatorName in the progress
 def observe_intake(classified: DataFrame) -> DataFrame:
     """Records read and quarantined by reason, per micro-batch."""
     counts: list[Column] = [F.count(F.lit(1)).alias(READ)]
-    counts += [F.count_if(F.col(REASON) == F.lit(r)).alias(r) for r in MALFORMED_KINDS]
+    counts += [F.count_if(F.col(REASON) == F.lit(r)).alias(r) for r in REASONS]
     return classified.observe(INTAKE_METRIC, *counts)
 
 
@@ -83,12 +83,13 @@ class BatchCounts:
             dropped[where] += int(op.get("numRowsDroppedByWatermark") or 0)
         return cls(read=metric(INTAKE_METRIC, READ),
                    quarantined_by_reason={r: metric(INTAKE_METRIC, r)
-                                          for r in MALFORMED_KINDS},
+                                          for r in REASONS},
                    valid=metric(VALID_METRIC, ROWS), counted=metric(COUNTED_METRIC, ROWS),
                    late=dropped["late"], window_rows_dropped=dropped["windows"])
 
 
 def _zero() -> dict[str, int]:
+    """Every poison kind, listed at 0; `unknown_schema` (wire formats only) once it occurs."""
     return dict.fromkeys(MALFORMED_KINDS, 0)
 
 
@@ -130,7 +131,9 @@ class Ledger:
         self.batch_id = batch
         self.read += counts.read
         for reason, n in counts.quarantined_by_reason.items():
-            self.quarantined_by_reason[reason] = self.quarantined_by_reason.get(reason, 0) + n
+            if n or reason in self.quarantined_by_reason:
+                self.quarantined_by_reason[reason] = self.quarantined_by_reason.get(reason,
+                                                                                    0) + n
         self.duplicates += counts.duplicates
         self.late += counts.late
         self.counted += counts.counted

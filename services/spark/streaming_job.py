@@ -55,6 +55,8 @@ from services.spark.stream_transforms import (
     transform_orders,
     transform_schema_events,
 )
+from services.spark.stream_wire import FORMATS as WIRE_FORMATS
+from services.spark.stream_wire import decoded, local_python, time_formats
 from services.spark.trigger_interval import interval_setting, trigger_ms
 from services.streamcheck import RETAIL, StreamShape, schema_shape
 
@@ -96,6 +98,9 @@ OPTIONS = (
              DEFAULT_FUTURE_HORIZON_MS),
     s.Option("live_view", "STREAM_LIVE_VIEW", s.boolean, True),
     s.Option("monitor_dir", "STREAM_MONITOR_DIR", s.text),
+    s.Option("event_format", "EVENT_FORMAT", s.choice(*WIRE_FORMATS), "json"),
+    s.Option("registry_url", "SCHEMA_REGISTRY_URL", s.text,
+             "http://registry:8081/apis/ccompat/v7"),
     s.SPARK_EVENT_LOG_DIR,
 )
 
@@ -119,6 +124,8 @@ class StreamJobSettings:
     future_horizon_ms: int
     live_view: bool
     monitor_dir: str | None
+    event_format: str  # json, or avro / json-schema: decoded by schema id (stream_wire)
+    registry_url: str
     event_log_dir: str
     connector: Connector  # the Spark Kafka connector (SPARK_KAFKA_JAR_DIR, ..._PACKAGE)
 
@@ -233,8 +240,10 @@ class Mode:
         return transform_schema_events(events, self.dataset, self.shape)
 
 
-def records(spark: SparkSession, settings: StreamJobSettings, starting: str) -> DataFrame:
-    """The Kafka source, as each query reads it, from `starting` (resolved once for all)."""
+def records(spark: SparkSession, settings: StreamJobSettings, starting: str,
+            mode: Mode) -> DataFrame:
+    """The Kafka source, as each query reads it, from `starting` (resolved once for all);
+    Avro and JSON Schema values decoded into the events' JSON text beside them."""
     reader = (spark.readStream.format("kafka")
               .option("kafka.bootstrap.servers", settings.bootstrap_servers)
               .option("subscribe", settings.topic)
@@ -242,14 +251,17 @@ def records(spark: SparkSession, settings: StreamJobSettings, starting: str) -> 
               .option("failOnDataLoss", "false"))
     if settings.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", settings.max_offsets_per_trigger)
-    return reader.load()
+    if settings.event_format == "json":
+        return reader.load()
+    return decoded(reader.load(), settings.registry_url, time_formats(mode.dataset))
 
 
 def windows(spark: SparkSession, settings: StreamJobSettings, mode: Mode,
             starting: str) -> DataFrame:
     """Kafka -> intake -> valid events transformed -> deduplicated -> windows, observed at
     each step for the ledger (services.spark.stream_ledger)."""
-    classified = observe_intake(classify(records(spark, settings, starting), mode.spec))
+    classified = observe_intake(classify(records(spark, settings, starting, mode),
+                                         mode.spec))
     rows = observe_rows(mode.transform(valid_events(classified, mode.spec)), VALID_METRIC)
     counted = observe_rows(deduplicated(rows, mode.shape), COUNTED_METRIC)
     return build_aggregations(counted, mode.shape)
@@ -276,12 +288,14 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
         log.info("STARTING_OFFSETS=%s is %s for every query", settings.starting_offsets,
                  starting)
     spark.streams.addListener(monitor)
+    if settings.event_format != "json":
+        local_python(spark)
     main = (windows(spark, settings, mode, starting).writeStream.queryName(MAIN_QUERY)
             .format("parquet").outputMode("append")
             .option("path", settings.uri(settings.output_path))
             .option("checkpointLocation", settings.uri(settings.checkpoint_dir))
             .trigger(processingTime=settings.trigger).start())
-    poison = quarantined(classify(records(spark, settings, starting), mode.spec))
+    poison = quarantined(classify(records(spark, settings, starting, mode), mode.spec))
     quarantine = (poison.writeStream.queryName(QUARANTINE_QUERY).format("parquet")
                   .outputMode("append")
                   .option("path", settings.uri(quarantine_location(settings.output_path)))

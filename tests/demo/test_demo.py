@@ -153,3 +153,34 @@ def test_the_retail_demo_shows_revenue_as_quantity_times_unit_price(tmp_path):
             os.kill(demo.pid, signal.SIGINT)
             demo.wait(timeout=120)
     assert not any(process.is_alive(r) for r in recorded(tmp_path))
+
+
+@pytest.mark.registry
+def test_an_avro_demo_starts_a_registry_and_its_windows_verify(tmp_path):
+    """make demo EVENT_FORMAT=avro: a schema registry beside Kafka, the live events in
+    Confluent's wire format, the streaming job decoding them into windows the dashboard
+    verifies against the producer's answer; Ctrl-C stops the registry too."""
+    out = tmp_path / "demo.out"
+    demo = start_demo(tmp_path, out, "--time-scale", "600", "--format", "avro")
+    try:
+        poll("the avro demo to be ready", lambda: READY in out.read_text(), timeout=400)
+        text = out.read_text()
+        url = re.search(r"^\s+Schema registry\s+(\S+) \(events: avro\)$", text,
+                        re.MULTILINE).group(1)
+        bootstrap = re.search(r"^\s+Kafka\s+(\S+), topic", text, re.MULTILINE).group(1)
+        stream = urls(text)["Streaming dashboard"]
+        checked = poll("two closed windows verified on the dashboard",
+                       lambda: get(stream + "/api/verification")["data"],
+                       until=lambda v: (v or {}).get("verified", 0) >= 2, timeout=300)
+        assert checked["right"] is True and checked["verified"] == checked["total"], checked
+        values = [r.value for r in read_topic(bootstrap, "sales")]
+        assert values and all(v[0] == 0 for v in values)  # the wire format's magic byte
+        assert get(f"{url}/subjects") == ["sales-value"]
+        engines = [*(tmp_path / "data/.engines/registry/run").glob("*.pid")]
+        registry = [r for r in map(process.read_pid_file, engines) if r is not None]
+        assert registry
+    finally:
+        if demo.poll() is None:
+            os.kill(demo.pid, signal.SIGINT)
+            demo.wait(timeout=120)
+    assert not any(process.is_alive(r) for r in recorded(tmp_path) + registry)

@@ -43,3 +43,33 @@ def test_a_users_own_horizon_wins():
     assert cli.stream_horizon(60, {"STREAM_FUTURE_HORIZON": "2 days"}) == "2 days"
     assert cli.stream_horizon(60, {"STREAM_FUTURE_HORIZON": " "}) == cli.future_horizon(60)
     assert cli.stream_horizon(1, {}) is None
+
+
+def test_the_event_format_comes_from_the_environment_and_reaches_the_producer(
+        tmp_path, monkeypatch):
+    assert cli.parse(["--any-ports"]).event_format == "json"
+    monkeypatch.setenv("EVENT_FORMAT", "avro")
+    options = cli.parse(["--any-ports"])
+    assert options.event_format == "avro"
+    args = cli.producer_args(options, Layout(tmp_path), "b:1")
+    assert args[args.index("--format") + 1] == "avro"
+    assert cli.parse(["--format", "json-schema"]).event_format == "json-schema"
+
+
+def test_only_a_wire_format_starts_a_registry():
+    started = []
+
+    class Engine:
+        def __init__(self, details):
+            self.details = details
+
+        def start(self):
+            started.append(self.details)
+            return type("Status", (), {"details": self.details})(), False
+
+    kafka = Engine(type("K", (), {"bootstrap_servers": "b:1"})())
+    registry = Engine(type("R", (), {"url": "http://r:1/apis/ccompat/v7"})())
+    assert cli.Engines(kafka).start() == ("b:1", {})
+    assert cli.Engines(kafka, registry).start() == (
+        "b:1", {"SCHEMA_REGISTRY_URL": "http://r:1/apis/ccompat/v7"})
+    assert len(started) == 3

@@ -51,3 +51,11 @@ def test_connector_jars_do_not_repeat_what_pyspark_ships() -> None:
     assert cached.get("spark-sql-kafka-0-10_2.13") == version("pyspark"), "run `make setup`"
     shipped = artifacts(jars.spark_home() / "jars")
     assert sorted(set(cached) & set(shipped)) == []
+
+
+def test_registry_is_the_2x_line_that_runs_on_jdk_17() -> None:
+    assert pom_property("registry", "registry.version").startswith("2.")
+    runner = jars.registry_runner()
+    assert runner.name == f"apicurio-registry-app-{pom_property('registry', 'registry.version')}" \
+        "-runner.jar"
+    assert (runner.parent / "lib").is_dir(), "the distribution zip is unpacked with its lib/"

@@ -114,3 +114,14 @@ def test_an_unreadable_status_file_gives_an_empty_ledger(tmp_path):
     status.write_text("[1, 2]")
     assert read() == Ledger()
     assert carried_ledger(JobStatus(None, carried=(LEDGER,))) == Ledger()
+
+
+def test_unknown_schema_is_listed_once_it_happens_and_balances():
+    ledger = Ledger()
+    ledger.add(report(0, 10, 10, 10))
+    assert set(ledger.to_json()["quarantined_by_reason"]) == set(MALFORMED_KINDS)
+    ledger.add(report(1, 4, 2, 2, unknown_schema=1, empty=1))
+    out = ledger.to_json()
+    assert out["quarantined_by_reason"]["unknown_schema"] == 1
+    assert (out["quarantined"], out["balanced"]) == (2, True)
+    assert Ledger.from_json(out).to_json() == out  # a restart keeps it
