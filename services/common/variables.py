@@ -83,7 +83,7 @@ CATALOGUE: dict[str, Variable] = {v.name: v for v in (
              "Parquet sink of closed windows; live and status files beside it"),
     Variable("CHECKPOINT_DIR", "streaming job",
              "`/opt/spark-checkpoints/streaming_product_revenue`",
-             "checkpoint (the live view uses `<it>_live`)"),
+             "checkpoint (the live view reads the windows' state from it)"),
     Variable("STREAM_TRIGGER_INTERVAL", "streaming job", "`30 seconds`",
              "micro-batch interval, as Spark's processing-time trigger reads it (`1 hour`, "
              "`interval 500 milliseconds`)"),

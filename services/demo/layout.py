@@ -87,7 +87,6 @@ class Layout:
         """Each demo streams afresh: its windows, quarantine, expected answer and
         checkpoints start empty."""
         for path in (self.stream_output, self.checkpoint, self.expected,
-                     self.checkpoint.with_name(STREAM_NAME + "_live"),
                      self.checkpoint.with_name(STREAM_NAME + QUARANTINE_SUFFIX),
                      self.stream_output.with_name(STREAM_NAME + QUARANTINE_SUFFIX)):
             shutil.rmtree(path, ignore_errors=True)

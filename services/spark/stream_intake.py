@@ -43,7 +43,7 @@ from services.spark.trigger_interval import interval_ms
 EVENT_ID = "_event_id"
 REASON = "_reason"  # apart from the events' own fields, which may be called anything
 KAFKA = "_kafka"  # the record's Kafka coordinates, as the quarantine stores them
-_EVENT, _CORRUPT = "_event", "_not_json"
+_EVENT, _CORRUPT, _BARRIER = "_event", "_not_json", "_parsed_once"
 EMPTY, OVERSIZED, NOT_JSON, MISSING_FIELD, BAD_TIME, FUTURE_TIME, TEXT_NUMBER = MALFORMED_KINDS
 UNKNOWN_SCHEMA = "unknown_schema"  # in the wire format, but no schema the registry knows
 REASONS = (UNKNOWN_SCHEMA, *MALFORMED_KINDS)  # every reason a record is quarantined for
@@ -89,7 +89,8 @@ def has_value(column: Column) -> Column:
 def classify(records: DataFrame, spec: EventSpec, now: Column | None = None) -> DataFrame:
     """Every Kafka record (the source's columns) with its Kafka coordinates (a KAFKA struct
     of the quarantine's columns but the reason), its REASON (null when valid) and the spec's
-    fields as text (null for poison). `now` is the clock (the micro-batch's time)."""
+    fields as text (null for poison). `now` is the clock (the micro-batch's time). Select
+    from it with `where_reason`, which keeps each record parsed once."""
     schema = string_schema([*spec.fields, _CORRUPT])
     framed = PAYLOAD in records.columns  # decoded from the wire format: stream_wire
     payload = F.col(PAYLOAD) if framed else F.col("value")
@@ -123,20 +124,34 @@ def classify(records: DataFrame, spec: EventSpec, now: Column | None = None) -> 
               .when(future, F.lit(FUTURE_TIME))
               .when(text_number, F.lit(TEXT_NUMBER)))
     return staged.select(F.col(KAFKA), reason.alias(REASON),
-                         *[field(f).alias(f) for f in dict.fromkeys(spec.fields)])
+                         *[field(f).alias(f) for f in dict.fromkeys(spec.fields)],
+                         F.spark_partition_id().alias(_BARRIER))
+
+
+def where_reason(classified: DataFrame, condition: Column) -> DataFrame:
+    """The classified records where `condition` (on REASON) holds, without the barrier.
+
+    Why a barrier: Spark's optimizer pushes a filter below the projection that computes the
+    column it filters on, inlining the expression: a filter on REASON would parse the JSON
+    (and the times) in the filter, and again in the projection above it. It pushes no filter
+    below a projection with a nondeterministic column that the filter uses: the partition id
+    is one, costs nothing and is never negative. (In a stream the micro-batch's clock in the
+    reason happens to block the push too; a batch read has no such clock.)"""
+    kept = classified.where(condition & (F.col(_BARRIER) >= 0))
+    return kept.drop(_BARRIER)
 
 
 def quarantined(classified: DataFrame) -> DataFrame:
     """The poison records, as the quarantine stores them (QUARANTINE_COLUMNS)."""
     columns = {c: F.col(KAFKA)[c] for c in QUARANTINE_COLUMNS if c != "reason"}
     columns["reason"] = F.col(REASON)
-    return (classified.where(F.col(REASON).isNotNull())
+    return (where_reason(classified, F.col(REASON).isNotNull())
             .select(*[column.alias(name) for name, column in columns.items()]))
 
 
 def valid_events(classified: DataFrame, spec: EventSpec) -> DataFrame:
     """The valid events: EVENT_ID and the spec's fields."""
-    return (classified.where(F.col(REASON).isNull())
+    return (where_reason(classified, F.col(REASON).isNull())
             .select(event_id(F.col(KAFKA)["key"], F.col(KAFKA)["value"]).alias(EVENT_ID),
                     *dict.fromkeys(spec.fields)))
 

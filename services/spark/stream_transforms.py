@@ -136,10 +136,26 @@ def deduplicated(rows: DataFrame, shape: StreamShape) -> DataFrame:
 
 def build_aggregations(rows: DataFrame, shape: StreamShape) -> DataFrame:
     """Windows of WINDOW_S sliding every SLIDE_S, per group: rounded revenue and
-    event count. In a stream the rows come from `deduplicated` (which sets the watermark)."""
+    event count. In a stream the rows come from `deduplicated` (which sets the watermark).
+    `windows_from_state` reads the same windows back from the stream's state."""
     window = F.window(F.col(shape.time), spark_interval(WINDOW_S), spark_interval(SLIDE_S))
     return (rows.groupBy(window.alias("window"), F.col(shape.group))
             .agg(F.round(F.sum(shape.value), 2).alias(REVENUE),
                  F.count(F.lit(1)).alias(EVENT_COUNT))
             .select(F.col(shape.group), F.col("window.start").alias(WINDOW_START),
                     F.col("window.end").alias(WINDOW_END), REVENUE, EVENT_COUNT))
+
+
+AGGREGATION_OPERATOR = "stateStoreSave"  # the windows' operator, as the state metadata names it
+
+
+def windows_from_state(state: DataFrame, shape: StreamShape) -> DataFrame:
+    """The open windows of a stream's `build_aggregations`, from its operator's state as the
+    State Data Source reads it: key (window, group), value the aggregation buffers of the
+    sum (`sum`) and the count (`count`), finished as `build_aggregations` finishes them."""
+    key, value = F.col("key"), F.col("value")
+    return state.select(key[shape.group].alias(shape.group),
+                        key["window"]["start"].alias(WINDOW_START),
+                        key["window"]["end"].alias(WINDOW_END),
+                        F.round(value["sum"], 2).alias(REVENUE),
+                        value["count"].alias(EVENT_COUNT))

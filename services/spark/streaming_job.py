@@ -1,12 +1,15 @@
 """The streaming job: Kafka -> windowed revenue -> Parquet, plus a live view and a quarantine.
 
-Three queries read the topic, each through the same intake (services.spark.stream_intake):
+Two queries read the topic, each through the same intake (services.spark.stream_intake):
 the main one deduplicates the valid events and appends closed windows to the Parquet sink
 (exactly once across restarts: checkpoint + the sink's log) and keeps the ledger; the
-quarantine query appends every poison record to its own Parquet, exactly once too; the live
-one rewrites the snapshot of still-open windows in update mode. All three start from the
-same offsets (services.spark.kafka_offsets), so the quarantine holds exactly the poison the
-ledger counts. Settings come from the environment.
+quarantine query appends every poison record to its own Parquet, exactly once too. Both
+start from the same offsets (services.spark.kafka_offsets), so the quarantine holds exactly
+the poison the ledger counts. The live view of still-open windows is no query: after each
+main batch it reads them from the main query's state (services.spark.stream_live). Each
+query reads a topic partition in as many tasks as the session has cores (`minPartitions`):
+a backlog on a topic of few partitions is parsed on every core. Settings come from the
+environment.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ from services.spark.stream_ledger import (
     observe_intake,
     observe_rows,
 )
-from services.spark.stream_monitor import LEDGER, LiveView, ProgressMonitor
+from services.spark.stream_live import LiveView
+from services.spark.stream_monitor import LEDGER, ProgressMonitor
 from services.spark.stream_transforms import (
     build_aggregations,
     deduplicated,
@@ -63,7 +67,7 @@ from services.streamcheck import RETAIL, StreamShape, schema_shape
 APP_NAME = "stream.retail_sales_aggregator"
 DESCRIPTION = ("Spark Structured Streaming: windowed revenue from Kafka; settings from the "
                "environment, see README.")
-MAIN_QUERY, LIVE_QUERY = "windowed_revenue", "windowed_revenue_live"
+MAIN_QUERY = "windowed_revenue"
 QUARANTINE_QUERY = "quarantine"
 CARRIED = (LEDGER,)  # what a restart keeps of the last run's status: the ledger goes on
 MODES = ("auto", "schema", "retail")
@@ -171,17 +175,17 @@ class StreamJobSettings:
 
 @dataclass
 class Pipeline:
-    """The running queries and their monitor."""
+    """The running queries, their monitor and the live view."""
 
     spark: SparkSession
     main: StreamingQuery
     quarantine: StreamingQuery
-    live: StreamingQuery | None
+    live: LiveView | None
     monitor: ProgressMonitor
 
     @property
     def queries(self) -> list[StreamingQuery]:
-        return [q for q in (self.main, self.quarantine, self.live) if q is not None]
+        return [self.main, self.quarantine]
 
     def stop(self) -> None:
         """Stop every query once its micro-batch in flight has ended; the monitor then
@@ -197,6 +201,8 @@ class Pipeline:
                 query.stop()
         self.monitor.catch_up(self.main.recentProgress)
         self.spark.streams.removeListener(self.monitor)
+        if self.live is not None:  # shows the last batch, before the session stops
+            self.live.close()
 
 
 def batch_ended(query: StreamingQuery, timeout: float) -> bool:
@@ -242,12 +248,14 @@ class Mode:
 
 def records(spark: SparkSession, settings: StreamJobSettings, starting: str,
             mode: Mode) -> DataFrame:
-    """The Kafka source, as each query reads it, from `starting` (resolved once for all);
-    Avro and JSON Schema values decoded into the events' JSON text beside them."""
+    """The Kafka source, as each query reads it, from `starting` (resolved once for all),
+    in at least one task per core of the session; Avro and JSON Schema values decoded into
+    the events' JSON text beside them."""
     reader = (spark.readStream.format("kafka")
               .option("kafka.bootstrap.servers", settings.bootstrap_servers)
               .option("subscribe", settings.topic)
               .option("startingOffsets", starting)
+              .option("minPartitions", spark.sparkContext.defaultParallelism)
               .option("failOnDataLoss", "false"))
     if settings.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", settings.max_offsets_per_trigger)
@@ -268,7 +276,7 @@ def windows(spark: SparkSession, settings: StreamJobSettings, mode: Mode,
 
 
 def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | None,
-          checkpoint_suffix: str = "_live", status: JobStatus | None = None) -> Pipeline:
+          status: JobStatus | None = None) -> Pipeline:
     """Start the main query, the quarantine (and the live view); returns once they run. The
     main query's progress goes to `status` (by default a new one over the settings' status
     file, carrying the ledger of the run before)."""
@@ -287,6 +295,10 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
     if starting != settings.starting_offsets:
         log.info("STARTING_OFFSETS=%s is %s for every query", settings.starting_offsets,
                  starting)
+    live = None
+    if settings.live_view and files is not None:
+        live = monitor.live = LiveView(spark, settings.uri(settings.checkpoint_dir),
+                                       files.live_file, shape)
     spark.streams.addListener(monitor)
     if settings.event_format != "json":
         local_python(spark)
@@ -302,14 +314,6 @@ def start(spark: SparkSession, settings: StreamJobSettings, dataset: Dataset | N
                   .option("checkpointLocation",
                           settings.uri(quarantine_location(settings.checkpoint_dir)))
                   .trigger(processingTime=settings.trigger).start())
-    live = None
-    if settings.live_view and files is not None:
-        live = (windows(spark, settings, mode, starting).writeStream.queryName(LIVE_QUERY)
-                .outputMode("update")
-                .option("checkpointLocation",
-                        settings.uri(settings.checkpoint_dir.rstrip("/") + checkpoint_suffix))
-                .foreachBatch(LiveView(files.live_file, shape, monitor))
-                .trigger(processingTime=settings.trigger).start())
     log.info("streaming %s from %s (topic %s, mode %s: %s by %s, value %s) to %s every %s s",
              "events", settings.bootstrap_servers, settings.topic, settings.mode, shape.time,
              shape.group, shape.value, settings.output_path, settings.trigger_seconds)

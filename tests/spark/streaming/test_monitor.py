@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
-
 from services.outputs import LEDGER_KEYS, PROGRESS_KEYS
 from services.spark.job_status import JobStatus
 from services.spark.stream_ledger import Ledger
 from services.spark.stream_monitor import (
-    LiveView,
     ProgressMonitor,
     kafka_lag,
-    merge_open_windows,
     status_from_progress,
 )
 from services.streamcheck import StreamShape
@@ -51,61 +45,26 @@ def test_lag_is_unknown_without_offsets():
     assert kafka_lag({"endOffset": '{"t": {"0": 3}}', "latestOffset": '{"t": {"0": 9}}'}) == 6
 
 
-def window(city, start, end, revenue):
-    return {"city": city, "window_start": start, "window_end": end, "revenue": revenue,
-            "event_count": 1}
+class FakeLive:
+    def __init__(self) -> None:
+        self.asked: list[tuple[int, str]] = []
+
+    def show(self, batch_id: int, watermark: str) -> None:
+        self.asked.append((batch_id, watermark))
 
 
-def test_open_windows_are_updated_and_closed_ones_dropped():
-    previous = [window("A", "2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z", 1.0),
-                window("A", "2026-01-01T09:45:00Z", "2026-01-01T10:45:00Z", 2.0)]
-    updates = [window("A", "2026-01-01T09:45:00Z", "2026-01-01T10:45:00Z", 5.0),
-               window("B", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00Z", 3.0)]
-    rows = merge_open_windows(previous, updates, "city", "2026-01-01T10:00:00.000Z")
-    assert [(r["city"], r["window_start"], r["revenue"]) for r in rows] == [
-        ("A", "2026-01-01T09:45:00Z", 5.0), ("B", "2026-01-01T10:00:00Z", 3.0)]
-
-
-@pytest.mark.parametrize("watermark", [None, "1970-01-01T00:00:00.000Z"])
-def test_no_window_leaves_before_the_main_query_reports_a_watermark(watermark):
-    """The live query may be hours ahead of the main one: a window it closed long ago is
-    not in the sink until the main query reports a watermark past its end."""
-    rows = [window("A", "2026-01-01T08:00:00Z", "2026-01-01T09:00:00Z", 1.0),
-            window("A", "2026-01-01T13:00:00Z", "2026-01-01T14:00:00Z", 1.0)]
-    kept = merge_open_windows([], rows, "city", watermark)
-    assert [r["window_start"] for r in kept] == ["2026-01-01T08:00:00Z", "2026-01-01T13:00:00Z"]
-
-
-def test_a_window_leaves_when_the_reported_watermark_reaches_its_end():
-    rows = [window("A", "2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z", 1.0),
-            window("A", "2026-01-01T09:00:01Z", "2026-01-01T10:00:01Z", 1.0),
-            window("A", "2026-01-01T12:00:00Z", "2026-01-01T13:00:00Z", 1.0)]
-    for mark in ("2026-01-01T10:00:00.000Z", "2026-01-01T10:00:00.999Z"):
-        kept = merge_open_windows(rows, [], "city", mark)
-        assert [r["window_end"] for r in kept] == ["2026-01-01T10:00:01Z",
-                                                   "2026-01-01T13:00:00Z"]
-    before = merge_open_windows(rows, [], "city", "2026-01-01T09:59:59.999Z")
-    assert len(before) == 3
-
-
-def test_the_main_querys_report_prunes_the_live_file_at_once(tmp_path):
-    """The live query may not run again soon (an idle stream): the windows the main
-    query's batch has put in the sink leave the live file when its report comes."""
+def test_each_counted_batch_of_the_main_query_asks_the_live_view_once():
+    """The live view shows the state after each main batch; another query's report and a
+    report counted already (a catch-up at stop) ask nothing."""
     monitor = ProgressMonitor("main", JobStatus(None), SHAPE, "schema", 1.0)
-    live_file = tmp_path / "live.json"
-    rows = [window("A", "2026-01-01T09:00:00Z", "2026-01-01T10:00:00Z", 1.0),
-            window("A", "2026-01-01T10:00:00Z", "2026-01-01T11:00:00Z", 1.0)]
-    live_file.write_text(json.dumps({"windows": rows}))
-    LiveView(live_file, SHAPE, monitor)
+    monitor.live = live = FakeLive()
 
-    def report(name: str, batch: int, mark: str) -> list[str]:
+    def report(name: str, batch: int, mark: str) -> None:
         monitor.record({"name": name, "id": "q", "batchId": batch,
                         "eventTime": {"watermark": mark}})
-        return [w["window_end"] for w in json.loads(live_file.read_text())["windows"]]
 
-    assert report("main", 0, "2026-01-01T09:59:59.000Z") == ["2026-01-01T10:00:00Z",
-                                                             "2026-01-01T11:00:00Z"]
-    assert report("live", 0, "2026-01-01T10:30:00.000Z") == ["2026-01-01T10:00:00Z",
-                                                             "2026-01-01T11:00:00Z"]
-    assert report("main", 1, "2026-01-01T10:00:00.000Z") == ["2026-01-01T11:00:00Z"]
-    assert json.loads(live_file.read_text())["watermark"] == "2026-01-01T10:00:00.000Z"
+    report("main", 0, "2026-01-01T09:59:59.000Z")
+    report("quarantine", 1, "2026-01-01T10:30:00.000Z")
+    report("main", 1, "2026-01-01T10:00:00.000Z")
+    report("main", 1, "2026-01-01T10:00:00.000Z")
+    assert live.asked == [(0, "2026-01-01T09:59:59.000Z"), (1, "2026-01-01T10:00:00.000Z")]
