@@ -6,16 +6,16 @@ with any worker count."""
 from __future__ import annotations
 
 import copy
-import hashlib
 
 import numpy as np
 import pytest
 from scipy.stats import ks_2samp, spearmanr
 
-from services.generator import generate_table, write_dataset
+from services.generator import generate_table
 from services.generator.block import BLOCK_SIZE
 from services.generator.links import rank_slots
 from services.schema import parse_schema
+from tests.generator.test_determinism import digests_by_workers
 from tests.schemas import LOOKUP_BLOCK
 
 N = 120_000
@@ -87,9 +87,4 @@ def test_a_block_with_a_lookup_leaves_the_lookup_and_other_fields_as_they_were(r
 
 def test_the_bytes_do_not_depend_on_the_worker_count(tmp_path):
     ds = parse_schema(LOOKUP_BLOCK).with_overrides(entity_count=2 * BLOCK_SIZE + 77)
-    digests = set()
-    for workers in (1, 2):
-        path = tmp_path / f"w{workers}.csv"
-        write_dataset(ds, path, seed=11, workers=workers)
-        digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
-    assert len(digests) == 1
+    assert len(digests_by_workers(ds, tmp_path, 11, (1, 2))) == 1

@@ -4,15 +4,14 @@ not depend on the worker count."""
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 from scipy.stats import ks_2samp, spearmanr
 
-from services.generator import entity_tables, generate_table, write_dataset
+from services.generator import entity_tables, generate_table
 from services.generator.block import BLOCK_SIZE
 from services.schema import load_schema, parse_schema
+from tests.generator.test_determinism import digests_by_workers
 from tests.schemas import DEPENDENT
 
 N = 100_000
@@ -223,9 +222,4 @@ def test_an_entity_draws_its_block():
 def test_the_bytes_do_not_depend_on_the_worker_count(tmp_path):
     """DEPENDENT has a block with a category of numbers and a nested per-level table."""
     ds = load_schema(DEPENDENT).with_overrides(entity_count=2 * BLOCK_SIZE + 77)
-    digests = set()
-    for workers in (1, 2):
-        path = tmp_path / f"w{workers}.csv"
-        write_dataset(ds, path, seed=11, workers=workers)
-        digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
-    assert len(digests) == 1
+    assert len(digests_by_workers(ds, tmp_path, 11, (1, 2))) == 1

@@ -9,7 +9,7 @@ import pytest
 
 from services.generator import write_dataset
 from services.generator.block import BLOCK_SIZE
-from services.schema import load_schema
+from services.schema import Dataset, load_schema
 from tests.schemas import CARD
 
 
@@ -17,16 +17,22 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def digests_by_workers(ds: Dataset, folder: Path, seed: int, workers: tuple[int, ...],
+                       suffix: str = "csv") -> set[str]:
+    """The distinct digests of the file written once per worker count (one when identical)."""
+    digests = set()
+    for count in workers:
+        path = folder / f"w{count}.{suffix}"
+        write_dataset(ds, path, seed=seed, workers=count)
+        digests.add(digest(path))
+    return digests
+
+
 @pytest.mark.parametrize("fmt,gz", [("csv", False), ("jsonl", True), ("parquet", False)])
 def test_identical_for_any_worker_count(tmp_path, fmt, gz):
     ds = load_schema(CARD).with_overrides(entity_count=3 * BLOCK_SIZE + 123,
                                           output_format=fmt, gzip=gz)
-    digests = set()
-    for workers in (1, 2, 3):
-        path = tmp_path / f"w{workers}.{fmt}"
-        write_dataset(ds, path, seed=99, workers=workers)
-        digests.add(digest(path))
-    assert len(digests) == 1
+    assert len(digests_by_workers(ds, tmp_path, 99, (1, 2, 3), fmt)) == 1
 
 
 def test_seed_changes_the_data_and_repeats_exactly(tmp_path):
