@@ -34,7 +34,8 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from services.outputs import QUARANTINE_COLUMNS
 from services.schema import MALFORMED_KINDS, MAX_EVENT_BYTES
-from services.spark.cleansing import FIRST_MICROS, LAST_MICROS, parse_number
+from services.spark.cleansing import parse_number
+from services.spark.event_times import FIRST_MICROS, LAST_MICROS
 from services.spark.trigger_interval import interval_ms
 
 EVENT_ID = "_event_id"
