@@ -81,10 +81,12 @@ def local_listing(folder: Path) -> Listing:
     for root, folders, files in os.walk(folder):
         base = Path(root)
         inside = base.relative_to(folder).as_posix()
+        prefix = "" if inside == "." else inside + "/"
+        here_visible = not prefix or _visible(_parts(inside))
         folders[:] = sorted(f for f in folders if not f.startswith((".", "_"))
-                            or (f == ENTITY_FOLDER and _visible(_parts(inside))))
+                            or (f == ENTITY_FOLDER and here_visible))
         for name in files:
-            relative = f"{inside}/{name}"
+            relative = prefix + name
             if not (base / name).is_file():
                 continue
             kind = ("extracts" if is_extract(relative) else "tables"
