@@ -3,7 +3,6 @@ skipped and named; nothing at all when the generator wrote to HDFS itself (--all
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 import pytest
@@ -23,12 +22,11 @@ def test_allow_empty_leaves_hdfs_alone_without_contacting_it(tmp_path, capsys):
 
 
 @pytest.mark.hdfs
-def test_the_entity_tables_go_to_hdfs_with_the_extract(hdfs_cluster, tmp_path, caplog):
+def test_the_entity_tables_go_to_hdfs_with_the_extract(hdfs_cluster, tmp_path, capsys):
     extract = generate(CARD, tmp_path, 200)
     table = tmp_path / "_entities" / "card_transactions.cards.csv"
     (tmp_path / "schema.json").write_text("{}")
     dest = f"/tests/loader-{uuid.uuid4().hex[:8]}/input"
-    caplog.set_level(logging.WARNING)
     assert main(["--source", str(tmp_path), "--dest", dest, "--webhdfs",
                  hdfs_cluster.webhdfs_url, "--wait", "60"]) == 0
     client = InsecureClient(hdfs_cluster.webhdfs_url)
@@ -38,6 +36,7 @@ def test_the_entity_tables_go_to_hdfs_with_the_extract(hdfs_cluster, tmp_path, c
     for path, relative in ((extract, extract.name), (table, "_entities/" + table.name)):
         with client.read(f"{dest}/{relative}") as remote:
             assert remote.read() == path.read_bytes()
-    assert [r.getMessage() for r in caplog.records if "not an extract" in r.getMessage()] == [
-        f"skipped {tmp_path / 'schema.json'}: not an extract (read: *.csv, *.jsonl (each "
-        "optionally .gz), *.parquet)"]
+    assert [line.split(" ", 3)[3] for line in capsys.readouterr().err.splitlines()
+            if "not an extract" in line] == [
+        f"extracts: skipped {tmp_path / 'schema.json'}: not an extract (read: *.csv, *.jsonl "
+        "(each optionally .gz), *.parquet)"]
