@@ -5,9 +5,10 @@ HDFS loader: the canonical dataset lives on HDFS).
         [--webhdfs http://namenode:9870] [--wait SECONDS]
 
 Waits until HDFS takes writes, uploads the files of the extract (services.extracts: CSV,
-JSONL, optionally gzip, and Parquet, subfolders kept) into a staging folder, then swaps the
-staging folder in for `--dest`, so the batch job never sees a half-loaded folder and a
-second load replaces the first.
+JSONL, optionally gzip, and Parquet, subfolders kept) and the generator's entity tables
+(`_entities/`, to join on their keys on HDFS as locally) into a staging folder, then swaps
+the staging folder in for `--dest`, so the batch job never sees a half-loaded folder and a
+second load replaces the first. Other files are skipped, each named in a warning.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from services.common.cli import ArgumentParser, UsageError, configure_logging
 from services.common.files import swap_folder, temporary_sibling
 from services.common.polling import poll
 from services.common.stores import WebHdfsStore
-from services.extracts import ACCEPTED, local_extracts
+from services.extracts import ACCEPTED, local_listing, warn_skipped
 
 log = logging.getLogger("load_hdfs")
 POLL_SECONDS = 1.0
@@ -83,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise UsageError(f"--dest must be an absolute HDFS folder below /, got {args.dest!r}")
     if not args.source.is_dir():
         raise UsageError(f"--source {args.source} is not a folder")
-    files = local_extracts(args.source)
+    listing = local_listing(args.source)
+    warn_skipped(str(p) for p in listing.skipped)
+    files = listing.extracts
     if not files and args.allow_empty:
         log.info("no extracts in %s: hdfs:%s left as it is", args.source, args.dest)
         return 0
@@ -92,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "generate some first")
     store = WebHdfsStore(args.webhdfs)  # as the current user
     wait_writable(store, args.dest.rstrip("/").rsplit("/", 1)[0] or "/", args.wait)
-    load(store, args.source, files, args.dest.rstrip("/"))
-    log.info("%d extract(s) in hdfs:%s", len(files), args.dest)
+    load(store, args.source, [*files, *listing.tables], args.dest.rstrip("/"))
+    log.info("%d extract(s) and %d entity table(s) in hdfs:%s", len(files),
+             len(listing.tables), args.dest)
     return 0

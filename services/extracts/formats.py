@@ -1,7 +1,10 @@
 """The extract formats: which suffix means which format, and which are gzip.
 
-CSV (RFC 4180, a header line), JSON Lines (one object a line; `.json` too, as Spark writes
-JSON Lines under that suffix) and Parquet; CSV and JSON Lines optionally gzip (`.gz`).
+CSV (RFC 4180, a header line), JSON Lines (one object a line) and Parquet; CSV and JSON
+Lines optionally gzip (`.gz`). A file named `.json` is read as JSON Lines when it is named
+itself (Spark writes JSON Lines under that suffix), but a folder's extract never takes one
+(`IN_FOLDER`, listing): there a `.json` file is a schema, a report or an answer far more
+often than data (the design reads `*.csv`; the generator writes `.jsonl`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ SUFFIXES_OF = {
     PARQUET: (".parquet",),
 }
 SUFFIXES = tuple(s for suffixes in SUFFIXES_OF.values() for s in suffixes)
-ACCEPTED = "*.csv, *.jsonl or *.json (each optionally .gz), *.parquet"
+IN_FOLDER = tuple(s for s in SUFFIXES if s not in (".json", ".json.gz"))
+ACCEPTED = "*.csv, *.jsonl (each optionally .gz), *.parquet"
 TITLES = {CSV: "CSV", JSONL: "JSONL", PARQUET: "Parquet"}
 
 
@@ -23,6 +27,11 @@ def kind_of(name: str) -> str | None:
     lower = name.lower()
     return next((kind for kind, suffixes in SUFFIXES_OF.items() if lower.endswith(suffixes)),
                 None)
+
+
+def in_folder(name: str) -> bool:
+    """Whether a file of this name is taken as part of a folder's extract (not `.json`)."""
+    return name.lower().endswith(IN_FOLDER)
 
 
 def is_gzip(name: str) -> bool:

@@ -174,7 +174,8 @@ def format_from_suffix(path: Path) -> tuple[str | None, bool]:
 def output_choice(args: GeneratorSettings, dataset: Dataset) -> tuple[str | None, bool | None]:
     """The format and gzip the command line asks for (None: the file's); a conflict is
     named after the flag or suffix the user gave. Parquet chosen here drops the file's gzip,
-    which was meant for its csv or jsonl. A folder (--engine spark) may end in .gz or not."""
+    which was meant for its csv or jsonl. A folder (--engine spark) may end in .gz or not.
+    `--gzip` with a plain `--out x.csv` means x.csv.gz (gzip_path)."""
     fmt = args.format
     suffix_fmt, suffix_gz = format_from_suffix(Path(args.out)) if args.out else (None, False)
     if fmt and suffix_fmt and fmt != suffix_fmt:
@@ -182,17 +183,28 @@ def output_choice(args: GeneratorSettings, dataset: Dataset) -> tuple[str | None
     fmt = fmt or suffix_fmt
     parquet = (fmt or dataset.output.format) == "parquet"
     if args.gzip and parquet:
-        raise UsageError("--gzip applies to csv and jsonl only (parquet compresses itself)")
+        chosen = (f"--out {args.out}" if suffix_fmt else f"--format {fmt}" if fmt
+                  else f"the output format parquet of {dataset.source}")
+        raise UsageError(f"--gzip contradicts {chosen}: parquet compresses itself; drop "
+                         "--gzip or write csv or jsonl")
     if not args.out:
         return fmt, False if parquet else args.gzip
     if suffix_gz and parquet:
         raise UsageError(f"--out {args.out}: the .gz suffix applies to csv and jsonl only "
                          "(parquet compresses itself); end the name in .parquet")
-    if args.gzip and not suffix_gz and args.engine == "local":
-        raise UsageError(f"--gzip given but --out {args.out} does not end in .gz")
     if args.engine == "spark":  # a folder: its name, the flag, else the file decides
         return fmt, False if parquet else (True if suffix_gz else args.gzip)
-    return fmt, suffix_gz
+    return fmt, suffix_gz or bool(args.gzip)
+
+
+def gzip_path(args: GeneratorSettings) -> Path:
+    """--out as given, or with .gz added when --gzip asks for gzip and the name lacks it
+    (the design's command lines pass --gzip with a plain name); said in one line."""
+    out = Path(args.out)
+    if args.gzip and args.engine == "local" and not format_from_suffix(out)[1]:
+        out = out.with_name(out.name + ".gz")
+        print(f"--gzip: writing {out} (--out {args.out} with .gz added)", file=sys.stderr)
+    return out
 
 
 def resolve_dataset_and_path(args: GeneratorSettings, dataset: Dataset) -> tuple[Dataset, Path]:
@@ -201,7 +213,7 @@ def resolve_dataset_and_path(args: GeneratorSettings, dataset: Dataset) -> tuple
     dataset = dataset.with_overrides(seed=args.seed, entity_count=args.n, output_format=fmt,
                                      gzip=gz)
     if args.out:
-        return dataset, Path(args.out)
+        return dataset, gzip_path(args)
     folder = args.output_dir
     name = args.output_name or Path(dataset.source).stem
     suffix = dataset.output.suffix

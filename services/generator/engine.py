@@ -21,6 +21,7 @@ import pyarrow as pa
 from services.common.arrow import with_nulls
 from services.common.files import atomic_path, scratch_folder
 from services.common.writer import BoundedWriter
+from services.extracts import ENTITY_FOLDER
 from services.generator.block import BLOCK_SIZE, NULLS, Block, block_count
 from services.generator.copula import copula_uniforms
 from services.generator.dispatch import column
@@ -168,7 +169,6 @@ class WriteResult:
     entities: tuple[WriteResult, ...] = ()  # the entity tables written beside it
 
 
-ENTITY_FOLDER = "_entities"  # "_": the batch job's and Spark's input listings skip it
 
 
 def entity_path(path: Path, dataset: Dataset, name: str) -> Path:

@@ -1,5 +1,14 @@
 """Datetime columns: the text format, the window, and hour-of-day / day-of-week weights
-when they differ from flat (estimated the way the generator draws them)."""
+when they differ from flat (estimated the way the generator draws them).
+
+The formats tried are the spellings every reader accepts (services.extracts.times), with
+two differences that follow from choosing a format to write back rather than reading
+events: ISO-8601, one spelling for the readers, is split into the layouts the generator can
+write (`iso`, with `Z`, with a space, without seconds, a date), and a column takes the first
+format that all its values parse by, so day or month first is decided for the whole column
+(month first when a value cannot be day first), not value by value. Arrow's strptime is
+lenient here (`3/3/2025` passes `%d/%m/%Y`): the format is what the generator writes.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from services.extracts import TIME_SPELLINGS
 from services.infer.samples import Text
 from services.schema import EPOCH_FORMATS, EPOCH_MS, EPOCH_S
 
@@ -21,23 +31,18 @@ PROBE_ROWS = 1000  # formats are tried on these first, then on every value
 MIN_EFFECT = 0.05  # a profile differs from flat when a weight is 5% off and significant
 
 # (format as the schema writes it, format to parse with); date-only ones have no clock.
-TEXT_FORMATS = (
+ISO_LAYOUTS = (
     ("iso", "%Y-%m-%dT%H:%M:%S"),
     ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%z"),  # offsets are converted to UTC
     ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S"),
     ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M"),
     ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M"),
-    ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M:%S"),
-    ("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M"),
-    ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S"),
-    ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S"),
-    ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M"),
-    ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M"),
+)
+TEXT_FORMATS = (
+    *ISO_LAYOUTS,
+    *((s.strptime, s.strptime) for s in TIME_SPELLINGS if s.strptime and "%H" in s.strptime),
     ("%Y-%m-%d", "%Y-%m-%d"),
-    ("%Y/%m/%d", "%Y/%m/%d"),
-    ("%d/%m/%Y", "%d/%m/%Y"),
-    ("%m/%d/%Y", "%m/%d/%Y"),
-    ("%d.%m.%Y", "%d.%m.%Y"),
+    *((s.strptime, s.strptime) for s in TIME_SPELLINGS if s.strptime and "%H" not in s.strptime),
 )
 
 

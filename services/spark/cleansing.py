@@ -8,7 +8,6 @@ drop the rows without a valid timestamp and the bookkeeping columns.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from pyspark.sql import Column, DataFrame
@@ -16,9 +15,6 @@ from pyspark.sql import functions as F
 
 from services.outputs import UNKNOWN
 from services.schema import (
-    EPOCH_FORMATS,
-    EPOCH_MS,
-    EPOCH_S,
     Dataset,
     DatetimeField,
     Measure,
@@ -26,74 +22,20 @@ from services.schema import (
     Roles,
     normalise_name,
 )
+from services.spark.event_times import parse_time
 
 VALID_TS = "_valid_ts"
 INDICATOR_PREFIX = "_dq__"
 
-# The times a parse gives: the years 1 to 9999 (UTC), which every reader of the outputs holds
-# (Python's datetime, the dashboards). Outside them a value is a bad time, as one that does not
-# parse: Spark itself reads far wider years from text, and an epoch number beyond its range
-# stops the job with a long overflow.
-FIRST_MICROS, LAST_MICROS = -62_135_596_800_000_000, 253_402_300_799_999_999
-EPOCH_RANGE = {EPOCH_S: (FIRST_MICROS // 1_000_000, LAST_MICROS // 1_000_000),
-               EPOCH_MS: (FIRST_MICROS // 1000, LAST_MICROS // 1000)}
-
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
 
-# Tried in order when the schema does not say how its timestamps are written.
-FALLBACK_PATTERNS = (
-    "yyyy-MM-dd HH:mm:ss", "yyyy/MM/dd HH:mm:ss", "dd/MM/yyyy HH:mm:ss", "MM/dd/yyyy HH:mm:ss",
-    "dd-MM-yyyy HH:mm:ss", "yyyy-MM-dd HH:mm", "dd/MM/yyyy", "MM/dd/yyyy", "yyyyMMddHHmmss",
-)
-
-STRFTIME_TO_SPARK = {
-    "Y": "yyyy", "y": "yy", "m": "MM", "d": "dd", "H": "HH", "I": "hh", "M": "mm", "S": "ss",
-    "f": "SSSSSS", "p": "a", "b": "MMM", "B": "MMMM", "a": "EEE", "A": "EEEE", "j": "DDD",
-    "z": "Z",
-}
-
-
-def spark_pattern(strftime: str) -> str | None:
-    """The Spark datetime pattern for a strftime pattern, or None when it has a directive
-    Spark cannot express."""
-    out, pos = [], 0
-    for match in re.finditer(r"%(.)", strftime):
-        literal = strftime[pos:match.start()]
-        if literal:
-            out.append("'" + literal.replace("'", "''") + "'")
-        directive = match.group(1)
-        if directive == "%":
-            out.append("'%'")
-        elif directive in STRFTIME_TO_SPARK:
-            out.append(STRFTIME_TO_SPARK[directive])
-        else:
-            return None
-        pos = match.end()
-    if strftime[pos:]:
-        out.append("'" + strftime[pos:].replace("'", "''") + "'")
-    return "".join(out)
-
 
 def parse_timestamp(raw: Column, field: DatetimeField | None = None) -> Column:
-    """A timestamp from text (or numbers) as the schema declares it, trying common formats
-    when it does not; null when nothing parses or the time is outside the years 1 to 9999."""
-    text = F.trim(raw.cast("string"))
-    if field is not None and field.format in EPOCH_FORMATS:
-        number = text.try_cast("long")
-        # Checked before the conversion, which multiplies (and overflows) otherwise.
-        number = F.when(number.between(*EPOCH_RANGE[field.format]), number)
-        return (F.timestamp_seconds(number) if field.format == EPOCH_S
-                else F.timestamp_millis(number))
-    candidates = []
-    if field is not None and field.is_strftime:
-        pattern = spark_pattern(field.format)
-        if pattern:
-            candidates.append(F.try_to_timestamp(text, F.lit(pattern)))
-    candidates.append(text.try_cast("timestamp"))
-    candidates += [F.try_to_timestamp(text, F.lit(p)) for p in FALLBACK_PATTERNS]
-    parsed = F.coalesce(*candidates)
-    return F.when(F.unix_micros(parsed).between(FIRST_MICROS, LAST_MICROS), parsed)
+    """A timestamp from text (or numbers) by the field's declared format, then the spellings
+    every reader shares (services.spark.event_times); null when nothing parses or the time
+    is outside the years 1 to 9999."""
+    return parse_time(raw, field.format if field is not None else None)
 
 
 def parse_number(raw: Column) -> Column:

@@ -27,7 +27,15 @@ from pyspark.sql import types as T
 from pyspark.sql.types import StringType, StructField, StructType
 
 from services.common import polling
-from services.extracts import ACCEPTED, CSV, NULL_SPELLINGS, is_extract, kind_of
+from services.extracts import (
+    ACCEPTED,
+    CSV,
+    NULL_SPELLINGS,
+    is_extract,
+    is_stray,
+    kind_of,
+    warn_skipped,
+)
 from services.schema import Dataset
 from services.spark.cleansing import normalise_name
 from services.spark.errors import spark_error_message
@@ -55,38 +63,60 @@ class ExtractFile:
         return kind_of(self.name) or CSV
 
 
-def list_extracts(spark: SparkSession, folder: str) -> list[ExtractFile]:
+def listing(spark: SparkSession, folder: str) -> tuple[list[ExtractFile], list[str]]:
     """The extract files under `folder` (services.extracts.listing's rule), in the order of
-    their paths."""
+    their paths, and the files skipped (visible, not extracts); `folder` may name one
+    file."""
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     root = jvm.org.apache.hadoop.fs.Path(folder)
     fs = root.getFileSystem(conf)
     if not fs.exists(root):
-        return []
+        return [], []
+    status = fs.getFileStatus(root)
+    if status.isFile():  # a file named on its own: read by its format (`.json` too)
+        uri = fs.makeQualified(root).toString()
+        return ([ExtractFile(uri, status.getLen())] if kind_of(root.getName()) else []), []
     prefix = fs.makeQualified(root).toString().rstrip("/") + "/"
-    found = []
+    found, skipped = [], []
     files = fs.listFiles(root, True)
     while files.hasNext():
         status = files.next()
         uri = status.getPath().toString()
-        if is_extract(uri[len(prefix):] if uri.startswith(prefix) else status.getPath().getName()):
+        relative = uri[len(prefix):] if uri.startswith(prefix) else status.getPath().getName()
+        if is_extract(relative):
             found.append(ExtractFile(uri, status.getLen()))
-    return sorted(found, key=lambda e: e.uri)
+        elif is_stray(relative):
+            skipped.append(uri)
+    return sorted(found, key=lambda e: e.uri), sorted(skipped)
+
+
+def list_extracts(spark: SparkSession, folder: str) -> list[ExtractFile]:
+    """The extract files under `folder`; a warning names each file skipped."""
+    found, skipped = listing(spark, folder)
+    warn_skipped(skipped)
+    return found
 
 
 def wait_for_extracts(spark: SparkSession, folder: str, timeout: float,
                       poll: float = 2.0, clock: Callable[[], float] = time.monotonic,
                       ) -> list[ExtractFile]:
-    """Poll until extracts appear; fail after `timeout` seconds with what was looked for."""
-    found = list_extracts(spark, folder)
+    """Poll until extracts appear; fail after `timeout` seconds with what was looked for.
+    The files skipped are named once, when the extracts are found."""
+
+    def some() -> tuple[list[ExtractFile], list[str]] | None:
+        listed = listing(spark, folder)
+        return listed if listed[0] else None
+
+    found, skipped = listing(spark, folder)
     if not found:
         log.info("waiting up to %.0f s for extracts in %s", timeout, folder)
-        found = polling.poll(lambda: list_extracts(spark, folder) or None, timeout=timeout,
-                             interval=poll, clock=clock)
+        found, skipped = polling.poll(some, timeout=timeout, interval=poll,
+                                      clock=clock) or ([], [])
     if not found:
         raise InputError(f"no input extracts ({ACCEPTED}) appeared in {folder} "
                          f"within {timeout:.0f} s; generate some first, or set INPUT_PATH")
+    warn_skipped(skipped)
     return found
 
 

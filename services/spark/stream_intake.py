@@ -36,7 +36,8 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from services.outputs import QUARANTINE_COLUMNS
 from services.schema import MALFORMED_KINDS, MAX_EVENT_BYTES
-from services.spark.cleansing import FIRST_MICROS, LAST_MICROS, parse_number
+from services.spark.cleansing import parse_number
+from services.spark.event_times import FIRST_MICROS, LAST_MICROS
 from services.spark.stream_wire import PAYLOAD, UNKNOWN
 from services.spark.trigger_interval import interval_ms
 

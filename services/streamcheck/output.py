@@ -25,7 +25,7 @@ from services.extracts import (
     ExtractRows,
     extract_batches,
     kind_of,
-    local_extracts,
+    local_listing,
 )
 from services.outputs import EVENT_COUNT, REVENUE, WINDOW_START, committed_parquet_files
 from services.streamcheck.values import TIMES, Parsed, parse_counts, parse_sums, parse_times_ms
@@ -114,7 +114,10 @@ def output_files(location: Path, fmt: str = AUTO) -> list[tuple[Path, str]]:
             except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
                 raise OutputError(f"{location / SINK_LOG}: the sink log cannot be read "
                                   f"({type(exc).__name__}: {exc})") from None
-        found = [(path, kind_of(path.name) or CSV) for path in local_extracts(location)]
+        listing = local_listing(location)  # and Spark's JSON Lines parts, named *.json
+        found = [(path, kind_of(path.name) or CSV) for path in
+                 sorted([*listing.extracts, *(p for p in listing.skipped if kind_of(p.name))],
+                        key=lambda p: p.relative_to(location).as_posix())]
         if fmt != AUTO:
             found = [(path, kind) for path, kind in found if kind == fmt]
         if not found:

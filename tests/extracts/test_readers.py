@@ -11,12 +11,15 @@ import numpy as np
 import pytest
 
 from services.extracts import (
+    ACCEPTED,
     ExtractError,
     NoExtractsError,
     concat_extracts,
     find_extracts,
     is_extract,
     kind_of,
+    local_extracts,
+    local_listing,
     read_extract,
     text_batches,
 )
@@ -135,9 +138,11 @@ def test_find_extracts_walks_subfolders_and_skips_hidden_and_underscore_paths(tm
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("id\n")
     found = [p.relative_to(tmp_path).as_posix() for p in find_extracts(tmp_path)]
-    assert found == ["a.jsonl.gz", "b.csv", "c.parquet", "deep/er/h.csv.gz", "e.JSON",
+    assert found == ["a.jsonl.gz", "b.csv", "c.parquet", "deep/er/h.csv.gz",
                      "parts/part-00000.csv"]
     assert find_extracts(tmp_path / "b.csv") == [tmp_path / "b.csv"]
+    # a .json file is no part of a folder's extract, but read as JSON Lines when named
+    assert find_extracts(tmp_path / "e.JSON") == [tmp_path / "e.JSON"]
 
 
 def test_find_extracts_says_what_is_missing(tmp_path):
@@ -283,3 +288,25 @@ def test_utf8_stream_replaces_bad_bytes_and_keeps_characters_cut_by_a_read(tmp_p
             out += chunk
         assert out.decode() == ("é" * 5 + "\n") * 3 + "\ufffd\n€\n"
         assert stream.bad_lines == [4]
+
+
+def test_the_listing_names_entity_tables_and_the_files_it_skips(tmp_path, caplog):
+    names = ("a.csv", "_entities/a.cards.csv", "_entities/notes.txt", "parts/part-00000.csv",
+             "parts/_entities/p.cards.csv", ".hidden/_entities/h.cards.csv",
+             "_other/_entities/o.cards.csv", "schema.json", "deep/notes.txt", "_SUCCESS")
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("id\n")
+    listing = local_listing(tmp_path)
+
+    def rel(paths):
+        return [p.relative_to(tmp_path).as_posix() for p in paths]
+
+    assert rel(listing.extracts) == ["a.csv", "parts/part-00000.csv"]
+    assert rel(listing.tables) == ["_entities/a.cards.csv", "parts/_entities/p.cards.csv"]
+    assert rel(listing.skipped) == ["deep/notes.txt", "schema.json"]
+    caplog.set_level("WARNING")
+    assert rel(local_extracts(tmp_path)) == rel(listing.extracts)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"skipped {tmp_path / n}: not an extract (read: {ACCEPTED})"
+        for n in ("deep/notes.txt", "schema.json")]

@@ -33,6 +33,33 @@ def test_out_suffix_decides_format_and_gzip(tmp_path):
     assert len(pd.read_json(target, lines=True)) == 100
 
 
+@pytest.mark.parametrize(("out", "written"), [
+    ("x.csv", "x.csv.gz"), ("x.jsonl", "x.jsonl.gz"), ("x.csv.gz", "x.csv.gz")])
+def test_gzip_with_a_plain_out_name_writes_it_with_gz_and_says_so(tmp_path, capsys, out,
+                                                                   written):
+    """The design's command lines pass --gzip with a plain name: x.csv.gz, one line."""
+    assert main(["--config", str(RETAIL), "--out", str(tmp_path / out), "--gzip", "--n", "20",
+                 "--seed", "1"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == [written]
+    read = pd.read_json if ".jsonl" in out else pd.read_csv
+    kwargs = {"lines": True} if ".jsonl" in out else {}
+    assert len(read(tmp_path / written, compression="gzip", **kwargs)) == 20
+    said = [line for line in capsys.readouterr().err.splitlines() if "--gzip" in line]
+    assert said == ([] if out == written else
+                    [f"--gzip: writing {tmp_path / written} (--out {tmp_path / out} with .gz "
+                     "added)"])
+
+
+def test_a_schema_that_writes_parquet_refuses_gzip_and_names_the_file(tmp_path, capsys):
+    schema = json.loads(CARD.read_text())
+    schema["output"] = {"format": "parquet"}
+    path = tmp_path / "pq.json"
+    path.write_text(json.dumps(schema))
+    assert main(["--config", str(path), "--output-dir", str(tmp_path), "--gzip"]) == 2
+    assert (f"--gzip contradicts the output format parquet of {path}"
+            in capsys.readouterr().err)
+
+
 def test_format_name_seed_and_gzip_flags(tmp_path):
     args = ["--config", str(RETAIL), "--output-dir", str(tmp_path), "--output-name", "orders",
             "--format", "jsonl", "--gzip", "--seed", "5", "--n", "50"]
@@ -46,8 +73,8 @@ def test_clear_output_removes_every_earlier_extract_whatever_its_format(tmp_path
     """What earlier runs wrote (files of every format, gzip or not, a Spark parts folder,
     entity tables) goes; this run's file and tables, and what the generator does not make,
     stay. The listing every reader uses then finds this run's rows only."""
-    for name in ("old.csv", "older.csv.gz", "old.jsonl", "old.json.gz", "old.jsonl.gz",
-                 "old.parquet", "notes.txt"):
+    for name in ("old.csv", "older.csv.gz", "old.jsonl", "old.jsonl.gz", "old.parquet",
+                 "notes.txt", "schema.json"):
         (tmp_path / name).write_text("x")
     parts = tmp_path / "card_transactions"
     parts.mkdir()
@@ -64,10 +91,27 @@ def test_clear_output_removes_every_earlier_extract_whatever_its_format(tmp_path
     assert main(["--config", str(CARD), "--output-dir", str(tmp_path), "--n", "10",
                  "--clear-output"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "_entities", "card_transactions.csv", "mine", "notes.txt"]
+        "_entities", "card_transactions.csv", "mine", "notes.txt", "schema.json"]
     assert [p.name for p in (tmp_path / "_entities").iterdir()] == [
         "card_transactions.cards.csv"]
     assert local_extracts(tmp_path) == [tmp_path / "card_transactions.csv", mine / "nested.csv"]
+
+
+def test_clear_output_removes_the_tables_of_entities_no_longer_in_the_schema(tmp_path):
+    """A run of the card schema leaves _entities/card_transactions.cards.csv; the same file
+    name from a schema without entities (the retail one), with --clear-output, removes it
+    (and the table of an extract it removes), but not a table of the user's own."""
+    assert main(["--config", str(CARD), "--output-dir", str(tmp_path), "--n", "10"]) == 0
+    tables = tmp_path / "_entities"
+    assert [p.name for p in tables.iterdir()] == ["card_transactions.cards.csv"]
+    (tmp_path / "old.jsonl").write_text("x")
+    for name in ("old.cards.parquet", "lookup.csv", "other.cards.csv", "notes.txt"):
+        (tables / name).write_text("x")
+    assert main(["--config", str(RETAIL), "--output-dir", str(tmp_path), "--output-name",
+                 "card_transactions", "--n", "10", "--clear-output"]) == 0
+    assert sorted(p.name for p in tables.iterdir()) == ["lookup.csv", "notes.txt",
+                                                         "other.cards.csv"]
+    assert not (tmp_path / "old.jsonl").exists()
 
 
 def test_clear_output_keeps_a_folder_that_is_not_a_parts_folder(tmp_path):
@@ -121,10 +165,12 @@ def test_bad_schema_exits_2_lists_every_problem_and_writes_nothing(tmp_path, cap
     (["--format", "xml"], "invalid choice: 'xml'"),
     (["--out", "TMP/x.csv", "--output-dir", "TMP"], "--out cannot be combined"),
     (["--out", "TMP/x.csv", "--format", "jsonl"], "disagrees with the suffix"),
-    (["--out", "TMP/x.csv", "--gzip"], "--gzip given but --out TMP/x.csv does not end in .gz"),
-    (["--format", "parquet", "--gzip"], "--gzip applies to csv and jsonl only"),
-    (["--out", "TMP/x.parquet", "--gzip"],
-     "--gzip applies to csv and jsonl only (parquet compresses itself)"),
+    (["--format", "parquet", "--gzip"], "--gzip contradicts --format parquet: parquet "
+                                        "compresses itself; drop --gzip or write csv or jsonl"),
+    (["--out", "TMP/x.parquet", "--gzip"], "--gzip contradicts --out TMP/x.parquet: parquet "
+                                           "compresses itself"),
+    (["--out", "TMP/x", "--format", "parquet", "--gzip"], "--gzip contradicts --format parquet"),
+    (["--out", "TMP/x.csv", "--format", "parquet", "--gzip"], "disagrees with the suffix"),
     (["--out", "TMP/x.parquet.gz"], "--out TMP/x.parquet.gz: the .gz suffix applies to csv and "
                                     "jsonl only (parquet compresses itself); end the name in "
                                     ".parquet"),

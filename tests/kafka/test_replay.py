@@ -109,7 +109,7 @@ def test_files_merge_in_event_time_order_ties_in_file_then_line_order(tmp_path):
                  "a3,2025-01-01T00:00:05\n")
     b = tmp_path / "b.jsonl"
     b.write_text('{"id": "b1", "order_date": "2025-01-01T00:00:01"}\n'
-                 '{"id": "b2", "timestamp": "1735689605"}\n'
+                 '{"id": "b2", "timestamp": "2025-01-01T00:00:05"}\n'
                  '{"id": "b3", "order_date": "2025-01-01T00:00:09"}\n')
     _, sent = payloads(load_replay([a, b], None, None))
     assert [r["id"] for r in sent] == ["b1", "a1", "a2", "a3", "b2", "b3"]

@@ -9,6 +9,7 @@ from pyspark.sql import Row
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
+from services.extracts import declared_spelling
 from services.schema import parse_schema
 from services.spark.cleansing import (
     VALID_TS,
@@ -16,7 +17,6 @@ from services.spark.cleansing import (
     cleanse,
     normalise,
     parse_timestamp,
-    spark_pattern,
 )
 
 pytestmark = pytest.mark.spark
@@ -100,8 +100,8 @@ def test_epoch_and_strftime_timestamps_follow_the_schema(spark):
     frame = spark.createDataFrame([("1735689600000", "01.01.2025 um 10:30")], ["ms", "day"])
     row = cleanse(frame, ds).first()
     assert row["ms"] == datetime(2025, 1, 1)
-    assert spark_pattern("%d.%m.%Y um %H:%M") == "dd'.'MM'.'yyyy' um 'HH':'mm"
-    assert spark_pattern("%Y-%m-%d %q") is None
+    assert declared_spelling("%d.%m.%Y um %H:%M").spark == "dd'.'MM'.'yyyy' um 'HH':'mm"
+    assert declared_spelling("%Y-%m-%d %q") is None
 
 
 FIRST, LAST = -62_135_596_800_000_000, 253_402_300_799_999_999  # 0001-01-01, 9999-12-31 end
