@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,8 @@ from services.schema.entities import Entities, parse_entities
 from services.schema.errors import Problem, SchemaError
 from services.schema.faults import read_faults
 from services.schema.field_list import Declared, parse_field_list
-from services.schema.fields import DatetimeField
+from services.schema.fields import BoolField, DatetimeField
+from services.schema.instants import INSTANT_EXAMPLES, parse_instant
 from services.schema.json_text import read_json
 from services.schema.measures import default_measures, parse_measures
 from services.schema.model import (
@@ -25,9 +26,7 @@ from services.schema.model import (
 )
 from services.schema.reader import Obj, Problems, describe
 from services.schema.roles import misfit, role_defaults
-
-LAST_SECOND = time(23, 59, 59)
-INSTANT_EXAMPLES = "2025-01-07, 2025-01-07T23:59:59 or 2025-01-07T23:59:59+01:00"
+from services.schema.timeline import parse_timeline
 
 
 def load_schema(path: str | Path) -> Dataset:
@@ -57,6 +56,7 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     declared, correlations = _fields(top, entities)
     analysis = _analysis(top, declared, default_name)
     faults = read_faults(top)
+    timeline = parse_timeline(top, declared, window, analysis.timestamp_field, correlations)
     top.finish(alone=False)
     if problems:
         raise SchemaError(problems.items, source)
@@ -64,8 +64,10 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
         fields=declared.fields, analysis=analysis, seed=seed,
         entity_count=DEFAULT_ENTITY_COUNT if count is None else count,
         time_window=window, output=output, source=source, entities=entities.parsed,
-        faults=faults, correlations=correlations,
+        faults=faults, correlations=correlations, timeline=timeline,
     )
+    if timeline is not None and timeline.label:  # the label column comes last
+        dataset = replace(dataset, fields=(*dataset.fields, BoolField(timeline.label, 0.0)))
     silent = silent_profiles(dataset)
     if silent:
         raise SchemaError(silent, source)
@@ -85,26 +87,6 @@ def silent_profiles(dataset: Dataset) -> list[Problem]:
             for where, fields in lists for index, field in enumerate(fields)
             if isinstance(field, DatetimeField) and field.mode == "seasonality"
             and not field.profile.weighs_any(window.start, window.end)]
-
-
-def parse_instant(value: Any, *, end: bool = False) -> datetime | None:
-    """ISO-8601 date or date-time as naive UTC: an offset (+01:00, Z) is converted, no offset
-    means UTC. A date alone is its first second, or as an `end` its last, so that the whole
-    day is inside (both ends of a window are included)."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    try:
-        return datetime.combine(date.fromisoformat(text), LAST_SECOND if end else time())
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
 
 
 def _time_window(top: Obj) -> TimeWindow:
