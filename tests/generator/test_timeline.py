@@ -1,0 +1,140 @@
+"""The scenario timeline in generated rows: counts per hour follow the trend, the burst and
+the outage; drift holds exactly from its date; anomaly labels are exactly the rows drawn
+from the anomalous distribution; the same bytes for any worker count."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from services.generator import generate_table
+from services.generator.block import BLOCK_SIZE
+from services.schema import load_schema, parse_schema
+from tests.generator.test_determinism import digests_by_workers
+from tests.schemas import TIMELINE
+
+ROWS = 240_000
+START = pd.Timestamp("2025-03-01")
+BURST_HOUR = START + pd.Timedelta(hours=30)  # 2025-03-02T06:00, five times the rate
+OUTAGE = (START + pd.Timedelta(hours=40), START + pd.Timedelta(hours=40, minutes=20))
+DRIFT_AT = START + pd.Timedelta(hours=36, minutes=30)
+ANOMALY = (START + pd.Timedelta(hours=12), START + pd.Timedelta(hours=18))
+TREND = 25.0  # percent a day
+
+
+def document(mode: str = "uniform", **extra) -> dict:
+    time_field = {"name": "ts", "type": "datetime", "mode": mode}
+    return {
+        "seed": 3, "entity_count": ROWS,
+        "time_window": {"start": "2025-03-01", "end": "2025-03-02"},
+        "schema": {"fields": [
+            {"name": "id", "type": "id_sequence"},
+            {"name": "channel", "type": "category", "choices": [
+                {"value": "POS", "weight": 8}, {"value": "ECOM", "weight": 2}]},
+            {"name": "amount", "type": "float", "min": 10, "max": 100, "decimals": 2},
+            time_field,
+            {"name": "qty", "type": "int", "min": 1, "max": 5}]},
+        "analysis": {"timestamp_field": "ts"},
+        "timeline": {
+            "trends": [{"from": "2025-03-01", "percent_per_day": TREND}],
+            "bursts": [{"start": "2025-03-02T06:00:00", "end": "2025-03-02T07:00:00",
+                        "factor": 5}],
+            "outages": [{"start": "2025-03-02T16:00:00", "end": "2025-03-02T16:20:00"}],
+            "drifts": [
+                {"field": "channel", "from": "2025-03-02T12:30:00",
+                 "choices": [{"value": "POS", "weight": 2}, {"value": "ECOM", "weight": 8}]},
+                {"field": "amount", "from": "2025-03-02T12:30:00",
+                 "distribution": "uniform", "min": 200, "max": 300}],
+            "anomalies": [{"start": "2025-03-01T12:00:00", "end": "2025-03-01T18:00:00",
+                           "fraction": 0.1, "fields": {
+                               "amount": {"distribution": "uniform", "min": 1000, "max": 2000},
+                               "qty": {"min": 50, "max": 60}}}],
+            "label": "is_odd", **extra}}
+
+
+@pytest.fixture(scope="module")
+def rows() -> pd.DataFrame:
+    return generate_table(parse_schema(document()), 11).to_pandas()
+
+
+def expected_per_hour() -> pd.Series:
+    """The declared rate, integrated per hour (the trend at each hour's middle)."""
+    hours = pd.date_range(START, periods=48, freq="h")
+    middle_days = (np.arange(48) + 0.5) / 24
+    rate = (1 + TREND / 100) ** middle_days
+    rate[hours == BURST_HOUR] *= 5
+    rate[hours == OUTAGE[0].floor("h")] *= 40 / 60
+    return pd.Series(ROWS * rate / rate.sum(), index=hours)
+
+
+def test_counts_per_hour_follow_trend_burst_and_outage(rows):
+    counts = rows.ts.dt.floor("h").value_counts().reindex(expected_per_hour().index,
+                                                          fill_value=0)
+    expected = expected_per_hour()
+    # within 5 standard deviations of a Poisson count in every hour (about 4,000 an hour)
+    assert (abs(counts - expected) < 5 * np.sqrt(expected)).all(), (counts - expected)
+    assert counts[BURST_HOUR] > 4.5 * counts[BURST_HOUR - pd.Timedelta(hours=1)]
+    assert counts[BURST_HOUR + pd.Timedelta(hours=1)] < 1.2 * counts[BURST_HOUR
+                                                                      - pd.Timedelta(hours=1)]
+    first, second = counts.iloc[:24].to_numpy(), counts.iloc[24:].to_numpy()
+    usual = np.ones(24, dtype=bool)
+    usual[[BURST_HOUR.hour, OUTAGE[0].hour]] = False  # the same hour a day later: x 1.25
+    assert second[usual].sum() / first[usual].sum() == pytest.approx(1.25, rel=0.02)
+
+
+def test_nothing_happens_during_the_outage(rows):
+    inside = rows.ts.between(OUTAGE[0], OUTAGE[1], inclusive="left")
+    assert not inside.any()
+    around = rows.ts.between(OUTAGE[0] - pd.Timedelta(minutes=20), OUTAGE[0],
+                             inclusive="left")
+    assert around.sum() > 1000
+
+
+def test_drift_holds_exactly_from_its_date(rows):
+    after = rows.ts >= DRIFT_AT
+    plain = ~rows.is_odd
+    assert rows.amount[after].between(200, 300).all()
+    assert rows.amount[~after & plain].between(10, 100).all()
+    ecom_before = (rows.channel[~after] == "ECOM").mean()
+    ecom_after = (rows.channel[after] == "ECOM").mean()
+    assert ecom_before == pytest.approx(0.2, abs=0.01)
+    assert ecom_after == pytest.approx(0.8, abs=0.01)
+
+
+def test_anomaly_labels_are_exactly_the_anomalous_rows(rows):
+    drawn_odd = rows.amount.between(1000, 2000)
+    assert (rows.is_odd == drawn_odd).all()
+    assert (rows.is_odd == rows.qty.between(50, 60)).all()  # both fields, the same rows
+    inside = rows.ts.between(*ANOMALY, inclusive="left")
+    assert not rows.is_odd[~inside].any()
+    assert rows.is_odd[inside].mean() == pytest.approx(0.1, abs=0.01)
+
+
+def test_the_label_column_comes_last_and_the_time_field_stays_in_place(rows):
+    assert list(rows.columns) == ["id", "channel", "amount", "ts", "qty", "is_odd"]
+
+
+def test_a_ramp_follows_the_rate_in_order():
+    table = generate_table(parse_schema(document("ramp")), 5, 3 * BLOCK_SIZE)
+    ts = table.column("ts").to_pandas()
+    assert ts.is_monotonic_increasing
+    assert not ts.between(OUTAGE[0], OUTAGE[1], inclusive="left").any()
+    per_hour = ts.dt.floor("h").value_counts()
+    assert per_hour[BURST_HOUR] > 4.5 * per_hour[BURST_HOUR - pd.Timedelta(hours=1)]
+
+
+def test_a_schema_without_rate_segments_keeps_its_times():
+    plain = document()
+    del plain["timeline"]
+    drift_only = document()
+    for key in ("trends", "bursts", "outages"):
+        del drift_only["timeline"][key]
+    a = generate_table(parse_schema(plain), 9, 5000).column("ts")
+    b = generate_table(parse_schema(drift_only), 9, 5000).column("ts")
+    assert a.equals(b)
+
+
+def test_identical_for_any_worker_count(tmp_path):
+    ds = load_schema(TIMELINE).with_overrides(entity_count=3 * BLOCK_SIZE + 77)
+    assert len(digests_by_workers(ds, tmp_path, 4, (1, 3))) == 1
