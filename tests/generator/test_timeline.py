@@ -138,3 +138,48 @@ def test_a_schema_without_rate_segments_keeps_its_times():
 def test_identical_for_any_worker_count(tmp_path):
     ds = load_schema(TIMELINE).with_overrides(entity_count=3 * BLOCK_SIZE + 77)
     assert len(digests_by_workers(ds, tmp_path, 4, (1, 3))) == 1
+
+
+def ten_seconds(**timeline) -> dict:
+    """Ten seconds of rows, thousands in each: a segment's edges are exact seconds."""
+    return {"seed": 2, "entity_count": 50_000,
+            "time_window": {"start": "2025-03-01T00:00:00", "end": "2025-03-01T00:00:09"},
+            "schema": {"fields": [{"name": "ts", "type": "datetime"},
+                                  {"name": "x", "type": "int", "min": 0, "max": 9}]},
+            "timeline": timeline}
+
+
+def seconds_of(table) -> np.ndarray:
+    return table.column("ts").cast("int64").to_numpy() % 60
+
+
+def test_periods_start_at_their_first_second_and_end_before_their_last():
+    document = ten_seconds(
+        bursts=[{"start": "2025-03-01T00:00:02", "end": "2025-03-01T00:00:04", "factor": 5}],
+        outages=[{"start": "2025-03-01T00:00:06", "end": "2025-03-01T00:00:07"}],
+        drifts=[{"field": "x", "from": "2025-03-01T00:00:05", "min": 100, "max": 109}],
+        anomalies=[{"start": "2025-03-01T00:00:08", "end": "2025-03-01T00:00:09",
+                    "fraction": 1, "fields": {"x": {"min": 500, "max": 509}}}],
+        label="odd")
+    table = generate_table(parse_schema(document), 1)
+    second, x = seconds_of(table), table.column("x").to_numpy()
+    counts = np.bincount(second, minlength=10)
+    share = counts / counts[[0, 1, 4, 5, 7, 8, 9]].mean()
+    assert share[[2, 3]] == pytest.approx([5, 5], rel=0.1)
+    assert share[[1, 4]] == pytest.approx([1, 1], rel=0.1) and counts[6] == 0
+    assert (x[second < 5] < 10).all()
+    assert ((x[second >= 5] >= 100) & (x[second >= 5] < 110) | (second[second >= 5] == 8)).all()
+    assert (table.column("odd").to_numpy(zero_copy_only=False) == (second == 8)).all()
+    assert (x[second == 8] >= 500).all()
+
+
+def test_a_time_in_a_correlations_block_follows_the_rate():
+    document = ten_seconds(outages=[{"start": "2025-03-01T00:00:03",
+                                     "end": "2025-03-01T00:00:05"}])
+    document["schema"]["correlations"] = [{"fields": ["ts", "x"],
+                                           "rank_correlation": [[1, 0.9], [0.9, 1]]}]
+    table = generate_table(parse_schema(document), 1)
+    second, x = seconds_of(table), table.column("x").to_numpy()
+    counts = np.bincount(second, minlength=10)
+    assert counts[3] == counts[4] == 0 and (counts[[0, 1, 2, 5, 6, 7, 8, 9]] > 4000).all()
+    assert np.corrcoef(second, x)[0, 1] > 0.8  # still ranked together
