@@ -12,7 +12,7 @@ from services.schema.entities import Entities, parse_entities
 from services.schema.errors import Problem, SchemaError
 from services.schema.faults import read_faults
 from services.schema.field_list import Declared, parse_field_list
-from services.schema.fields import BoolField, DatetimeField
+from services.schema.fields import DatetimeField
 from services.schema.instants import INSTANT_EXAMPLES, parse_instant
 from services.schema.json_text import read_json
 from services.schema.measures import default_measures, parse_measures
@@ -26,7 +26,7 @@ from services.schema.model import (
 )
 from services.schema.reader import Obj, Problems, describe
 from services.schema.roles import misfit, role_defaults
-from services.schema.timeline import parse_timeline
+from services.schema.timeline import parse_timeline, with_label
 
 
 def load_schema(path: str | Path) -> Dataset:
@@ -54,9 +54,11 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     output = _output(top)
     entities = parse_entities(top)
     declared, correlations = _fields(top, entities)
+    timeline = parse_timeline(top, declared, window, _timestamp_of(top, declared),
+                              correlations)
+    declared = with_label(declared, timeline)  # analysis may read it
     analysis = _analysis(top, declared, default_name)
     faults = read_faults(top)
-    timeline = parse_timeline(top, declared, window, analysis.timestamp_field, correlations)
     top.finish(alone=False)
     if problems:
         raise SchemaError(problems.items, source)
@@ -66,8 +68,6 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
         time_window=window, output=output, source=source, entities=entities.parsed,
         faults=faults, correlations=correlations, timeline=timeline,
     )
-    if timeline is not None and timeline.label:  # the label column comes last
-        dataset = replace(dataset, fields=(*dataset.fields, BoolField(timeline.label, 0.0)))
     silent = silent_profiles(dataset)
     if silent:
         raise SchemaError(silent, source)
@@ -145,6 +145,15 @@ def _fields(top: Obj, entities: Entities) -> tuple[Declared, tuple[Correlation, 
     correlations = parse_correlations(schema, declared)
     schema.finish()
     return declared, correlations
+
+
+def _timestamp_of(top: Obj, declared: Declared) -> str | None:
+    """The analysis section's timestamp field as given, else its default (judged there)."""
+    raw = top.data.get("analysis")
+    if isinstance(raw, dict) and "timestamp_field" in raw:
+        given = raw["timestamp_field"]
+        return given if isinstance(given, str) else None
+    return role_defaults(declared.fields)["timestamp_field"]
 
 
 def _analysis(top: Obj, declared: Declared, default_name: str) -> Analysis:

@@ -221,23 +221,35 @@ def parse_timeline(top: Obj, declared: Declared, window: TimeWindow,
 
 
 def _time_field(obj: Obj, declared: Declared, default: str | None) -> str | None:
+    """The time field; the default (analysis.timestamp_field) is judged in analysis."""
+    given = obj.has("field")
     name = obj.str("field", default)
     if name is None:
-        if not obj.has("field"):
+        if not given:
             obj.error("field", "is required (the datetime field that says when a row "
                                "happens): the schema has no analysis.timestamp_field")
         return None
     field = declared.field(name)
     if field is None:
-        if name not in declared.names:
+        if given and name not in declared.names:
             obj.error("field", f"names no field: {name!r}; fields: "
                                f"{', '.join(sorted(declared.names))}")
         return None
     if not isinstance(field, DatetimeField):
-        obj.error("field", f"{name!r} is a {field.type_name} field; the timeline's field "
-                           "must be a datetime")
+        if given:
+            obj.error("field", f"{name!r} is a {field.type_name} field; the timeline's field "
+                               "must be a datetime")
         return None
     return name
+
+
+def with_label(declared: Declared, timeline: Timeline | None) -> Declared:
+    """The fields with the timeline's label column after them (a boolean, never null)."""
+    if timeline is None or not timeline.label:
+        return declared
+    label = BoolField(timeline.label, 0.0)
+    return replace(declared, fields=(*declared.fields, label),
+                   names=declared.names | {timeline.label})
 
 
 def _trend(reader: _Reader, obj: Obj) -> Trend | None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from services.generator import generate_table
+from services.generator import generate_table, rate_pieces
 from services.generator.block import BLOCK_SIZE
 from services.schema import load_schema, parse_schema
 from tests.generator.test_determinism import digests_by_workers
@@ -183,3 +183,16 @@ def test_a_time_in_a_correlations_block_follows_the_rate():
     counts = np.bincount(second, minlength=10)
     assert counts[3] == counts[4] == 0 and (counts[[0, 1, 2, 5, 6, 7, 8, 9]] > 4000).all()
     assert np.corrcoef(second, x)[0, 1] > 0.8  # still ranked together
+
+
+def test_a_trend_grows_from_its_date_until_its_end_then_holds():
+    document = ten_seconds()
+    document["time_window"] = {"start": "2025-03-01", "end": "2025-03-04"}
+    document["timeline"] = {"trends": [{"from": "2025-03-02", "until": "2025-03-03",
+                                        "percent_per_day": 100}]}
+    timeline = parse_schema(document).timeline
+    low = timeline.trends[0].start_s - 86_400
+    starts, ends, factors = rate_pieces(timeline, low, low + 4 * 86_400 - 1)
+    assert len(starts) == 96 and (ends - starts == 3600).all()
+    assert (factors[:24] == 1).all() and (factors[48:] == 2).all()  # held after `until`
+    assert factors[24:48] == pytest.approx(2 ** ((np.arange(24) + 0.5) / 24))

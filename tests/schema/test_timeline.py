@@ -59,6 +59,8 @@ def test_a_full_timeline_reads_into_its_model_and_adds_the_label_last():
      "timeline.bursts[0].factor: must be > 0, got -2"),
     ({"bursts": [{"start": "2025-01-02", "end": "2025-01-03"}]},
      "timeline.bursts[0].factor: is required (a number)"),
+    ({"trends": [{"from": "2025-01-03", "until": "2025-01-02", "percent_per_day": 5}]},
+     "timeline.trends[0].until: must be after from ('2025-01-03'), got '2025-01-02'"),
     ({"trends": [{"from": "2025-01-02", "percent_per_day": -100}]},
      "timeline.trends[0].percent_per_day: must be > -100, got -100"),
     ({"trends": [{"from": "2025-01-02", "percent_per_dy": 5}]},
@@ -146,3 +148,17 @@ def test_a_time_field_drawn_after_a_lookup_cannot_time_a_drift():
         "timeline.field: 'ts' is in a correlations block with a lookup, so it is drawn "
         "after that lookup; drifts and anomalies need the row's time first: take it out "
         "of the block"]
+
+
+def test_analysis_may_read_the_label_and_judges_the_default_time_field():
+    anomalies = {"anomalies": [{"start": "2025-01-02", "end": "2025-01-03", "fraction": 0.1,
+                                "fields": {"amount": {"min": 9, "max": 10}}}],
+                 "label": "odd"}
+    data = document(anomalies)
+    data["analysis"] = {"timestamp_field": "ts", "boolean_fields": ["odd"]}
+    assert parse_schema(data).analysis.boolean_fields == ("odd",)
+    del data["analysis"]
+    assert parse_schema(data).analysis.boolean_fields == ("odd",)  # a default, as any bool
+    data["analysis"] = {"timestamp_field": "channel"}  # said once, where it is written
+    assert problems_of(data) == ["analysis.timestamp_field: 'channel' is a category field; "
+                                 "accepted: a datetime field (in this file: ts)"]
