@@ -351,16 +351,32 @@ def _check_overlaps(obj: Obj, anomalies: list[tuple[str, Anomaly]]) -> None:
 def _check_whole(obj: Obj, reader: _Reader, timeline: Timeline,
                  correlations: tuple[Correlation, ...]) -> None:
     """What only the segments together show: no time left, a time drawn too late."""
-    covered, at = False, reader.low
-    for outage in sorted(timeline.outages, key=lambda o: o.start_s):
-        if outage.start_s > at:
-            break
-        at = max(at, outage.end_s)
-        covered = at >= reader.high
-    if covered:
+    stretches = _open_stretches(timeline.outages, reader.low, reader.high)
+    field = reader.declared.field(timeline.field)
+    if not stretches:
         obj.error("outages", "cover the whole time_window: no row could happen")
+    elif isinstance(field, DatetimeField) and field.mode == "seasonality" and not any(
+            field.profile.weighs_any(_moment(a), _moment(b - 1)) for a, b in stretches):
+        obj.error("outages", f"leave only hours that the profile of {field.name!r} weighs "
+                             "0: no row could happen")
     late = [c for c in correlations if c.lookup and timeline.field in c.fields]
     if late and timeline.shapes_rows:
         obj.error("field", f"{timeline.field!r} is in a correlations block with a lookup, so "
                            "it is drawn after that lookup; drifts and anomalies need the "
                            "row's time first: take it out of the block")
+
+
+def _open_stretches(outages: tuple[Outage, ...], low: int, high: int) -> list[tuple[int, int]]:
+    """The stretches [a, b) of [low, high) outside every outage."""
+    stretches, at = [], low
+    for outage in sorted(outages, key=lambda o: o.start_s):
+        if outage.start_s > at:
+            stretches.append((at, outage.start_s))
+        at = max(at, outage.end_s)
+    if at < high:
+        stretches.append((at, high))
+    return stretches
+
+
+def _moment(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)

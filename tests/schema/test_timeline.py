@@ -121,6 +121,17 @@ def test_each_misuse_is_one_located_problem(timeline, problem):
     assert problems_of(document(timeline)) == [problem]
 
 
+def test_outages_that_leave_only_silent_hours_are_refused():
+    data = document({"outages": [{"start": "2025-01-01T00:00:00",
+                                  "end": "2025-01-07T18:00:00"}]})
+    data["schema"] = {"fields": [{"name": "ts", "type": "datetime", "mode": "seasonality",
+                                  "profile": {"hour_of_day": {"9": 1, "_default": 0}}}]}
+    assert problems_of(data) == ["timeline.outages: leave only hours that the profile of "
+                                 "'ts' weighs 0: no row could happen"]
+    data["timeline"]["outages"][0]["end"] = "2025-01-07T09:59:59"  # one second of 9 o'clock
+    assert parse_schema(data).timeline.outages
+
+
 def test_without_a_timestamp_field_the_timeline_names_its_field():
     data = document({"bursts": []})
     data["schema"] = {"fields": FIELDS[1:]}
