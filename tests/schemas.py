@@ -71,3 +71,6 @@ LOOKUP_BLOCK = {
             "rank_correlation": [[1, 0.5, 0.3], [0.5, 1, 0.4], [0.3, 0.4, 1]],
             "per_level": {"Asia": [[1, -0.4, 0.0], [-0.4, 1, 0.4], [0.0, 0.4, 1]]}}]},
 }
+
+# The card schema with a scenario timeline: trend, burst, outage, drifts, labelled anomalies.
+TIMELINE = Path(__file__).resolve().parents[1] / "benchmarks/schemas/card_timeline.json"

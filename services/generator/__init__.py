@@ -29,6 +29,7 @@ from services.generator.parts import (
     PartWritten,
     write_part,
 )
+from services.generator.rates import pieces as rate_pieces
 from services.generator.render import json_strings, json_values, text
 from services.generator.target import Target, resolve_target
 
@@ -53,6 +54,7 @@ __all__ = [
     "json_values",
     "make_block",
     "output_choice",
+    "rate_pieces",
     "resolve_target",
     "run_seed",
     "text",

@@ -17,7 +17,12 @@ import pyarrow.compute as pc
 from services.common.arrow import fixed_width_strings
 from services.extracts import SECONDS
 from services.generator.block import Block
-from services.generator.datetimes import epoch_seconds, sample_seconds, uniform_seconds
+from services.generator.datetimes import (
+    epoch_seconds,
+    sample_seconds,
+    timed_seconds,
+    uniform_seconds,
+)
 from services.generator.render import text
 from services.schema import (
     BOOLEAN,
@@ -196,12 +201,16 @@ def string_column(field: StringField, block: Block) -> pa.Array:
 def datetime_column(field: DatetimeField, block: Block) -> pa.Array:
     window = block.dataset.time_window
     low, high = epoch_seconds(window.start), epoch_seconds(window.end)
+    timeline = block.dataset.timeline  # its rate shapes the time of its field only
+    if timeline is None or timeline.field != field.name or not timeline.shapes_rate:
+        timeline = None
     u = block.uniforms.get(field.name)  # in a correlations block: mode uniform
     if u is not None:
-        seconds = uniform_seconds(u, low, high)
+        seconds = (uniform_seconds(u, low, high) if timeline is None
+                   else timed_seconds(u, low, high, timeline))
     else:
         seconds = sample_seconds(field, low, high, block.rng(field.name), block.size,
-                                 block.start, block.total)
+                                 block.start, block.total, timeline)
     return pa.Array.from_buffers(SECONDS, len(seconds), [None, pa.py_buffer(seconds)])
 
 

@@ -7,7 +7,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from services.schema import DatetimeField, Profile
+from services.generator import rates
+from services.schema import DatetimeField, Profile, Timeline
 
 HOUR = 3600
 DAY = 86_400
@@ -19,19 +20,25 @@ def epoch_seconds(moment: datetime) -> int:
 
 
 @lru_cache(maxsize=64)
-def hour_slots(profile: Profile, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def hour_slots(profile: Profile, low: int, high: int, timeline: Timeline | None = None,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Clock-hour slots covering [low, high] seconds: (slot start, slot length, cumulative
     probability). A slot's probability is its hour weight x weekday weight x its length, so
-    each hour of day comes out in proportion to its weight on the same number of days."""
+    each hour of day comes out in proportion to its weight on the same number of days. With
+    a timeline, slots also split at its edges and weigh its rate factor too."""
     first = low - low % HOUR
     starts = np.arange(first, high + 1, HOUR, dtype=np.int64)
+    if timeline is not None:
+        starts = np.union1d(starts, rates.edges(timeline, low, high))
     slot_low = np.maximum(starts, low)
-    slot_high = np.minimum(starts + HOUR, high + 1)
+    slot_high = np.minimum(np.append(starts[1:], starts[-1] + HOUR), high + 1)
     lengths = slot_high - slot_low
     hours = (starts % DAY) // HOUR
     weekdays = (starts // DAY + EPOCH_WEEKDAY) % 7
     weights = (np.asarray(profile.hour_of_day)[hours] * np.asarray(profile.day_of_week)[weekdays]
                * lengths)
+    if timeline is not None:
+        weights = weights * rates.factors(timeline, slot_low, slot_high)
     total = weights.sum()
     if total <= 0:
         raise ValueError("every hour inside time_window has weight 0")
@@ -41,11 +48,14 @@ def hour_slots(profile: Profile, low: int, high: int) -> tuple[np.ndarray, np.nd
 
 def sample_seconds(
     field: DatetimeField, low: int, high: int, rng: np.random.Generator,
-    size: int, first_row: int, total: int,
+    size: int, first_row: int, total: int, timeline: Timeline | None = None,
 ) -> np.ndarray:
-    """Epoch seconds in [low, high] for rows first_row .. first_row + size of `total`."""
-    if field.mode == "seasonality":
-        slot_low, lengths, cumulative = hour_slots(field.profile, low, high)
+    """Epoch seconds in [low, high] for rows first_row .. first_row + size of `total`; with a
+    `timeline` that shapes the rate, as many per second as its factor says."""
+    timed = timeline is not None and timeline.shapes_rate
+    if field.mode == "seasonality" or (timed and field.mode == "uniform"):
+        slot_low, lengths, cumulative = hour_slots(field.profile, low, high,
+                                                   timeline if timed else None)
         slot = np.searchsorted(cumulative, rng.random(size), side="right")
         slot = np.minimum(slot, len(cumulative) - 1)
         offset = np.floor(rng.random(size) * lengths[slot]).astype(np.int64)
@@ -55,9 +65,22 @@ def sample_seconds(
         span = high - low + 1
         lo_frac, hi_frac = first_row / total, (first_row + size) / total
         fractions = lo_frac + (hi_frac - lo_frac) * np.sort(rng.random(size))
+        if timed:
+            fractions = fractions if field.direction == "up" else 1.0 - fractions
+            return timed_seconds(fractions, low, high, timeline)
         seconds = np.minimum(low + np.floor(fractions * span).astype(np.int64), high)
         return seconds if field.direction == "up" else (low + high) - seconds
     return rng.integers(low, high + 1, size, dtype=np.int64)
+
+
+def timed_seconds(u: np.ndarray, low: int, high: int, timeline: Timeline) -> np.ndarray:
+    """The inverse CDF of the timeline's rate (uniform otherwise) at u: monotone in u."""
+    slot_low, lengths, cumulative = hour_slots(Profile(), low, high, timeline)
+    slot = np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
+    before = np.where(slot > 0, cumulative[np.maximum(slot - 1, 0)], 0.0)
+    share = (u - before) / np.maximum(cumulative[slot] - before, 1e-300)
+    offset = np.clip(np.floor(share * lengths[slot]), 0, lengths[slot] - 1).astype(np.int64)
+    return slot_low[slot] + offset
 
 
 def uniform_seconds(u: np.ndarray, low: int, high: int) -> np.ndarray:

@@ -24,10 +24,10 @@ from services.common.writer import BoundedWriter
 from services.extracts import ENTITY_FOLDER
 from services.generator.block import BLOCK_SIZE, NULLS, Block, block_count
 from services.generator.copula import copula_uniforms
-from services.generator.dispatch import column
 from services.generator.encoders import Encoder, encoder_for
 from services.generator.fakers import faker_pools
 from services.generator.links import EntityTable, entity_seed
+from services.generator.timeline import field_order, timed_column
 from services.schema import Dataset
 
 __all__ = ["BLOCK_SIZE", "WriteResult", "generate_blocks", "generate_table", "write_dataset"]
@@ -38,16 +38,19 @@ Progress = Callable[[int], None]
 def make_block(dataset: Dataset, seed: int, total: int, index: int,
                pools: dict[str, pa.Array],
                entities: Mapping[str, EntityTable] | None = None) -> Block:
-    """Fill every column of one block, in declaration order (derived fields read earlier)."""
+    """Fill every column of one block, in declaration order (derived fields read earlier;
+    the timeline's time field first when drifts or anomalies read it)."""
     block = Block(dataset, seed, index, total, pools, entities=dict(entities or {}))
     block.uniforms = copula_uniforms(dataset.correlations, block)
-    for field in dataset.fields:
-        values = column(field, block)
+    for field in field_order(dataset):
+        values = timed_column(field, block)
         if field.null_prob > 0:
             mask = block.rng(field.name, stream=NULLS).random(block.size) < field.null_prob
             values = with_nulls(values, mask)
         block.columns[field.name] = values
         block.uniforms.update(copula_uniforms(dataset.correlations, block, after=field.name))
+    if dataset.timeline is not None:  # as declared, whatever order they were drawn in
+        block.columns = {f.name: block.columns[f.name] for f in dataset.fields}
     return block
 
 

@@ -42,7 +42,7 @@ from services.kafka.runner import Limits, Outlet, Pacer, Totals, run
 from services.kafka.schedule import RatePacer, ScaledPacer
 from services.kafka.settings import ProducerSettings, parse_settings
 from services.kafka.tails import last_messages
-from services.kafka.timeline import Timeline
+from services.kafka.timeline import Timeline, scenario_periods
 from services.kafka.wire import EncodeError, WireFormat, ahead, wire_format
 from services.schema import (
     NO_FAULTS,
@@ -175,6 +175,14 @@ def live_source(settings: ProducerSettings, dataset: Dataset, key_field: str | N
     return source
 
 
+def pacing_timeline(spec: FaultSpec, dataset: Dataset | None, live_now: bool) -> Timeline:
+    """The fault spec's bursts and pauses and, in a live run stamped with the current time,
+    the schema timeline's rate (a scaled run's rows follow it already; a replay sends rows
+    at their own times)."""
+    scenario = scenario_periods(dataset) if live_now and dataset is not None else ()
+    return Timeline((*spec.periods, *scenario))
+
+
 def make_pacer(settings: ProducerSettings, start_s: int, timeline: Timeline) -> Pacer:
     if settings.time_scale is not None:
         return ScaledPacer(settings.time_scale, start=0.0, anchor_ms=start_s * 1000,
@@ -271,7 +279,8 @@ def produce(settings: ProducerSettings, dataset: Dataset | None, request: StopSi
             print(f"error: {exc}", file=sys.stderr)
             return 1
         limits = replace(limits, max_events=None)  # the plan is cut to it already
-    totals = run(chunks, make_pacer(settings, start_s, Timeline(spec.periods)), delivery,
+    timeline = pacing_timeline(spec, dataset, live is not None and settings.time_scale is None)
+    totals = run(chunks, make_pacer(settings, start_s, timeline), delivery,
                  request, limits, outlet=outlet)
     code = report(totals, settings, bad_rows, resumed)
     if outlet.recorder is not None:

@@ -5,15 +5,21 @@ pause and keeps pace otherwise, so a pacer that reads it sends x times faster in
 nothing in a pause, and nothing else about pacing changes. Where periods overlap, a pause
 wins and bursts multiply. The map is piecewise linear; its pieces are laid out up to a
 horizon that doubles when the run gets there, so a reading is one binary search.
+
+The schema's own timeline (its trend, bursts and outages) paces a live run stamped with the
+current time the same way (`scenario_periods`): the run's first second is the time window's
+first, and the timeline repeats every window length.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timezone
 
 import numpy as np
 
-from services.schema import Period
+from services.generator import rate_pieces
+from services.schema import Dataset, Period
 
 FIRST_HORIZON_S = 3600.0
 
@@ -78,3 +84,19 @@ class Timeline:
         if factor == 0:
             return to_end
         return min(schedule_wait / factor, to_end) if to_end > 0 else schedule_wait / factor
+
+
+def scenario_periods(dataset: Dataset) -> tuple[Period, ...]:
+    """The schema timeline's rate as periods of the run: each piece of the window where the
+    factor is not 1, again every window length."""
+    timeline = dataset.timeline
+    if timeline is None or not timeline.shapes_rate:
+        return ()
+    window = dataset.time_window
+    low = int(window.start.replace(tzinfo=timezone.utc).timestamp())
+    high = int(window.end.replace(tzinfo=timezone.utc).timestamp())
+    starts, ends, factors = rate_pieces(timeline, low, high)
+    span = float(high + 1 - low)
+    return tuple(Period(float(start - low), float(end - start), float(factor), span)
+                 for start, end, factor in zip(starts, ends, factors, strict=True)
+                 if factor != 1.0)

@@ -55,6 +55,7 @@ from services.schema.model import (
     OutputSpec,
     TimeWindow,
 )
+from services.schema.timeline import Anomaly, Burst, Drift, Outage, Timeline, Trend
 from services.schema.values import (
     BOOLEAN,
     DATETIME,
@@ -95,7 +96,9 @@ __all__ = [
     "WINDOWS_PER_EVENT",
     "WINDOW_S",
     "Analysis",
+    "Anomaly",
     "BoolField",
+    "Burst",
     "CategoryField",
     "Choice",
     "Correlation",
@@ -105,6 +108,7 @@ __all__ = [
     "DerivedCompareField",
     "DerivedConcatField",
     "DerivedMapField",
+    "Drift",
     "Entity",
     "EventField",
     "FakerField",
@@ -117,6 +121,7 @@ __all__ = [
     "LookupField",
     "Measure",
     "MissingColumnError",
+    "Outage",
     "OutputSpec",
     "PatternPart",
     "Period",
@@ -128,6 +133,8 @@ __all__ = [
     "SchemaError",
     "StringField",
     "TimeWindow",
+    "Timeline",
+    "Trend",
     "UuidField",
     "avro_schema",
     "event_fields",

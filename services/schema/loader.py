@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from services.schema.errors import Problem, SchemaError
 from services.schema.faults import read_faults
 from services.schema.field_list import Declared, parse_field_list
 from services.schema.fields import DatetimeField
+from services.schema.instants import INSTANT_EXAMPLES, parse_instant
 from services.schema.json_text import read_json
 from services.schema.measures import default_measures, parse_measures
 from services.schema.model import (
@@ -25,9 +26,7 @@ from services.schema.model import (
 )
 from services.schema.reader import Obj, Problems, describe
 from services.schema.roles import misfit, role_defaults
-
-LAST_SECOND = time(23, 59, 59)
-INSTANT_EXAMPLES = "2025-01-07, 2025-01-07T23:59:59 or 2025-01-07T23:59:59+01:00"
+from services.schema.timeline import parse_timeline, with_label
 
 
 def load_schema(path: str | Path) -> Dataset:
@@ -55,6 +54,9 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     output = _output(top)
     entities = parse_entities(top)
     declared, correlations = _fields(top, entities)
+    timeline = parse_timeline(top, declared, window, _timestamp_of(top, declared),
+                              correlations)
+    declared = with_label(declared, timeline)  # analysis may read it
     analysis = _analysis(top, declared, default_name)
     faults = read_faults(top)
     top.finish(alone=False)
@@ -64,7 +66,7 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
         fields=declared.fields, analysis=analysis, seed=seed,
         entity_count=DEFAULT_ENTITY_COUNT if count is None else count,
         time_window=window, output=output, source=source, entities=entities.parsed,
-        faults=faults, correlations=correlations,
+        faults=faults, correlations=correlations, timeline=timeline,
     )
     silent = silent_profiles(dataset)
     if silent:
@@ -85,26 +87,6 @@ def silent_profiles(dataset: Dataset) -> list[Problem]:
             for where, fields in lists for index, field in enumerate(fields)
             if isinstance(field, DatetimeField) and field.mode == "seasonality"
             and not field.profile.weighs_any(window.start, window.end)]
-
-
-def parse_instant(value: Any, *, end: bool = False) -> datetime | None:
-    """ISO-8601 date or date-time as naive UTC: an offset (+01:00, Z) is converted, no offset
-    means UTC. A date alone is its first second, or as an `end` its last, so that the whole
-    day is inside (both ends of a window are included)."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    try:
-        return datetime.combine(date.fromisoformat(text), LAST_SECOND if end else time())
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
 
 
 def _time_window(top: Obj) -> TimeWindow:
@@ -163,6 +145,15 @@ def _fields(top: Obj, entities: Entities) -> tuple[Declared, tuple[Correlation, 
     correlations = parse_correlations(schema, declared)
     schema.finish()
     return declared, correlations
+
+
+def _timestamp_of(top: Obj, declared: Declared) -> str | None:
+    """The analysis section's timestamp field as given, else its default (judged there)."""
+    raw = top.data.get("analysis")
+    if isinstance(raw, dict) and "timestamp_field" in raw:
+        given = raw["timestamp_field"]
+        return given if isinstance(given, str) else None
+    return role_defaults(declared.fields)["timestamp_field"]
 
 
 def _analysis(top: Obj, declared: Declared, default_name: str) -> Analysis:

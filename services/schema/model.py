@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from services.schema.correlations import Correlation
 from services.schema.faults import FaultSpec
 from services.schema.fields import Field
 from services.schema.measures import Measure
+
+if TYPE_CHECKING:
+    from services.schema.timeline import Timeline
 
 OUTPUT_FORMATS = ("csv", "jsonl", "parquet")  # parquet is an extension
 DEFAULT_START = datetime(2025, 1, 1, 0, 0, 0)
@@ -85,6 +89,7 @@ class Dataset:
     entities: tuple[Entity, ...] = ()  # in dependency order: each refers only to earlier ones
     faults: FaultSpec | None = None  # the stream faults the dataset ships with, if any
     correlations: tuple[Correlation, ...] = ()  # blocks of numbers drawn together
+    timeline: Timeline | None = None  # trend, bursts, outages, drift, anomalies over time
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -431,7 +431,7 @@ def test_misspellings_are_named_among_other_top_level_problems():
     found = problems_of(schema({"name": "x", "type": "uuid"}, sed=4, extra=1))
     assert found == ["sed: unknown key; did you mean 'seed'?",
                      "extra: unknown key; accepted here: analysis, entities, entity_count, "
-                     "faults, output, schema, seed, time_window"]
+                     "faults, output, schema, seed, time_window, timeline"]
 
 
 def test_a_field_reading_itself_is_named():

@@ -31,7 +31,7 @@ from services.generator.target import Target, resolve_target
 from services.schema import Dataset, load_schema, parse_schema
 from services.spark.generate import TaskFailed, commit, generate
 from tests.polling import poll
-from tests.schemas import CARD, DEPENDENT, LOOKUP_BLOCK, RETAIL
+from tests.schemas import CARD, DEPENDENT, LOOKUP_BLOCK, RETAIL, TIMELINE
 
 SCRIPT = REPO_ROOT / "services/batch/generate_synthetic_data.py"
 ROWS = 3 * BLOCK_SIZE + BLOCK_SIZE // 2  # 3.5 blocks: full parts and a short last one
@@ -198,7 +198,8 @@ def test_success_is_in_the_temporary_folder_before_it_is_renamed_into_place(tmp_
 @pytest.mark.spark
 @pytest.mark.parametrize("fmt,gz,schema", [("csv", False, CARD), ("csv", True, RETAIL),
                                            ("jsonl", True, CARD), ("csv", False, DEPENDENT),
-                                           ("csv", False, LOOKUP_BLOCK)])
+                                           ("csv", False, LOOKUP_BLOCK),
+                                           ("csv", False, TIMELINE)])
 def test_text_parts_concatenate_to_the_single_process_file(spark, tmp_path, fmt, gz, schema):
     ds = dataset(fmt, gz, schema=schema)
     out = tmp_path / "parts"
