@@ -22,7 +22,7 @@ from services.schema import (
     Roles,
     normalise_name,
 )
-from services.spark.event_times import parse_time
+from services.spark.event_times import in_years, parse_time
 
 VALID_TS = "_valid_ts"
 INDICATOR_PREFIX = "_dq__"
@@ -115,8 +115,7 @@ def normalise(df: DataFrame, dataset: Dataset) -> DataFrame:
         raise MissingColumnError(f"the timestamp column {roles.timestamp!r} (analysis."
                                  f"timestamp_field) is not in the data; columns: "
                                  f"{', '.join(names)}")
-    replaced: dict[str, Column] = {
-        roles.timestamp: event_time_parser(dataset)(F.col(roles.timestamp))}
+    replaced: dict[str, Column] = {roles.timestamp: event_time(df, roles.timestamp, dataset)}
     extra: dict[str, Column] = {}
     for name in roles.dimensions:
         if name in present:
@@ -150,6 +149,15 @@ def normalise(df: DataFrame, dataset: Dataset) -> DataFrame:
     ts = F.col(roles.timestamp)
     return df.select(*columns).withColumns(
         {roles.date: F.to_date(ts), VALID_TS: ts.isNotNull()})
+
+
+def event_time(df: DataFrame, name: str, dataset: Dataset) -> Column:
+    """The event time of each row: parsed from text as the schema declares it, or kept when
+    the column is a timestamp already (a Parquet extract's, or the streaming intake's, which
+    parsed it once to judge the event), held to the years 1 to 9999 either way."""
+    if dict(df.dtypes)[name] == "timestamp":
+        return in_years(F.col(name))
+    return event_time_parser(dataset)(F.col(name))
 
 
 def cleanse(df: DataFrame, dataset: Dataset) -> DataFrame:

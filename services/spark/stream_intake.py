@@ -42,6 +42,7 @@ from services.spark.stream_wire import PAYLOAD, UNKNOWN
 from services.spark.trigger_interval import interval_ms
 
 EVENT_ID = "_event_id"
+EVENT_TIME = "_event_time"  # the time parsed to judge the event, carried to its window
 REASON = "_reason"  # apart from the events' own fields, which may be called anything
 KAFKA = "_kafka"  # the record's Kafka coordinates, as the quarantine stores them
 _EVENT, _CORRUPT, _BARRIER = "_event", "_not_json", "_parsed_once"
@@ -90,8 +91,9 @@ def has_value(column: Column) -> Column:
 def classify(records: DataFrame, spec: EventSpec, now: Column | None = None) -> DataFrame:
     """Every Kafka record (the source's columns) with its Kafka coordinates (a KAFKA struct
     of the quarantine's columns but the reason), its REASON (null when valid) and the spec's
-    fields as text (null for poison). `now` is the clock (the micro-batch's time). Select
-    from it with `where_reason`, which keeps each record parsed once."""
+    fields as text (null for poison) and its EVENT_TIME. `now` is the clock (the
+    micro-batch's time). Select from it with `where_reason`, which keeps each record parsed
+    once."""
     schema = string_schema([*spec.fields, _CORRUPT])
     framed = PAYLOAD in records.columns  # decoded from the wire format: stream_wire
     payload = F.col(PAYLOAD) if framed else F.col("value")
@@ -108,11 +110,15 @@ def classify(records: DataFrame, spec: EventSpec, now: Column | None = None) -> 
     def field(name: str) -> Column:
         return F.col(_EVENT)[name]
 
+    # Its own projection, read three times below: Spark keeps a projection apart rather
+    # than repeat a costly expression it feeds, so each event's time is parsed once.
+    staged = staged.select("*", spec.event_time(field).alias(EVENT_TIME))
+
     def any_of(conditions: list[Column]) -> Column:
         return reduce(operator.or_, conditions, F.lit(False))
 
     timed = any_of([has_value(field(t)) for t in spec.times])
-    time = spec.event_time(field)
+    time = F.col(EVENT_TIME)
     future = spec.too_far_ahead(time, F.current_timestamp() if now is None else now)
     text_number = any_of([has_value(field(n)) & parse_number(field(n)).isNull()
                           for n in spec.numbers])
@@ -125,7 +131,7 @@ def classify(records: DataFrame, spec: EventSpec, now: Column | None = None) -> 
               .when(future, F.lit(FUTURE_TIME))
               .when(text_number, F.lit(TEXT_NUMBER)))
     return staged.select(F.col(KAFKA), reason.alias(REASON),
-                         *[field(f).alias(f) for f in dict.fromkeys(spec.fields)],
+                         *[field(f).alias(f) for f in dict.fromkeys(spec.fields)], time,
                          F.spark_partition_id().alias(_BARRIER))
 
 
@@ -151,10 +157,10 @@ def quarantined(classified: DataFrame) -> DataFrame:
 
 
 def valid_events(classified: DataFrame, spec: EventSpec) -> DataFrame:
-    """The valid events: EVENT_ID and the spec's fields."""
+    """The valid events: EVENT_ID, the spec's fields and EVENT_TIME."""
     return (where_reason(classified, F.col(REASON).isNull())
             .select(event_id(F.col(KAFKA)["key"], F.col(KAFKA)["value"]).alias(EVENT_ID),
-                    *dict.fromkeys(spec.fields)))
+                    *dict.fromkeys(spec.fields), EVENT_TIME))
 
 
 def event_id(key: Column, value: Column) -> Column:

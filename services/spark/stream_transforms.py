@@ -30,7 +30,7 @@ from services.spark.cleansing import (
     parse_number,
     parse_timestamp,
 )
-from services.spark.stream_intake import EVENT_ID, EventSpec, Getter
+from services.spark.stream_intake import EVENT_ID, EVENT_TIME, EventSpec, Getter
 from services.streamcheck import RETAIL, RETAIL_NUMBERS, StreamShape
 
 RETAIL_TIME_COLUMNS = ("event_time", "order_time", "order_date", "timestamp", "order_ts")
@@ -91,11 +91,12 @@ def transform_orders(events: DataFrame) -> DataFrame:
     def col(name: str) -> Column:
         return F.col(name) if name in cols else F.lit(None).cast("string")
 
+    time = F.col(EVENT_TIME) if EVENT_TIME in cols else retail_time(col)
     product = F.coalesce(F.nullif(F.trim(col("product")), F.lit("")), col("item"))
     amount = F.coalesce(parse_number(col("total_price")),
                         parse_number(col("quantity")) * parse_number(col("unit_price")))
     return (events
-            .select(_clean_text(product).alias(RETAIL.group), retail_time(col).alias(RETAIL.time),
+            .select(_clean_text(product).alias(RETAIL.group), time.alias(RETAIL.time),
                     F.round(F.coalesce(amount, F.lit(0.0)), 2).alias(RETAIL.value),
                     *_carried(events))
             .where(F.col(RETAIL.time).isNotNull()))
@@ -105,7 +106,9 @@ def transform_schema_events(events: DataFrame, dataset: Dataset,
                             shape: StreamShape) -> DataFrame:
     """Any schema's events through the batch job's cleansing, then (group, time, value)."""
     times = [t for t in schema_times(shape) if t in events.columns]
-    if len(times) > 1:
+    if EVENT_TIME in events.columns:  # parsed by the intake: the cleansing keeps it
+        events = events.withColumn(shape.time, F.col(EVENT_TIME)).drop(EVENT_TIME)
+    elif len(times) > 1:
         events = events.withColumn(shape.time, first_present([F.col(t) for t in times]))
     clean = cleanse(events, dataset)
     roles = Roles.of(dataset.analysis)

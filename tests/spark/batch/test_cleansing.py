@@ -132,3 +132,16 @@ def test_a_time_outside_the_years_1_to_9999_is_a_bad_time_not_an_error(spark, fm
     frame = spark.createDataFrame([(i, text) for i, (text, _) in enumerate(cases)], ["i", "t"])
     got = frame.select("i", F.unix_micros(parse_timestamp(F.col("t"), field)).alias("us"))
     assert [r.us for r in got.orderBy("i").collect()] == [us for _, us in cases]
+
+
+def test_a_timestamp_column_is_kept_and_held_to_the_years_1_to_9999(spark):
+    """A typed time (a Parquet extract's, the streaming intake's) is not parsed again: it is
+    kept as it is, and a time past 9999 is a bad time as a parsed one would be."""
+    past_9999 = LAST + 1
+    frame = spark.createDataFrame([(0, JAN_2025), (1, LAST), (2, past_9999), (3, None)],
+                                  ["i", "us"])
+    typed = frame.select("i", F.timestamp_micros("us").alias("event_time"))
+    got = normalise(typed, DATASET).select("i", F.unix_micros("event_time").alias("us"),
+                                           VALID_TS).orderBy("i").collect()
+    assert [(r.us, r[VALID_TS]) for r in got] == [(JAN_2025, True), (LAST, True),
+                                                   (None, False), (None, False)]
