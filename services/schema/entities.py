@@ -13,6 +13,7 @@ from types import MappingProxyType
 from services.schema.correlations import parse_correlations
 from services.schema.field_list import COLUMN_NAME, parse_field_list
 from services.schema.fields import ParseContext
+from services.schema.lifecycle import parse_lifecycle
 from services.schema.model import Entity
 from services.schema.reader import DOC_KEYS, Obj
 
@@ -65,10 +66,12 @@ def _entity(obj: Obj | None, name: str, context: ParseContext) -> Entity | None:
     key = obj.str("key", first if isinstance(first, str) else None)
     if raw_fields is None:
         obj.raw("correlations")  # not judged without fields to name
+        obj.raw("lifecycle")
         obj.finish()
         return None
     declared = parse_field_list(raw_fields, obj.at("fields"), obj.problems, context)
     correlations = parse_correlations(obj, declared)
+    lifecycle = parse_lifecycle(obj, name, context)
     obj.finish()
     if key is None:
         return None
@@ -87,7 +90,7 @@ def _entity(obj: Obj | None, name: str, context: ParseContext) -> Entity | None:
         obj.error("key", f"{key!r} is {what}; a key must be unique: an id_sequence or uuid "
                          f"field without null_prob (in this entity: {', '.join(usable) or 'none'})")
         return None
-    return Entity(name, count or 1, key, declared.fields, correlations)
+    return Entity(name, count or 1, key, declared.fields, correlations, lifecycle)
 
 
 def _dependency_order(raw: dict, obj: Obj) -> tuple[list[str], set[str]]:
