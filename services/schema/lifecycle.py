@@ -91,15 +91,16 @@ def parse_lifecycle(entity: Obj, name: str, context: ParseContext) -> Lifecycle 
     max_steps = obj.int("max_steps", DEFAULT_MAX_STEPS, minimum=1, maximum=10_000)
     raw_states = obj.obj("states", required=True)
     states = _states(raw_states) if raw_states is not None else ()
-    names = tuple(s.name for s in states)
+    names = tuple(k for k in raw_states.data if k not in ("description", "comment")) \
+        if raw_states is not None else ()
     initial = obj.str("initial", names[0] if names else None)
     if initial is not None and names and initial not in names:
         obj.error("initial", unknown_value("state", initial, names))
     fields = _state_fields(obj, names, context)
     obj.finish()
     if raw_states is not None and names:
-        _check_targets(raw_states, states)
-        if initial in names:
+        _check_targets(raw_states, states, names)
+        if initial in names and len(obj.problems) == mark:  # else the edges are not all known
             _check_reachable(raw_states, states, initial)
     if len(obj.problems) > mark or None in (state_field, unit, max_delay, initial):
         return None
@@ -179,8 +180,7 @@ def _timeout(obj: Obj | None) -> Timeout | None:
     return None if None in (after, to) else Timeout(float(after), to)
 
 
-def _check_targets(obj: Obj, states: tuple[State, ...]) -> None:
-    names = [s.name for s in states]
+def _check_targets(obj: Obj, states: tuple[State, ...], names: tuple[str, ...]) -> None:
     for state in states:
         for i, t in enumerate(state.transitions):
             if t.to not in names:
