@@ -212,7 +212,8 @@ def generate(spark, plan: PartPlan, target: Target, *, replace: bool = False,
         except Exception as exc:  # the original error matters more
             log.warning("could not remove the temporary folder %s: %s", folder, exc)
         raise
-    return SparkResult(plan.total, target.uri, plan.parts, time.perf_counter() - started)
+    return SparkResult(sum(w.rows for w in written), target.uri, plan.parts,
+                       time.perf_counter() - started)
 
 
 def remove_dead_runs(target: Target) -> None:

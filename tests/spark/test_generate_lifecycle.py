@@ -4,6 +4,7 @@ read back its rows in order."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pyarrow as pa
@@ -54,6 +55,8 @@ def test_lifecycle_parts_concatenate_to_the_single_process_file(spark, tmp_path,
     assert all(p.startswith(header) and len(p) > len(header) for p in parts)
     joined = parts[0] + b"".join(p[len(header):] for p in parts[1:])
     assert joined == single(tmp_path, ds).read_bytes()
+    text = gzip.decompress(joined) if gz else joined
+    assert result.rows == text.count(b"\n") - (fmt == "csv")  # rows written, not episodes
 
 
 @pytest.mark.spark
