@@ -55,6 +55,13 @@ def test_rows_come_out_in_time_order_inside_the_window(rows):
     assert rows["eid"].nunique() == N  # every episode started, once
 
 
+def test_start_times_follow_the_seasonality_profile(rows):
+    starts = episodes(rows)["t"].first()
+    hours = starts.dt.hour.value_counts(normalize=True).reindex(range(24), fill_value=0)
+    assert hours[3] == 0  # weight 0 at 03:00, 1 elsewhere
+    assert hours.drop(3).to_numpy() == pytest.approx(np.full(23, 1 / 23), abs=0.003)
+
+
 def test_every_episode_follows_the_state_machine(rows):
     allowed = {("a", "b"), ("a", "c"), ("b", "a"), ("b", "d")}
     walked = steps(rows)
