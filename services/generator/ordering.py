@@ -80,7 +80,7 @@ def merged(made: Iterable[tuple[int, pa.Table, np.ndarray]], bounds: np.ndarray,
 
 
 def as_block(dataset: Dataset, index: int, table: pa.Table) -> SizedBlock:
-    """Rows to write as a block for the encoders."""
+    """Rows to write as a block for the encoders (block `index` writes them)."""
     block = SizedBlock(dataset, 0, index, 0, made=table.num_rows)
     block.columns = {name: table.column(name).combine_chunks() for name in table.column_names}
     return block
@@ -100,7 +100,8 @@ def ordered_blocks(dataset: Dataset, seed: int, pools: dict[str, pa.Array],
         made = ((k, *episode_rows(dataset, seed, total, k, pools, entities))
                 for k in range(start, stop))
     for index, table in merged(made, bounds, first):
-        yield as_block(dataset, index, table)
+        for offset in range(0, max(table.num_rows, 1), BLOCK_SIZE):  # encoded a slice at a
+            yield as_block(dataset, index, table.slice(offset, BLOCK_SIZE))  # time: less RAM
 
 
 def _worker_episodes(index: int) -> tuple[pa.Table, np.ndarray]:
@@ -124,11 +125,13 @@ def write_lifecycle(dataset: Dataset, path: Path, seed: int, *, workers: int = 1
             made = ((k, table, seconds) for k, (table, seconds) in results)
         writer = block_writer(sink, encoder.encode)
         try:
+            last = -1
             for block in ordered_blocks(dataset, seed, pools, entities, made=made):
                 writer.write(block)
                 rows += block.size
-                if progress:
+                if progress and block.index != last:
                     progress(min(BLOCK_SIZE, total - block.index * BLOCK_SIZE))
+                last = block.index
         finally:
             writer.close()
     written = write_entities(dataset, path, entities)
