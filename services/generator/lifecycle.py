@@ -127,12 +127,13 @@ def episode_rows(dataset: Dataset, seed: int, total: int, index: int,
             columns[field.name] = pa.array(cycle.names).take(pa.array(state))
         elif field.name in block.columns:
             columns[field.name] = block.columns[field.name].take(take)
-    columns.update(state_columns(dataset, seed, index, state, pools))
+    columns.update(state_columns(dataset, seed, index, state, pools, entities))
     return pa.table({f.name: columns[f.name] for f in dataset.fields}), seconds
 
 
 def state_columns(dataset: Dataset, seed: int, index: int, state: np.ndarray,
-                  pools: dict[str, pa.Array]) -> dict[str, pa.Array]:
+                  pools: dict[str, pa.Array], entities: Mapping[str, EntityTable],
+                  ) -> dict[str, pa.Array]:
     """Each state's fields, drawn for the rows in that state, null on the others."""
     cycle = dataset.lifecycle
     out = {}
@@ -140,7 +141,7 @@ def state_columns(dataset: Dataset, seed: int, index: int, state: np.ndarray,
         rows = state == cycle.names.index(name)
         sub = replace(dataset, fields=fields, lifecycle=None, correlations=())
         block = SizedBlock(sub, entity_seed(seed, f"{cycle.entity}.{name}"), index, 0,
-                           pools, made=int(rows.sum()))
+                           pools, entities=dict(entities), made=int(rows.sum()))
         block = _fill(block)
         position = np.cumsum(rows) - 1
         take = pa.array(position, mask=~rows)

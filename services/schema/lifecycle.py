@@ -224,6 +224,11 @@ def _state_fields(obj: Obj, names: tuple[str, ...], context: ParseContext,
             continue
         lone = ParseContext({}, context.entities, context.entity_names)
         declared = parse_field_list(value, path, obj.problems, lone)
+        for index, field in enumerate(declared.fields):
+            if isinstance(field, DatetimeField) and field.mode == "ramp":
+                obj.problems.add(f"{path}[{index}].mode", "a ramp orders a column's rows; a "
+                                 "per-state field's rows are in time order already: use "
+                                 "uniform or seasonality")
         out.append((state, declared.fields))
     raw.waive_rest()
     return tuple(out)

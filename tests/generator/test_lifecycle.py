@@ -108,6 +108,23 @@ def test_per_state_fields_are_drawn_on_their_state_only(rows):
     assert rows.loc[~on_d, "reason"].isna().all()
 
 
+def test_a_per_state_field_may_pick_an_entity_and_look_it_up():
+    data = doc()
+    data["entities"]["carriers"] = {"count": 3, "fields": [
+        {"name": "carrier_id", "type": "id_sequence", "start": 7},
+        {"name": "cname", "type": "category", "choices": ["DHL", "UPS"]}]}
+    data["entities"]["users"]["lifecycle"]["fields"]["c"] += [
+        {"name": "carrier", "type": "ref", "entity": "carriers"},
+        {"name": "cname", "type": "lookup", "ref": "carrier", "attribute": "cname"}]
+    ds = parse_schema(data)
+    frame = generate_table(ds, SEED, 5000).to_pandas()
+    on_c = frame[frame["state"] == "c"]
+    assert set(on_c["carrier"]) == {7, 8, 9} and on_c["cname"].notna().all()
+    table = entity_tables(ds, SEED)["carriers"].table.to_pandas().set_index("carrier_id")
+    assert (on_c["cname"].to_numpy() == table.loc[on_c["carrier"], "cname"].to_numpy()).all()
+    assert frame.loc[frame["state"] != "c", ["carrier", "cname"]].isna().all().all()
+
+
 def test_sessions_end_after_the_declared_inactivity():
     ds = load_schema(SCHEMAS / "clickstream.json").with_overrides(entity_count=20_000)
     walked = steps(generate_table(ds, SEED).to_pandas().rename(columns={

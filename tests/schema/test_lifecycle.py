@@ -116,3 +116,23 @@ def test_the_state_column_and_per_state_fields_can_be_analysed():
     analysis = parse_schema(data).analysis
     assert analysis.dimensions == ("state", "reason")
     assert analysis.numeric_fields == ("amount",)
+
+
+def test_a_per_state_datetime_cannot_ramp():
+    fields = {"c": [{"name": "when", "type": "datetime", "mode": "ramp"}]}
+    assert problems_of(doc(fields=fields)) == [
+        f"{AT}.fields.c[0].mode: a ramp orders a column's rows; a per-state field's rows are "
+        "in time order already: use uniform or seasonality"]
+
+
+def test_per_state_refs_order_the_entities_and_close_cycles():
+    data = copy.deepcopy(DOC)
+    data["entities"]["carriers"] = {"count": 3, "fields": [
+        {"name": "carrier_id", "type": "id_sequence"}]}
+    data["entities"]["users"]["lifecycle"]["fields"]["c"].append(
+        {"name": "carrier", "type": "ref", "entity": "carriers"})  # declared after users
+    assert parse_schema(data).lifecycle.fields[0][1][-1].entity == "carriers"
+    data["entities"]["users"]["lifecycle"]["fields"]["c"][-1]["entity"] = "users"
+    assert problems_of(data) == [
+        "entities.users.lifecycle.fields.c[1].entity: refers to 'users' in a cycle (users -> "
+        "users); an entity may only refer to entities that do not refer back to it"]
