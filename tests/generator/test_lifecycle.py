@@ -197,3 +197,20 @@ def test_merge_writes_each_slice_in_order_and_carries_the_rest():
         (0, [0, 5], [0, 0]), (1, [10, 10, 12, 19], [0, 1, 1, 1]), (2, [20, 25], [2, 0])]
     later = list(merged(((k, pa.table({"s": s}), s) for k, s in made), bounds, 1))
     assert [k for k, _ in later] == [1, 2]
+
+
+def test_a_timeline_burst_and_outage_shape_the_episodes_starts():
+    data = doc()
+    data["timeline"] = {"field": "t",
+                        "bursts": [{"start": "2025-01-01T12:00:00",
+                                    "end": "2025-01-01T13:00:00", "factor": 5}],
+                        "outages": [{"start": "2025-01-01T18:00:00",
+                                     "end": "2025-01-01T18:20:00"}]}
+    ds = parse_schema(data).with_overrides(entity_count=N)
+    frame = generate_table(ds, SEED).to_pandas()
+    assert (np.diff(frame["t"].to_numpy()) >= np.timedelta64(0)).all()
+    starts = episodes(frame)["t"].first()
+    per_hour = starts.dt.hour.value_counts()
+    assert per_hour[12] / per_hour.drop([12, 18]).mean() == pytest.approx(5, rel=0.05)
+    in_outage = (starts >= "2025-01-01 18:00:00") & (starts < "2025-01-01 18:20:00")
+    assert not in_outage.any()
