@@ -19,7 +19,9 @@ from services.extracts import SECONDS
 from services.generator.block import Block
 from services.generator.datetimes import (
     epoch_seconds,
+    rate_timeline,
     sample_seconds,
+    slice_seconds,
     timed_seconds,
     uniform_seconds,
 )
@@ -201,11 +203,13 @@ def string_column(field: StringField, block: Block) -> pa.Array:
 def datetime_column(field: DatetimeField, block: Block) -> pa.Array:
     window = block.dataset.time_window
     low, high = epoch_seconds(window.start), epoch_seconds(window.end)
-    timeline = block.dataset.timeline  # its rate shapes the time of its field only
-    if timeline is None or timeline.field != field.name or not timeline.shapes_rate:
-        timeline = None
+    timeline = rate_timeline(block.dataset, field)  # its rate shapes its field's times only
     u = block.uniforms.get(field.name)  # in a correlations block: mode uniform
-    if u is not None:
+    cycle = block.dataset.lifecycle
+    if cycle is not None and cycle.time_field == field.name:  # episodes' starts, in order
+        seconds = slice_seconds(field, low, high, block.rng(field.name), block.size,
+                                block.start, block.total, timeline)
+    elif u is not None:
         seconds = (uniform_seconds(u, low, high) if timeline is None
                    else timed_seconds(u, low, high, timeline))
     else:

@@ -8,11 +8,19 @@ from functools import lru_cache
 import numpy as np
 
 from services.generator import rates
-from services.schema import DatetimeField, Profile, Timeline
+from services.schema import Dataset, DatetimeField, Profile, Timeline
 
 HOUR = 3600
 DAY = 86_400
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
+
+
+def rate_timeline(dataset: Dataset, field: DatetimeField) -> Timeline | None:
+    """The dataset's timeline where it shapes the rate of `field`'s times, else None."""
+    timeline = dataset.timeline
+    if timeline is None or timeline.field != field.name or not timeline.shapes_rate:
+        return None
+    return timeline
 
 
 def epoch_seconds(moment: datetime) -> int:
@@ -87,3 +95,34 @@ def uniform_seconds(u: np.ndarray, low: int, high: int) -> np.ndarray:
     """The inverse CDF of mode uniform: whole seconds in [low, high] from uniforms u."""
     span = float(high - low + 1)
     return np.minimum(low + np.floor(u * span).astype(np.int64), high)
+
+
+def quantile_seconds(field: DatetimeField, low: int, high: int, fractions: np.ndarray,
+                     timeline: Timeline | None = None) -> np.ndarray:
+    """The inverse CDF of the field's start-time distribution at `fractions` in [0, 1]: the
+    hour slots' weights under seasonality or a timeline that shapes the rate (hour_slots,
+    as sample_seconds draws), else uniform over the window (a ramp's order is moot where rows
+    come out in time order). Monotone in the fractions, so a block given a slice of fractions
+    gets the matching slice of times (services/generator/lifecycle.py)."""
+    timed = timeline is not None and timeline.shapes_rate
+    if field.mode != "seasonality" and not timed:
+        return uniform_seconds(np.minimum(fractions, np.nextafter(1.0, 0)), low, high)
+    profile = field.profile if field.mode == "seasonality" else Profile()
+    slot_low, lengths, cumulative = hour_slots(profile, low, high, timeline if timed else None)
+    slot = np.minimum(np.searchsorted(cumulative, fractions, side="right"),
+                      len(cumulative) - 1)
+    before = np.concatenate(([0.0], cumulative[:-1]))[slot]
+    share = (cumulative[slot] - before)
+    inside = np.clip((fractions - before) / np.where(share > 0, share, 1.0), 0.0, 1.0)
+    offset = np.minimum(np.floor(inside * lengths[slot]).astype(np.int64), lengths[slot] - 1)
+    return slot_low[slot] + offset
+
+
+def slice_seconds(field: DatetimeField, low: int, high: int, rng: np.random.Generator,
+                  size: int, first_row: int, total: int, timeline: Timeline | None = None,
+                  ) -> np.ndarray:
+    """Sorted times for rows first_row .. first_row + size of `total`: their quantile slice
+    of the distribution, so times increase across blocks (as a `ramp` does)."""
+    lo_frac, hi_frac = first_row / total, (first_row + size) / total
+    fractions = np.minimum(lo_frac + (hi_frac - lo_frac) * np.sort(rng.random(size)), hi_frac)
+    return quantile_seconds(field, low, high, fractions, timeline)

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -85,7 +85,14 @@ def generate_blocks(dataset: Dataset, seed: int, total: int | None = None,
 
 def generate_table(dataset: Dataset, seed: int, total: int | None = None) -> pa.Table:
     """All rows as one arrow table in logical types (for tests and small runs)."""
-    blocks = [pa.table(b.columns) for b in generate_blocks(dataset, seed, total)]
+    if dataset.lifecycle is not None:
+        from services.generator.ordering import ordered_blocks
+
+        ds = dataset if total is None else replace(dataset, entity_count=total)
+        made = ordered_blocks(ds, seed, faker_pools(ds, seed), entity_tables(ds, seed))
+        blocks = [pa.table(b.columns) for b in made]
+    else:
+        blocks = [pa.table(b.columns) for b in generate_blocks(dataset, seed, total)]
     if not blocks:
         return pa.table({f.name: pa.array([], pa.null()) for f in dataset.fields})
     return pa.concat_tables(blocks)
@@ -96,7 +103,7 @@ def generate_table(dataset: Dataset, seed: int, total: int | None = None) -> pa.
 _WORKER: dict = {}
 
 
-def _worker_init(dataset: Dataset, seed: int, total: int, encoder: Encoder,
+def _worker_init(dataset: Dataset, seed: int, total: int, encoder: Encoder | None,
                  entity_files: dict[str, str]) -> None:
     """Entity tables come memory-mapped from the files the parent wrote: one copy in RAM.
     Ctrl-C, which a terminal sends the whole process group, is the parent's to answer: it
@@ -128,7 +135,18 @@ def _worker_encode(index: int) -> bytes | pa.Table:
 def _worker_blocks(dataset: Dataset, seed: int, total: int, encoder: Encoder, workers: int,
                    entities: Mapping[str, EntityTable], scratch: Path,
                    ) -> Iterator[tuple[int, bytes | pa.Table]]:
-    """Encoded blocks in order from a process pool, at most 2 per worker in flight."""
+    """Encoded blocks in order from a process pool: (rows, encoded block)."""
+    for index, encoded in worker_results(dataset, seed, total, workers, entities, scratch,
+                                         _worker_encode, encoder):
+        yield min(BLOCK_SIZE, total - index * BLOCK_SIZE), encoded
+
+
+def worker_results(dataset: Dataset, seed: int, total: int, workers: int,
+                   entities: Mapping[str, EntityTable], scratch: Path,
+                   task: Callable[[int], object], encoder: Encoder | None = None,
+                   ) -> Iterator[tuple[int, object]]:
+    """(block index, task(index)) in block order from a process pool, at most 2 per worker
+    in flight; `task` reads the worker's state (_WORKER)."""
     count = block_count(total)
     context = multiprocessing.get_context("spawn")
     entity_files = {}
@@ -143,10 +161,10 @@ def _worker_blocks(dataset: Dataset, seed: int, total: int, encoder: Encoder, wo
         try:
             while next_index < count or pending:
                 while next_index < count and len(pending) < 2 * workers:
-                    pending.append((next_index, pool.submit(_worker_encode, next_index)))
+                    pending.append((next_index, pool.submit(task, next_index)))
                     next_index += 1
                 index, future = pending.popleft()
-                yield min(BLOCK_SIZE, total - index * BLOCK_SIZE), future.result()
+                yield index, future.result()
         except BaseException:  # an interrupt or an error: the queued blocks are not wanted
             pool.shutdown(cancel_futures=True)
             raise
@@ -210,6 +228,10 @@ def write_dataset(dataset: Dataset, path: Path, seed: int, *, workers: int = 1,
                   progress: Progress | None = None) -> WriteResult:
     """Write all rows to `path` atomically (a hidden temporary file renamed at the end),
     and the entity tables beside it."""
+    if dataset.lifecycle is not None:  # rows in time order across blocks: ordering.py
+        from services.generator.ordering import write_lifecycle
+
+        return write_lifecycle(dataset, path, seed, workers=workers, progress=progress)
     started = time.perf_counter()
     total = dataset.entity_count
     entities = entity_tables(dataset, seed)

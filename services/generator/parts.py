@@ -22,10 +22,11 @@ import pyarrow as pa
 
 from services.common.stores import Store
 from services.extracts import kind_of
-from services.generator.block import block_count
+from services.generator.block import BLOCK_SIZE, block_count
 from services.generator.encoders import encoder_for
 from services.generator.engine import block_writer, make_block
 from services.generator.links import EntityTable
+from services.generator.ordering import ordered_blocks
 from services.schema import Dataset
 
 SUCCESS = "_SUCCESS"
@@ -73,6 +74,11 @@ def is_parts_folder(path: Path) -> bool:
 class PartWritten:
     name: str
     rows: int
+    made: int = -1  # what the plan's total counts (lifecycles started), when not rows
+
+    @property
+    def counted(self) -> int:
+        return self.rows if self.made < 0 else self.made
 
 
 def write_part(plan: PartPlan, pools: dict[str, pa.Array],
@@ -87,10 +93,26 @@ def write_part(plan: PartPlan, pools: dict[str, pa.Array],
     with store.create(f"{folder}/{name}") as out, encoder.stream(out) as sink:
         writer = block_writer(sink, encoder.encode)
         try:
-            for index in plan.blocks_of(part):
-                block = make_block(plan.dataset, plan.seed, plan.total, index, pools, entities)
+            for block in _blocks(plan, pools, entities, part):
                 writer.write(block)
                 rows += block.size
         finally:
             writer.close()
-    return PartWritten(name, rows)
+    if plan.dataset.lifecycle is None:
+        return PartWritten(name, rows)
+    blocks = plan.blocks_of(part)
+    return PartWritten(name, rows, min(plan.total, blocks.stop * BLOCK_SIZE)
+                       - min(plan.total, blocks.start * BLOCK_SIZE))
+
+
+def _blocks(plan: PartPlan, pools: dict[str, pa.Array], entities: Mapping[str, EntityTable],
+            part: int):
+    """The part's blocks; a lifecycle's in time order, its carry into the part's first
+    block made again from the earlier blocks that reach it (ordering.py)."""
+    blocks = plan.blocks_of(part)
+    if plan.dataset.lifecycle is not None:
+        yield from ordered_blocks(plan.dataset, plan.seed, pools, entities, blocks.start,
+                                  blocks.stop)
+        return
+    for index in blocks:
+        yield make_block(plan.dataset, plan.seed, plan.total, index, pools, entities)

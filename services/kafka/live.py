@@ -68,6 +68,10 @@ class LiveSource:
     def __init__(self, dataset: Dataset, seed: int, key_field: str | None,
                  time_scale: float | None = None, entity_seed: int | None = None,
                  shape: StreamShape | None = None) -> None:
+        if dataset.lifecycle is not None:
+            raise ValueError("--generate does not walk lifecycles yet (entities."
+                             f"{dataset.lifecycle.entity}.lifecycle): generate an extract and "
+                             "replay it, which sends its rows in time order")
         self.dataset = dataset
         self.seed = seed
         # One set of entities for the whole run (every scaled window shares it), from the

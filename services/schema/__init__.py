@@ -44,6 +44,7 @@ from services.schema.fields import (
     StringField,
     UuidField,
 )
+from services.schema.lifecycle import Lifecycle, State, Timeout, Transition
 from services.schema.links import DerivedCompareField, LookupField, Popularity, RefField
 from services.schema.loader import load_schema, parse_schema
 from services.schema.measures import Measure
@@ -118,6 +119,7 @@ __all__ = [
     "GeoField",
     "IdSequenceField",
     "IntField",
+    "Lifecycle",
     "LookupField",
     "Measure",
     "MissingColumnError",
@@ -131,9 +133,12 @@ __all__ = [
     "RefField",
     "Roles",
     "SchemaError",
+    "State",
     "StringField",
     "TimeWindow",
     "Timeline",
+    "Timeout",
+    "Transition",
     "Trend",
     "UuidField",
     "avro_schema",

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from services.schema.correlations import parse_correlations
 from services.schema.field_list import COLUMN_NAME, parse_field_list
 from services.schema.fields import ParseContext
+from services.schema.lifecycle import parse_lifecycle
 from services.schema.model import Entity
 from services.schema.reader import DOC_KEYS, Obj
 
@@ -65,10 +66,12 @@ def _entity(obj: Obj | None, name: str, context: ParseContext) -> Entity | None:
     key = obj.str("key", first if isinstance(first, str) else None)
     if raw_fields is None:
         obj.raw("correlations")  # not judged without fields to name
+        obj.raw("lifecycle")
         obj.finish()
         return None
     declared = parse_field_list(raw_fields, obj.at("fields"), obj.problems, context)
     correlations = parse_correlations(obj, declared)
+    lifecycle = parse_lifecycle(obj, name, context)
     obj.finish()
     if key is None:
         return None
@@ -87,7 +90,7 @@ def _entity(obj: Obj | None, name: str, context: ParseContext) -> Entity | None:
         obj.error("key", f"{key!r} is {what}; a key must be unique: an id_sequence or uuid "
                          f"field without null_prob (in this entity: {', '.join(usable) or 'none'})")
         return None
-    return Entity(name, count or 1, key, declared.fields, correlations)
+    return Entity(name, count or 1, key, declared.fields, correlations, lifecycle)
 
 
 def _dependency_order(raw: dict, obj: Obj) -> tuple[list[str], set[str]]:
@@ -100,13 +103,13 @@ def _dependency_order(raw: dict, obj: Obj) -> tuple[list[str], set[str]]:
 
     def visit(name: str, trail: list[str]) -> None:
         state[name] = "open"
-        for index, target in refs[name]:
+        for where, target in refs[name]:
             if target not in refs:
                 continue  # an unknown entity: reported at the field
             if state.get(target) == "open":
                 cycle = [*trail[trail.index(target):], target]
                 broken.update(cycle)
-                obj.problems.add(f"{obj.at(name)}.fields[{index}].entity",
+                obj.problems.add(f"{obj.at(name)}.{where}.entity",
                                  f"refers to {target!r} in a cycle ({' -> '.join(cycle)}); an "
                                  "entity may only refer to entities that do not refer back to it")
             elif target not in state:
@@ -121,11 +124,16 @@ def _dependency_order(raw: dict, obj: Obj) -> tuple[list[str], set[str]]:
 
 
 def _refs_in(raw_entity: object):
-    """(field index, entity name) of each ref field in an entity's raw fields."""
-    fields = raw_entity.get("fields") if isinstance(raw_entity, dict) else None
-    for index, raw in enumerate(fields if isinstance(fields, list) else []):
-        if isinstance(raw, dict) and raw.get("type") == "ref" and isinstance(raw.get("entity"),
-                                                                             str):
-            yield index, raw["entity"]
-
-
+    """(where, entity name) of each ref field in an entity's raw fields and in its
+    lifecycle's per-state fields (`fields[2]`, `lifecycle.fields.paid[0]`)."""
+    data = raw_entity if isinstance(raw_entity, dict) else {}
+    lists = [("fields", data.get("fields"))]
+    cycle = data.get("lifecycle")
+    per_state = cycle.get("fields") if isinstance(cycle, dict) else None
+    if isinstance(per_state, dict):
+        lists += [(f"lifecycle.fields.{state}", more) for state, more in per_state.items()]
+    for where, fields in lists:
+        for index, raw in enumerate(fields if isinstance(fields, list) else []):
+            if isinstance(raw, dict) and raw.get("type") == "ref" and \
+                    isinstance(raw.get("entity"), str):
+                yield f"{where}[{index}]", raw["entity"]

@@ -15,6 +15,7 @@ from services.schema.field_list import Declared, parse_field_list
 from services.schema.fields import DatetimeField
 from services.schema.instants import INSTANT_EXAMPLES, parse_instant
 from services.schema.json_text import read_json
+from services.schema.lifecycle import bind_lifecycle
 from services.schema.measures import default_measures, parse_measures
 from services.schema.model import (
     DEFAULT_ENTITY_COUNT,
@@ -54,6 +55,7 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
     output = _output(top)
     entities = parse_entities(top)
     declared, correlations = _fields(top, entities)
+    lifecycle, declared = bind_lifecycle(entities.parsed, declared, problems)
     timeline = parse_timeline(top, declared, window, _timestamp_of(top, declared),
                               correlations)
     declared = with_label(declared, timeline)  # analysis may read it
@@ -67,6 +69,7 @@ def parse_schema(data: Any, *, source: str = "schema", default_name: str = "data
         entity_count=DEFAULT_ENTITY_COUNT if count is None else count,
         time_window=window, output=output, source=source, entities=entities.parsed,
         faults=faults, correlations=correlations, timeline=timeline,
+        lifecycle=lifecycle,
     )
     silent = silent_profiles(dataset)
     if silent:

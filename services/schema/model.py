@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from services.schema.correlations import Correlation
 from services.schema.faults import FaultSpec
 from services.schema.fields import Field
+from services.schema.lifecycle import Lifecycle
 from services.schema.measures import Measure
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class Entity:
     key: str  # the field whose values a ref copies: unique by construction
     fields: tuple[Field, ...]
     correlations: tuple[Correlation, ...] = ()
+    lifecycle: Lifecycle | None = None  # the state machine its episodes walk, if any
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class Dataset:
     faults: FaultSpec | None = None  # the stream faults the dataset ships with, if any
     correlations: tuple[Correlation, ...] = ()  # blocks of numbers drawn together
     timeline: Timeline | None = None  # trend, bursts, outages, drift, anomalies over time
+    lifecycle: Lifecycle | None = None  # rows are its transitions (services.schema.lifecycle)
 
     @property
     def names(self) -> tuple[str, ...]:

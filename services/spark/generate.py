@@ -172,9 +172,9 @@ def commit(target: Target, folder: str, written: list[PartWritten], plan: PartPl
     """Check every part arrived with its rows, write _SUCCESS last, rename into place."""
     expected = [plan.name(p) for p in range(plan.parts)]
     names = [w.name for w in written]
-    if names != expected or sum(w.rows for w in written) != plan.total:
+    if names != expected or sum(w.counted for w in written) != plan.total:
         raise RuntimeError(f"the tasks wrote {len(names)} of {len(expected)} parts and "
-                           f"{sum(w.rows for w in written):,} of {plan.total:,} rows")
+                           f"{sum(w.counted for w in written):,} of {plan.total:,} rows")
     store = target.store
     write_bytes(store, f"{folder}/{SUCCESS}", b"")
     if replace:
@@ -212,7 +212,8 @@ def generate(spark, plan: PartPlan, target: Target, *, replace: bool = False,
         except Exception as exc:  # the original error matters more
             log.warning("could not remove the temporary folder %s: %s", folder, exc)
         raise
-    return SparkResult(plan.total, target.uri, plan.parts, time.perf_counter() - started)
+    return SparkResult(sum(w.rows for w in written), target.uri, plan.parts,
+                       time.perf_counter() - started)
 
 
 def remove_dead_runs(target: Target) -> None:
