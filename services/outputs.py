@@ -154,6 +154,9 @@ class BatchColumns:
         return (self.date, *self.dimensions, *self.measures)
 
 
+FUNNEL_SUFFIX = "_funnel"
+
+
 @dataclass(frozen=True)
 class BatchOutputs:
     csv_dir: Path
@@ -165,6 +168,11 @@ class BatchOutputs:
     @property
     def quality_file(self) -> Path:
         return self.csv_dir.with_name(self.csv_dir.name + "_quality.json")
+
+    @property
+    def funnel_dir(self) -> Path:
+        """A lifecycle dataset's funnel per day (services.spark.funnel)."""
+        return self.csv_dir.with_name(self.csv_dir.name + FUNNEL_SUFFIX)
 
     @property
     def status_file(self) -> Path:

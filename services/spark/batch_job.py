@@ -10,19 +10,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from services.common import settings as s
 from services.common.files import temporary_sibling, write_json_atomic
 from services.common.paths import DEFAULT_SCHEMA, local_path
-from services.outputs import DONE, RUNNING, BatchOutputs
+from services.outputs import DONE, FUNNEL_SUFFIX, RUNNING, BatchOutputs
 from services.schema import Dataset, load_schema
-from services.spark import aggregates
-from services.spark.cleansing import Roles, normalise
+from services.spark import aggregates, funnel
+from services.spark.cleansing import VALID_TS, Roles, normalise, normalise_name
 from services.spark.errors import quiet_task_failures, spark_error_message
 from services.spark.extracts import (
     ExtractFile,
@@ -143,7 +144,8 @@ def publish(spark: SparkSession, settings: BatchJobSettings, dataset: Dataset, r
         log.warning("every extract is empty: nothing to aggregate, outputs left as they were")
         return 0
     columns = aggregates.batch_columns(roles)
-    raw = aggregates.raw_aggregates(normalise(frame, dataset), roles).cache()
+    normalised = normalise(frame, dataset)
+    raw = aggregates.raw_aggregates(normalised, roles).cache()
     try:
         detail = aggregates.detail(raw, columns)
         # One task per date: one Parquet file per partition, not one per task and date.
@@ -161,6 +163,7 @@ def publish(spark: SparkSession, settings: BatchJobSettings, dataset: Dataset, r
     places = aggregates.decimals(columns)
     write_csv(spark, detail, csv_uri, places)
     write_csv(spark, aggregates.kpis(raw, columns), csv_uri.rstrip("/") + "_kpis", places)
+    write_funnel(spark, normalised, dataset, roles, csv_uri)
     quality = aggregates.quality_counts(raw, columns)
     log.info("wrote CSV and KPIs to %s (%.1f s)", settings.out_local_csv, watch.lap())
     log.info("rows read %d, dropped for an invalid timestamp %d, aggregated %d",
@@ -180,6 +183,24 @@ def publish(spark: SparkSession, settings: BatchJobSettings, dataset: Dataset, r
     raw.unpersist()
     log.info("batch job done in %.1f s", report["duration_seconds"])
     return 0
+
+
+def write_funnel(spark: SparkSession, normalised: DataFrame, dataset: Dataset, roles: Roles,
+                 csv_uri: str) -> None:
+    """A lifecycle dataset's funnel beside the CSV (a second read of the input: its
+    episodes need the rows, not the daily sums)."""
+    lifecycle = dataset.lifecycle
+    if lifecycle is None:
+        return
+    episode = funnel.episode_field(dataset)
+    if episode is None:
+        log.warning("no funnel: the schema has a lifecycle but no id_sequence or uuid field "
+                    "to tell its episodes apart")
+        return
+    rows = normalised.where(F.col(VALID_TS))
+    table = funnel.funnel(rows, replace(lifecycle, state_field=normalise_name(
+        lifecycle.state_field)), normalise_name(episode), roles.timestamp, roles.date)
+    write_csv(spark, table, csv_uri.rstrip("/") + FUNNEL_SUFFIX, funnel.DECIMALS)
 
 
 def unreadable_extract(spark: SparkSession, extracts: list[ExtractFile]) -> str | None:
