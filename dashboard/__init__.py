@@ -1,5 +1,6 @@
 """The batch dashboard: KPI tiles, daily trend, top segments, breakdown by any
-dimension, sample aggregate rows and the data-quality report, from the batch job's output."""
+dimension, sample aggregate rows, the data-quality report and, for a lifecycle dataset, its
+funnel, from the batch job's output."""
 
 from __future__ import annotations
 
@@ -27,5 +28,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = make_app(__name__, settings, OPTIONS, test_config, pages.bp, api.bp)
     app.extensions["batch"] = BatchContext(
         settings=settings, dataset=dataset, labels=dataset_labels(dataset), columns=columns,
-        store=BatchStore(BatchOutputs(settings.out_local_csv), columns))
+        store=BatchStore(BatchOutputs(settings.out_local_csv), columns,
+                         funnel=dataset.lifecycle is not None))
     return app

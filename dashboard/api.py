@@ -34,6 +34,7 @@ def meta() -> Response:
                        c.settings.stale_after)
     version = version_of((*signatures, c.store.status_signature()))
     outputs = c.store.outputs
+    funnel = {"funnel": str(outputs.funnel_dir)} if c.dataset.lifecycle else {}
     return ok({
         **c.labels.to_json(),
         "date_column": c.columns.date,
@@ -47,6 +48,7 @@ def meta() -> Response:
             "kpis": str(outputs.kpis_dir),
             "quality": str(outputs.quality_file),
             "status": str(outputs.status_file),
+            **funnel,
         },
     })
 
@@ -93,6 +95,15 @@ def rows(limit: int | None) -> Response:
     limit = 25 if limit is None else limit
     return ok(c.store.derived("rows", limit,
                               lambda f: metrics.sample_rows(f, c.columns, c.labels, limit)))
+
+
+@bp.get("/funnel")
+def funnel() -> Response:
+    c = ctx()
+    lifecycle = c.dataset.lifecycle
+    if lifecycle is None:
+        raise NoData("The schema has no lifecycle, so the batch job writes no funnel.")
+    return ok(c.store.funnel(lambda f: metrics.funnel(f, c.columns.date, lifecycle.names)))
 
 
 @bp.get("/quality")

@@ -1,10 +1,10 @@
 """Reading the batch job's outputs: the aggregate CSV folder, the one-row KPI
-folder, the quality report and the job's status file, each cached by its files'
-modification times and sizes."""
+folder, a lifecycle dataset's funnel folder, the quality report and the job's status file,
+each cached by its files' modification times and sizes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,8 +13,17 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from services.outputs import (
+    CONVERSION,
+    FUNNEL_COLUMNS,
+    MEDIAN_S,
+    MOVED,
+    NEXT_STATE,
+    P90_S,
     QUALITY_KEYS,
+    REACHED,
     RECORD_COUNT,
+    STATE,
+    STEPS,
     BatchColumns,
     BatchOutputs,
     job_summary,
@@ -35,13 +44,15 @@ def _keep(name: str) -> bool:
 
 
 class BatchStore:
-    """The batch outputs as frames and derived payloads, rebuilt only when files change."""
+    """The batch outputs as frames and derived payloads, rebuilt only when files change.
+    `funnel`: the schema has a lifecycle, so the job writes a funnel folder too."""
 
     def __init__(self, outputs: BatchOutputs, columns: BatchColumns,
-                 cache: MtimeCache | None = None):
+                 cache: MtimeCache | None = None, *, funnel: bool = False):
         self.outputs = outputs
         self.columns = columns
         self.cache = cache or MtimeCache()
+        self.has_funnel = funnel
 
     # signatures: a scandir and a few stat() calls, the whole cost of a warm request
     def detail_signature(self) -> Signature:
@@ -49,6 +60,9 @@ class BatchStore:
 
     def kpis_signature(self) -> Signature:
         return folder_signature(self.outputs.kpis_dir, _keep)
+
+    def funnel_signature(self) -> Signature:
+        return folder_signature(self.outputs.funnel_dir, _keep)
 
     def quality_signature(self) -> Signature:
         return file_signature(self.outputs.quality_file)
@@ -58,7 +72,9 @@ class BatchStore:
 
     def signatures(self) -> tuple[Signature, ...]:
         """The outputs' signatures (what their freshness is judged by)."""
-        return (self.detail_signature(), self.kpis_signature(), self.quality_signature())
+        funnel = (self.funnel_signature(),) if self.has_funnel else ()
+        return (self.detail_signature(), self.kpis_signature(), self.quality_signature(),
+                *funnel)
 
     def job(self) -> dict[str, Any] | None:
         """The job's state from its status file; None while there is none (or none
@@ -84,10 +100,22 @@ class BatchStore:
 
         def build() -> dict[str, Any]:
             frame = read_part_csvs(self.outputs.kpis_dir, "KPI output", self.columns.measures,
-                                   self.columns)
+                                   detail_types(self.columns))
             return frame.iloc[0].to_dict()
 
         return self.cache.get("kpis", signature, build, remember=(OutputProblem,))
+
+    def funnel(self, compute: Callable[[pd.DataFrame], T]) -> T:
+        """A payload computed from the funnel rows (services.spark.funnel), cached until
+        the funnel folder changes."""
+        signature = self.funnel_signature()
+        types = funnel_types(self.columns.date)
+
+        def build() -> T:
+            return compute(read_part_csvs(self.outputs.funnel_dir, "funnel output",
+                                          (self.columns.date, *FUNNEL_COLUMNS), types))
+
+        return self.cache.get("funnel", signature, build, remember=(OutputProblem,))
 
     def quality(self) -> dict[str, Any]:
         path = self.outputs.quality_file
@@ -99,7 +127,7 @@ class BatchStore:
         return self.cache.get(
             "detail", signature,
             lambda: read_part_csvs(self.outputs.csv_dir, "batch output", self.columns.detail,
-                                   self.columns),
+                                   detail_types(self.columns)),
             remember=(OutputProblem,))
 
 
@@ -115,9 +143,10 @@ def part_files(folder: Path, what: str) -> list[Path]:
 
 
 def read_part_csvs(folder: Path, what: str, required: tuple[str, ...],
-                   columns: BatchColumns) -> pd.DataFrame:
-    """All part files of a Spark CSV folder as one frame, typed; problems named plainly."""
-    frames = [read_part_csv(path, what, required, columns)
+                   types: Mapping[str, pa.DataType]) -> pd.DataFrame:
+    """All part files of a Spark CSV folder as one frame, typed (`types` by column name; a
+    name the file lacks is ignored); problems named plainly."""
+    frames = [read_part_csv(path, what, required, types)
               for path in part_files(folder, what)]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     if frame.empty:
@@ -126,7 +155,7 @@ def read_part_csvs(folder: Path, what: str, required: tuple[str, ...],
 
 
 def read_part_csv(path: Path, what: str, required: tuple[str, ...],
-                  columns: BatchColumns) -> pd.DataFrame:
+                  types: Mapping[str, pa.DataType]) -> pd.DataFrame:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -151,7 +180,7 @@ def read_part_csv(path: Path, what: str, required: tuple[str, ...],
             parse_options=pacsv.ParseOptions(quote_char='"', double_quote=True,
                                              escape_char=False,
                                              newlines_in_values=b'"' in raw),
-            convert_options=pacsv.ConvertOptions(column_types=_types(header, columns),
+            convert_options=pacsv.ConvertOptions(column_types=dict(types),
                                                  strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -160,15 +189,18 @@ def read_part_csv(path: Path, what: str, required: tuple[str, ...],
     return table.to_pandas()
 
 
-def _types(header: list[str], columns: BatchColumns) -> dict[str, pa.DataType]:
-    text = {columns.date, *columns.dimensions}
-    whole = {RECORD_COUNT, *columns.counts}
-    types: dict[str, pa.DataType] = {}
-    for name in header:
-        if name in text:
-            types[name] = pa.string()
-        elif name in whole:
-            types[name] = pa.int64()
-        elif name in columns.measures:
-            types[name] = pa.float64()
+def detail_types(columns: BatchColumns) -> dict[str, pa.DataType]:
+    """The aggregate and KPI columns' types: dates and dimensions text, counts whole."""
+    types = {name: pa.float64() for name in columns.measures}
+    types.update({name: pa.int64() for name in (RECORD_COUNT, *columns.counts)})
+    types.update({name: pa.string() for name in (columns.date, *columns.dimensions)})
+    return types
+
+
+def funnel_types(date: str) -> dict[str, pa.DataType]:
+    """The funnel's columns' types; an empty next_state (a state with no step out) reads
+    as ""."""
+    types = {name: pa.string() for name in (date, STATE, NEXT_STATE)}
+    types.update({name: pa.int64() for name in (REACHED, MOVED, STEPS)})
+    types.update({name: pa.float64() for name in (CONVERSION, MEDIAN_S, P90_S)})
     return types

@@ -1,4 +1,5 @@
-"""Pure functions from the batch aggregate rows to the JSON payloads the page draws.
+"""Pure functions from the batch aggregate rows (and a lifecycle's funnel rows) to the JSON
+payloads the page draws.
 
 Sums are re-aggregated from the daily rows; averages and rates are recomputed from sums and
 counts (never averaged averages; an average divides by the values present, n_<metric>), so
@@ -12,7 +13,21 @@ from typing import Any
 
 import pandas as pd
 
-from services.outputs import RECORD_COUNT, BatchColumns, avg_of, count_of, rate_of, sum_of
+from services.outputs import (
+    MEDIAN_S,
+    MOVED,
+    NEXT_STATE,
+    P90_S,
+    REACHED,
+    RECORD_COUNT,
+    STATE,
+    STEPS,
+    BatchColumns,
+    avg_of,
+    count_of,
+    rate_of,
+    sum_of,
+)
 from services.web.envelope import NoData
 from services.web.labels import DatasetLabels
 
@@ -187,3 +202,49 @@ def _cell(value: Any, kind: str) -> Any:
 def _int(value: Any) -> int | None:
     as_number = number(value)
     return None if as_number is None else round(as_number)
+
+
+def funnel(frame: pd.DataFrame, date: str, states: tuple[str, ...]) -> dict[str, Any]:
+    """A lifecycle's funnel over all days from its daily rows (services.spark.funnel).
+
+    `states` are the lifecycle's, in declared order; a state the data holds that the lifecycle
+    does not declare (a real extract's) follows them, by name. A state's `reached` is summed
+    over the days (each day's count once, however many transitions leave it); a transition's
+    `moved` and `steps` likewise, and its `conversion` is moved / its state's reached over all
+    days (a ratio of sums, not a sum or mean of the daily ratios). Percentiles of daily
+    samples cannot be combined, so a transition's `median_s` and `p90_s` are those of one
+    day, named as `timing_day`: the latest on which the step was made.
+    """
+    frame = frame.assign(**{NEXT_STATE: frame[NEXT_STATE].where(frame[NEXT_STATE] != "")})
+    daily = frame.drop_duplicates([date, STATE])
+    reached = daily.groupby(STATE)[REACHED].sum()
+    order = list(states) + sorted(set(frame[STATE]) - set(states))
+    rank = {name: i for i, name in enumerate(order)}
+    moves = frame.dropna(subset=[NEXT_STATE])
+    totals = moves.groupby([STATE, NEXT_STATE])[[MOVED, STEPS]].sum()
+    timed = (moves[moves[STEPS] > 0].sort_values(date, kind="stable")
+             .drop_duplicates([STATE, NEXT_STATE], keep="last").set_index([STATE, NEXT_STATE]))
+    keys = sorted(totals.index, key=lambda k: (rank[k[0]], rank.get(k[1], len(rank)), k[1]))
+    transitions = [_transition(key, totals.loc[key], int(reached.get(key[0], 0)),
+                               timed.loc[key] if key in timed.index else None, date)
+                   for key in keys]
+    days = sorted(frame[date].astype(str).unique())
+    return {
+        "states": [{"state": name, "reached": int(reached.get(name, 0))} for name in order],
+        "transitions": transitions,
+        "days": len(days), "first_day": days[0] if days else None,
+        "last_day": days[-1] if days else None,
+    }
+
+
+def _transition(key: tuple[str, str], total: pd.Series, reached: int,
+                timing: pd.Series | None, date: str) -> dict[str, Any]:
+    moved = int(total[MOVED])
+    return {
+        "from": key[0], "to": key[1], "reached": reached, "moved": moved,
+        "conversion": number(moved / reached) if reached else None,
+        "steps": int(total[STEPS]),
+        "timing_day": None if timing is None else str(timing[date]),
+        "median_s": None if timing is None else number(timing[MEDIAN_S]),
+        "p90_s": None if timing is None else number(timing[P90_S]),
+    }

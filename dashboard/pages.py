@@ -13,10 +13,12 @@ API_NAMES = ("meta", "kpis", "trend", "segments", "breakdown", "rows", "quality"
 @bp.get("/")
 def index() -> str:
     c: BatchContext = current_app.extensions["batch"]
+    has_funnel = c.dataset.lifecycle is not None
+    names = (*API_NAMES, "funnel") if has_funnel else API_NAMES  # no funnel card otherwise
     page_config = {
         "refresh_seconds": c.settings.refresh_seconds,
         "labels": c.labels.to_json(),
-        "api": {name: url_for(f"api.{name}") for name in API_NAMES},
+        "api": {name: url_for(f"api.{name}") for name in names},
         "job": "batch job",
         "pill": {"live": "Live", "stale": "Idle"},
     }
@@ -26,4 +28,5 @@ def index() -> str:
         page_script=url_for("static", filename="batch.js"),
         segment_title=" · ".join(d.label for d in c.labels.dimensions[:2]),
         metric_label=c.labels.metric.label if c.labels.metric else "Records",
+        funnel=has_funnel,
     )

@@ -7,6 +7,8 @@ Batch, under OUT_LOCAL_CSV = .../analysis_csv:
   analysis_csv_kpis/part-*.csv  one row: the same measures over all rows
   analysis_csv_quality.json     the data-quality report (QUALITY_KEYS)
   analysis_csv_status.json      the job's state (JOB_KEYS): running, done, or failed and why
+  analysis_csv_funnel/part-*.csv a lifecycle dataset's funnel: <date>, FUNNEL_COLUMNS
+                                (services.spark.funnel says what each means)
 Streaming, under OUTPUT_PATH = .../streaming_product_revenue:
   streaming_.../                Parquet sink (closed windows, final): <group>, window_start,
                                 window_end, revenue, event_count; committed files are the
@@ -155,6 +157,10 @@ class BatchColumns:
 
 
 FUNNEL_SUFFIX = "_funnel"
+STATE, NEXT_STATE = "state", "next_state"
+REACHED, MOVED, CONVERSION, STEPS, MEDIAN_S, P90_S = (
+    "reached", "moved", "conversion", "steps", "median_s", "p90_s")
+FUNNEL_COLUMNS = (STATE, NEXT_STATE, REACHED, MOVED, CONVERSION, STEPS, MEDIAN_S, P90_S)
 
 
 @dataclass(frozen=True)

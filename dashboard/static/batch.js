@@ -234,6 +234,54 @@
     body.replaceChildren(grid);
   }
 
+  /* Seconds in the unit a person reads them in: s, min, h, then days. */
+  function elapsed(seconds) {
+    if (!D.isNum(seconds)) return "—";
+    if (seconds < 90) return fmt.number(seconds, seconds < 10 ? 1 : 0) + " s";
+    if (seconds < 5400) return fmt.number(seconds / 60, 1) + " min";
+    if (seconds < 172800) return fmt.number(seconds / 3600, 1) + " h";
+    return fmt.number(seconds / 86400, 1) + " days";
+  }
+
+  /* A lifecycle's funnel: episodes reaching each state (bars, declared order) and each
+     transition's conversion over all days, with one day's median and p90 time. */
+  function renderFunnel(env) {
+    if (!D.cardState("card-funnel", env)) return;
+    const f = env.data;
+    D.setText("funnel-note", f.days ? fmt.day(f.first_day) + " – " + fmt.day(f.last_day)
+      + " · episodes by the day they started" : "");
+    const names = f.states.map((s) => s.state);
+    const dataset = {
+      label: "Episodes reaching the state", data: f.states.map((s) => s.reached),
+      backgroundColor: f.states.map((_, i) => D.color(i, 0.85)), borderRadius: 6,
+      maxBarThickness: 26,
+    };
+    D.chart("chart-funnel", () => ({
+      type: "bar",
+      data: { labels: names, datasets: [dataset] },
+      options: {
+        indexAxis: "y",
+        scales: { x: { beginAtZero: true, ticks: { callback: (v) => fmt.compact(v) } },
+          y: { grid: { display: false } } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: {
+          label: (item) => fmt.int(item.parsed.x) + " episodes",
+        } } },
+      },
+    }), (c) => { c.data.labels = names; c.data.datasets = [dataset]; });
+    const table = document.getElementById("funnel-table");
+    headRow(table, [["From", "text"], ["To", "text"], ["Reached", "num"], ["Moved", "num"],
+      ["Conversion", "num"], ["Steps", "num"], ["Median time", "num"], ["p90 time", "num"],
+      ["Times of", "text"]]);
+    table.tBodies[0].replaceChildren(...f.transitions.map((t) => {
+      const tr = h("tr");
+      tr.append(h("td", "text", t.from), h("td", "text", t.to), h("td", "num", fmt.int(t.reached)),
+        h("td", "num", fmt.int(t.moved)), h("td", "num", fmt.percent(t.conversion)),
+        h("td", "num", fmt.int(t.steps)), h("td", "num", elapsed(t.median_s)),
+        h("td", "num", elapsed(t.p90_s)), h("td", "text", t.timing_day ? fmt.day(t.timing_day) : "—"));
+      return tr;
+    }));
+  }
+
   function keptText(rate) {
     return D.isNum(rate) && rate < 1 && rate >= 0.99995 ? "over 99.99%" : fmt.percent(rate, 2);
   }
@@ -264,11 +312,12 @@
 
   async function refreshAll() {
     const api = cfg.api;
-    const [trend, kpis, segments, breakdown, rows, quality] = await Promise.all([
+    const [trend, kpis, segments, breakdown, rows, quality, funnel] = await Promise.all([
       D.getJSON(api.trend), D.getJSON(api.kpis), D.getJSON(api.segments), D.getJSON(breakdownUrl()),
-      D.getJSON(api.rows), D.getJSON(api.quality),
+      D.getJSON(api.rows), D.getJSON(api.quality), api.funnel ? D.getJSON(api.funnel) : null,
     ]);
-    retry = [trend, kpis, segments, breakdown, rows, quality].some((e) => e.transport);
+    retry = [trend, kpis, segments, breakdown, rows, quality, funnel]
+      .some((e) => e && e.transport);
     if (!D.showEmpty(trend, { no_data: "No batch output yet",
       error: "The batch output cannot be read" })) return;
     renderKpis(kpis);
@@ -277,6 +326,7 @@
     renderBreakdown(breakdown);
     renderRows(rows);
     renderQuality(quality);
+    if (funnel) renderFunnel(funnel);
   }
 
   async function tick() {

@@ -22,12 +22,20 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from services.outputs import (
+    CONVERSION,
+    FUNNEL_COLUMNS,
+    MEDIAN_S,
+    MOVED,
+    NEXT_STATE,
+    P90_S,
+    REACHED,
+    STATE,
+    STEPS,
+)
 from services.schema import Dataset, IdSequenceField, Lifecycle, UuidField
 
-STATE, NEXT_STATE = "state", "next_state"
-REACHED, MOVED, CONVERSION, STEPS, MEDIAN_S, P90_S = (
-    "reached", "moved", "conversion", "steps", "median_s", "p90_s")
-COLUMNS = (STATE, NEXT_STATE, REACHED, MOVED, CONVERSION, STEPS, MEDIAN_S, P90_S)
+COLUMNS = FUNNEL_COLUMNS  # their names are the output contract's (services.outputs)
 DECIMALS = {CONVERSION: 4, MEDIAN_S: 3, P90_S: 3}  # what the CSV shows of each double
 
 

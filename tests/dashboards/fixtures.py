@@ -19,7 +19,9 @@ import pyarrow.parquet as pq
 from flask.testing import FlaskClient
 
 from services.common.files import write_json_atomic
+from services.common.paths import SCHEMAS
 from services.outputs import (
+    FUNNEL_COLUMNS,
     QUALITY_KEYS,
     BatchColumns,
     BatchOutputs,
@@ -42,6 +44,28 @@ HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned
 
 def card_columns() -> BatchColumns:
     return BatchColumns.of(load_schema(CARD_SCHEMA).analysis)
+
+
+LIFECYCLE_SCHEMA = SCHEMAS / "retail_order_lifecycle.json"
+LIFECYCLE_VALUES: dict[str, tuple[str, ...]] = {
+    "status": ("created", "paid", "shipped", "delivered", "cancelled", "returned"),
+    "store": ("Downtown", "Mall", "Airport", "Online"),
+    "customer_segment": ("New", "Regular", "VIP"),
+}
+
+
+def lifecycle_columns() -> BatchColumns:
+    return BatchColumns.of(load_schema(LIFECYCLE_SCHEMA).analysis)
+
+
+def funnel_frame(day: str = "2025-03-03", date: str = "event_time_date") -> pd.DataFrame:
+    """A small day of the lifecycle schema's funnel, as the batch job writes it."""
+    return pd.DataFrame(
+        [(day, "created", "paid", 4, 3, 0.75, 3, 60.0, 90.0),
+         (day, "created", "cancelled", 4, 1, 0.25, 1, 3600.0, 3600.0),
+         (day, "paid", "", 3, 0, 0.0, 0, None, None),
+         (day, "cancelled", "", 1, 0, 0.0, 0, None, None)],
+        columns=[date, *FUNNEL_COLUMNS])
 
 
 # ---------------------------------------------------------------- batch
