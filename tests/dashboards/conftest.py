@@ -29,6 +29,15 @@ def batch_client(batch_app: Flask) -> FlaskClient:
     return batch_app.test_client()
 
 
+@pytest.fixture(scope="session")
+def lifecycle_run(spark, tmp_path_factory: pytest.TempPathFactory):
+    """The real batch job's outputs over orders of the shipped lifecycle schema, made once
+    for the funnel's API and browser tests (imported here only when asked for: Spark)."""
+    from tests.dashboards.lifecycle_job import run_lifecycle_job
+
+    return run_lifecycle_job(spark, tmp_path_factory.mktemp("lifecycle"))
+
+
 @pytest.fixture
 def stream_dir(tmp_path: Path) -> Path:
     return tmp_path / "output" / "streaming_product_revenue"

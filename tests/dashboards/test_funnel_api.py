@@ -14,7 +14,7 @@ from dashboard import create_app
 from services.outputs import BatchOutputs
 from services.schema import load_schema
 from tests.dashboards.fixtures import LIFECYCLE_SCHEMA, funnel_frame, get, write_spark_csv
-from tests.dashboards.lifecycle_job import LifecycleRun, run_lifecycle_job
+from tests.dashboards.lifecycle_job import LifecycleRun
 
 NAMES = load_schema(LIFECYCLE_SCHEMA).lifecycle.names
 
@@ -24,9 +24,9 @@ def client_over(csv_dir: Path, schema: Path = LIFECYCLE_SCHEMA) -> FlaskClient:
                        "TESTING": True}).test_client()
 
 
-@pytest.fixture(scope="module")
-def run(spark, tmp_path_factory: pytest.TempPathFactory) -> LifecycleRun:
-    return run_lifecycle_job(spark, tmp_path_factory.mktemp("lifecycle"))
+@pytest.fixture
+def run(lifecycle_run: LifecycleRun) -> LifecycleRun:
+    return lifecycle_run
 
 
 def recomputed(rows: pd.DataFrame) -> tuple[dict, dict]:
