@@ -52,6 +52,7 @@ DIMENSIONS = ("city", "channel", "merchant_cat")
 TABLE: dict[str, dict[str, dict[str, Spec]]] = {
     "batch": {
         "/api/meta": {}, "/api/kpis": {}, "/api/trend": {}, "/api/quality": {},
+        "/api/funnel": {},
         "/api/segments": {"limit": whole(1, 100)},
         "/api/rows": {"limit": whole(1, 500)},
         "/api/breakdown": {"dimension": Spec(
@@ -64,6 +65,8 @@ TABLE: dict[str, dict[str, dict[str, Spec]]] = {
         "/api/leaderboard": {"limit": whole(1, 100)},
     },
 }
+# Routes of no use to the app's schema, which say so (no_data): the card schema has no funnel
+NOT_APPLICABLE = {"batch": {"/api/funnel"}}
 
 
 def batch(tmp_path: Path) -> Flask:
@@ -130,10 +133,11 @@ def test_every_accepted_value_and_no_value_answer_200(tmp_path: Path, name: str)
     for route, params in TABLE[name].items():
         urls = [route] + [f"{route}?{urlencode({p: v})}" for p, s in params.items()
                           for v in s.good]
+        status = "no_data" if route in NOT_APPLICABLE.get(name, ()) else "ok"
         for url in urls:
             response = client.get(url)
             assert response.status_code == 200, (url, response.get_json())
-            assert response.get_json()["status"] == "ok", url
+            assert response.get_json()["status"] == status, url
 
 
 @pytest.mark.parametrize("name", sorted(APPS))
