@@ -127,7 +127,7 @@ def test_use_hdfs_from_the_environment_needs_an_absolute_folder(tmp_path):
     (["--engine", "spark", "--out", "{tmp}/o", "--spark-master", "spark://127.0.0.1:1"],
      "--spark-master spark://127.0.0.1:1: no Spark master answers there"),
     (["--engine", "spark", "--out", "{tmp}/o", "--format", "parquet", "--gzip"],
-     "--gzip applies to csv and jsonl only"),
+     "--gzip contradicts --format parquet: parquet compresses itself"),
     (["--engine", "spark", "--out", "{tmp}/o.parquet.gz"], "the .gz suffix applies to csv"),
     (["--engine", "spark", "--out", "{tmp}/o", "--workers", "2"],
      "--workers applies to --engine local only"),
