@@ -29,10 +29,13 @@ RETAIL_NUMBERS = ("quantity", "unit_price", "total_price")
 def schema_shape(dataset: Dataset, group: str | None = None,
                  value: str | None = None) -> StreamShape:
     """The analysis' first dimension and the measure the windows total (the first summed
-    one), unless overridden (the value may name a summed measure or a field)."""
+    one), unless overridden (the value may name a summed measure or a field). A lifecycle's
+    rows are its transitions: by default its windows count them per state entered."""
     roles = Roles.of(dataset.analysis)
-    group = normalise_name(group) if group else (roles.dimensions[0] if roles.dimensions
-                                                 else None)
+    cycle = dataset.lifecycle
+    default_group = (normalise_name(cycle.state_field) if cycle is not None
+                     else roles.dimensions[0] if roles.dimensions else None)
+    group = normalise_name(group) if group else default_group
     if group is None:
         raise MissingColumnError("the schema has no group column to use: set "
                                  "STREAM_GROUP_FIELD")
@@ -52,6 +55,6 @@ def schema_shape(dataset: Dataset, group: str | None = None,
                                      "measure or a field")
         return StreamShape(group=group, time=roles.timestamp, value=value)
     windowed = dataset.analysis.windowed
-    if windowed is None:
+    if windowed is None or cycle is not None:
         return StreamShape(group=group, time=roles.timestamp, value=EVENTS, counts_events=True)
     return StreamShape(group=group, time=roles.timestamp, value=normalise_name(windowed.name))

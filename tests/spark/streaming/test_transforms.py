@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 import pytest
 from pyspark.sql import Row
 from pyspark.testing import assertDataFrameEqual
 
-from services.schema import load_schema
+from services.generator import write_dataset
+from services.schema import SLIDE_S, WINDOW_S, load_schema
 from services.spark.cleansing import MissingColumnError
 from services.spark.stream_transforms import (
     build_aggregations,
@@ -17,6 +19,7 @@ from services.spark.stream_transforms import (
 )
 from services.streamcheck import RETAIL, schema_shape
 from tests.schemas import CARD as CARD_SCHEMA
+from tests.schemas import SCHEMAS
 
 pytestmark = pytest.mark.spark
 CARD = load_schema(CARD_SCHEMA)
@@ -72,3 +75,28 @@ def test_sliding_windows_and_rounding(spark):
     assert got[("A", datetime(2025, 1, 1, 10, 45))] == (2.0, 1)
     assert got[("B", datetime(2025, 1, 1, 10, 15))] == (4.0, 1)
     assert len([k for k in got if k[0] == "A"]) == 6 and len([k for k in got if k[0] == "B"]) == 4
+
+
+def test_a_lifecycle_counts_its_transitions_per_state_and_window(spark, tmp_path):
+    """A lifecycle's rows are its transitions: the windows count them per state entered
+    (whatever its first dimension or measure), equal to a recount of the extract."""
+    dataset = load_schema(SCHEMAS / "retail_order_lifecycle.json")
+    shape = schema_shape(dataset)
+    assert (shape.group, shape.value, shape.counts_events) == ("status", "events", True)
+    assert schema_shape(dataset, "store").group == "store"  # an override still wins
+    path = tmp_path / "orders.csv"
+    write_dataset(dataset.with_overrides(entity_count=400), path, seed=4)
+    frame = pd.read_csv(path, dtype=str)
+    events = spark.createDataFrame(frame)
+    got = {(r["status"], r["window_start"]): (r["revenue"], r["event_count"]) for r in
+           build_aggregations(transform_schema_events(events, dataset, shape), shape).collect()}
+    times = pd.to_datetime(frame["event_time"])
+    want: dict = {}
+    for status, at in zip(frame["status"], times, strict=True):
+        first = at.floor(f"{SLIDE_S}s") - pd.Timedelta(seconds=WINDOW_S - SLIDE_S)
+        for k in range(WINDOW_S // SLIDE_S):
+            key = (status, (first + pd.Timedelta(seconds=k * SLIDE_S)).to_pydatetime())
+            want[key] = want.get(key, 0) + 1
+    assert {k: n for k, (_, n) in got.items()} == want
+    assert all(revenue == n for revenue, n in got.values())  # each transition counts 1
+    assert {s for s, _ in got} == set(frame["status"]) and len(set(frame["status"])) >= 4
