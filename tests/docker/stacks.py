@@ -25,7 +25,8 @@ from services.infra import net
 IMAGE = "sdp:local"
 FILES = {"batch": "docker-compose.batch.yml", "streaming": "docker-compose.streaming.yml"}
 PORT_VARIABLES = ("DASHBOARD_PORT", "STREAMING_DASHBOARD_PORT", "SPARK_MASTER_UI_PORT",
-                  "SPARK_HISTORY_PORT", "NAMENODE_UI_PORT", "KAFKA_PORT")
+                  "SPARK_HISTORY_PORT", "NAMENODE_UI_PORT", "KAFKA_PORT",
+                  "SCHEMA_REGISTRY_PORT")
 FOLDER_VARIABLES = {"DATA_DIR": "data", "HDFS_DIR": "hdfs", "CHECKPOINTS_DIR": "checkpoints",
                     "SPARK_EVENTS_DIR": "spark-events"}
 # The owner of the stacks' folders when the tests run as root: neither root nor the image's

@@ -14,7 +14,7 @@ from tests.docker.test_static import DOCKERFILE
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
 SITE = "/opt/venv/lib/python3.11/site-packages"
-JARS = f"{SITE}/pyspark/jars/*.jar /opt/.cache/jvm/*/*.jar"
+JARS = f"{SITE}/pyspark/jars/*.jar /opt/.cache/jvm/*/*.jar /opt/.cache/jvm/*/lib/*.jar"
 
 
 def in_image(script: str) -> str:
@@ -53,8 +53,9 @@ def test_no_test_suites_or_pip_caches() -> None:
 
 
 def test_each_jar_is_stored_once() -> None:
-    """A jar of the Hadoop or Kafka sets that pyspark or another set ships byte for byte is
-    a link to that copy, and every link leads to a jar."""
+    """A jar of the Hadoop, Kafka or registry sets (the registry's under lib/) that pyspark
+    or another set ships byte for byte is a link to that copy, and every link leads to a
+    jar."""
     listing = in_image(f"for j in {JARS}; do [ -L $j ] && echo link $j $(readlink -e $j) "
                        f"|| echo file $(sha256sum $j); done")
     links = [line.split()[1:] for line in listing.splitlines() if line.startswith("link ")]

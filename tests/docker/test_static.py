@@ -19,6 +19,7 @@ import pytest
 from services.common.paths import REPO_ROOT
 from services.common.variables import CATALOGUE
 from services.infra import cli as infra_cli
+from services.infra import registry as registry_engine
 from tests.docker.stacks import FILES, IMAGE, dotenv
 
 DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
@@ -128,6 +129,26 @@ def test_the_live_stream_is_one_setting_away() -> None:
         "card_transactions.json"}
     live = services["event-generator"]["command"][-1]
     assert 'if [ -n "card_transactions" ]' in live and "--generate --time-scale 60" in live
+
+
+def test_the_producer_and_the_job_use_the_stacks_schema_registry() -> None:
+    """EVENT_FORMAT reaches the producer and the job (json by default, .env documents it);
+    both name the registry service's API and wait until it is healthy."""
+    assert dotenv()["EVENT_FORMAT"] == "json"
+    for format_, env in (("json", {}), ("avro", {"EVENT_FORMAT": "avro"})):
+        services = resolved("streaming", **env)["services"]
+        registry = services["schema-registry"]
+        assert registry["command"][3:6] == ["registry", "run", "registry"]
+        (port,) = registry["ports"]
+        assert (port["target"], port["published"]) == (
+            registry_engine.Registry.well_known_ports["http port"],
+            dotenv()["SCHEMA_REGISTRY_PORT"])
+        url = (f"http://{registry['hostname']}:{port['target']}{registry_engine.CCOMPAT}")
+        for name in ("event-generator", "spark-stream"):
+            svc = services[name]
+            assert svc["environment"]["EVENT_FORMAT"] == format_, name
+            assert svc["environment"]["SCHEMA_REGISTRY_URL"] == url, name
+            assert svc["depends_on"]["schema-registry"]["condition"] == "service_healthy"
 
 
 def test_bind_mounts_are_the_data_folders(stack: dict[str, Any]) -> None:

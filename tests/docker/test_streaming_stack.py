@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import struct
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -18,7 +19,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from services.common.paths import REPO_ROOT
+from services.common.schema_registry import SchemaRegistry
+from services.infra.registry import CCOMPAT
+from services.schema.event_schema import avro_schema
+from services.schema.loader import load_schema
 from tests.docker.stacks import Stack, running
+from tests.kafka.test_wire_broker import decode_avro
 from tests.polling import poll
 from tests.spark.streaming.windows import compare, expected_windows, in_utc, sink_rows
 from tests.topics import read_topic
@@ -27,6 +34,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(1500)]
 TOPIC = "sales"
 GROUP, TIME, VALUE = "product", "order_time", "revenue"
 APP_NAME = "stream.retail_sales_aggregator"
+SINK = "streaming_product_revenue"  # in data/output, the job's status file beside it
 WATERMARK_DELAY = pd.Timedelta(minutes=15)
 # A replay of ROWS rows at RATE a second lasts near 3 minutes: longer than the stack takes
 # to come up, the job's kill and restart and the broker's restart.
@@ -43,13 +51,13 @@ def get_json(url: str) -> Any:
         return json.loads(response.read().decode("utf-8"))
 
 
-def closed_windows(stack: Stack) -> pd.DataFrame:
-    rows = sink_rows(stack.folder("DATA_DIR") / "output" / "streaming_product_revenue")
+def closed_windows(stack: Stack, sink: str = SINK) -> pd.DataFrame:
+    rows = sink_rows(stack.folder("DATA_DIR") / "output" / sink)
     return in_utc(rows, "window_start") if len(rows) else rows
 
 
-def status(stack: Stack) -> dict[str, Any]:
-    path = stack.folder("DATA_DIR") / "output" / "streaming_product_revenue_status.json"
+def status(stack: Stack, sink: str = SINK) -> dict[str, Any]:
+    path = stack.folder("DATA_DIR") / "output" / f"{sink}_status.json"
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
@@ -68,6 +76,37 @@ def replayed_extract(stack: Stack) -> pd.DataFrame:
     assert [p.name for p in extracts] == ["retail_orders.csv"], extracts
     orders = in_utc(pd.read_csv(extracts[0]), TIME)
     return orders.assign(**{VALUE: orders["quantity"] * orders["unit_price"]})
+
+
+def windows_closed_by_the_final_watermark(stack: Stack, orders: pd.DataFrame,
+                                          sink: str = SINK) -> pd.DataFrame:
+    """Once the job has read everything, its watermark reaches the extract's newest order
+    time less the delay (a batch without data applies it), and every window that watermark
+    closed is in the sink exactly once, equal to the recomputation from the extract: those
+    windows."""
+    expected = expected_windows(orders, GROUP, TIME, VALUE)
+    final = orders[TIME].max() - WATERMARK_DELAY
+
+    def caught_up() -> pd.DataFrame | None:
+        state = status(stack, sink)
+        if not state.get("watermark"):
+            return None
+        watermark = pd.Timestamp(state["watermark"])
+        watermark = watermark.tz_convert(None) if watermark.tzinfo else watermark
+        if watermark < final.floor("ms"):
+            return None
+        due = expected[expected["window_end"] <= watermark]
+        got = closed_windows(stack, sink)
+        return due if len(got) == len(due) else None
+
+    due = poll("the final watermark and every window it closed in the sink", caught_up,
+               until=lambda found: found is not None, timeout=300, interval=2)
+    assert len(due) > 0.9 * len(expected)  # all but the last hour's windows
+    assert status(stack, sink)["rows_dropped_late"] == 0
+    got = closed_windows(stack, sink)
+    assert {GROUP, "revenue", "window_start", "window_end"} <= set(got.columns)
+    compare(due, got, GROUP)
+    return due
 
 
 @pytest.fixture(scope="module")
@@ -128,31 +167,7 @@ def test_product_windows_equal_the_replayed_extract_across_a_killed_job_and_brok
     sent_ids = sorted(int(json.loads(value)["order_id"]) for _, value in kept)
     assert sent_ids == sorted(orders["order_id"])
 
-    # Once the job has read everything, its watermark reaches the extract's newest order
-    # time less the delay (a batch without data applies it), and every window that watermark
-    # closed is in the sink exactly once, equal to the recomputation from the extract.
-    expected = expected_windows(orders, GROUP, TIME, VALUE)
-    final = orders[TIME].max() - WATERMARK_DELAY
-
-    def caught_up() -> pd.DataFrame | None:
-        state = status(streaming)
-        if not state.get("watermark"):
-            return None
-        watermark = pd.Timestamp(state["watermark"])
-        watermark = watermark.tz_convert(None) if watermark.tzinfo else watermark
-        if watermark < final.floor("ms"):
-            return None
-        due = expected[expected["window_end"] <= watermark]
-        got = closed_windows(streaming)
-        return due if len(got) == len(due) else None
-
-    due = poll("the final watermark and every window it closed in the sink", caught_up,
-               until=lambda found: found is not None, timeout=300, interval=2)
-    assert len(due) > 0.9 * len(expected)  # all but the last hour's windows
-    assert status(streaming)["rows_dropped_late"] == 0
-    got = closed_windows(streaming)
-    assert {GROUP, "revenue", "window_start", "window_end"} <= set(got.columns)
-    compare(due, got, GROUP)
+    due = windows_closed_by_the_final_watermark(streaming, orders)
 
     health = get_json(windows_url)["data"]
     assert health["rows"] == len(due)
@@ -276,3 +291,47 @@ def test_up_wait_fails_when_the_job_fails_after_it_started(streaming: Stack) -> 
                until=lambda found: found and found["state"] == "failed", timeout=120,
                interval=1, ignoring=(OSError, ValueError))
     assert job["error"] == state["error"], job
+
+
+def test_avro_events_through_the_stacks_registry_give_the_same_windows(
+        streaming: Stack) -> None:
+    """EVENT_FORMAT=avro, the one setting: the producer registers the extract's Avro schema
+    in the stack's schema registry and sends Confluent's wire format (a zero byte, the
+    schema's id, the Avro body), and the job decodes it by that id into the same windows
+    as a recomputation from the extract. Its own topic, sink and checkpoint, on the stack's
+    broker, registry and Spark (the JSON job removed first: it holds the worker's cores)."""
+    avro = {"EVENT_FORMAT": "avro"}
+    topic, sink = "sales-avro", "avro_product_revenue"
+    orders = replayed_extract(streaming)
+    assert streaming.run("rm", "--stop", "--force", "spark-stream",
+                         "streaming-dashboard").returncode == 0
+    done = streaming.run("run", "--rm", "--no-deps", "-T", "-e", f"KAFKA_TOPIC={topic}",
+                         "-e", "EVENTS_PER_SECOND=2000", "-e", "EVENT_FAULTS=",
+                         "-e", "EVENT_EXPECT_DIR=/tmp/expected", "event-generator",
+                         env=avro, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+    records = read_topic(f"127.0.0.1:{streaming.port('KAFKA_PORT')}", topic)
+    assert len(records) == len(orders)
+    (magic, schema_id), = {struct.unpack(">bI", r.value[:5]) for r in records}
+    url = streaming.url("SCHEMA_REGISTRY_PORT", CCOMPAT)
+    registered = SchemaRegistry(url).schema(schema_id)  # an id the registry knows: ours
+    dataset = load_schema(REPO_ROOT / "services" / "batch" / "schemas" / "retail_orders.json")
+    assert magic == 0 and registered.schema_type == "AVRO"
+    assert json.loads(registered.text) == avro_schema(dataset)
+    events = decode_avro(url, [r.value for r in records])
+    assert sorted(e["order_id"] for e in events) == sorted(orders["order_id"])
+
+    name = f"{streaming.settings['COMPOSE_PROJECT_NAME']}-avro-job"
+    done = streaming.run("run", "-d", "--no-deps", "--name", name,
+                         "-e", f"KAFKA_TOPIC={topic}",
+                         "-e", f"OUTPUT_PATH=/opt/spark-data/output/{sink}",
+                         "-e", f"CHECKPOINT_DIR=/opt/spark-checkpoints/{sink}",
+                         "spark-stream", env=avro)
+    assert done.returncode == 0, done.stderr
+    try:
+        windows_closed_by_the_final_watermark(streaming, orders, sink)
+        ledger = status(streaming, sink)["ledger"]
+        assert ledger["quarantined"] == 0 and ledger["read"] == len(orders), ledger
+    finally:
+        docker("rm", "--force", name)
