@@ -67,9 +67,14 @@ pd.concat(frames).to_json(sys.stdout, orient="records")
 
 
 def test_parquet_on_hdfs_equals_a_recomputation(batch: Stack) -> None:
-    loaded = get_json(batch.url("NAMENODE_UI_PORT", "/webhdfs/v1/data/input?op=LISTSTATUS"))
-    assert [e["pathSuffix"] for e in loaded["FileStatuses"]["FileStatus"]] == [
-        f"{batch.settings['DATASET_SCHEMA']}.csv"]
+    def listing(path: str) -> list[str]:
+        answer = get_json(batch.url("NAMENODE_UI_PORT", f"/webhdfs/v1{path}?op=LISTSTATUS"))
+        return sorted(e["pathSuffix"] for e in answer["FileStatuses"]["FileStatus"])
+
+    schema = batch.settings["DATASET_SCHEMA"]
+    assert listing("/data/input") == ["_entities", f"{schema}.csv"]  # the tables come along
+    local = sorted(p.name for p in (batch.folder("DATA_DIR") / "input" / "_entities").iterdir())
+    assert listing("/data/input/_entities") == local and local
     done = batch.run("run", "--rm", "--no-deps", "-T", "hdfs-load",
                      "python", "-c", READ_PARQUET_FROM_HDFS)
     assert done.returncode == 0, done.stderr[-3000:]
