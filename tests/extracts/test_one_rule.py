@@ -93,6 +93,7 @@ def test_every_reader_of_a_folder_takes_the_same_files_and_rows(spark, hdfs_clus
     assert sample.rows == expected_rows
 
     dest = f"/tests/one-rule-{uuid.uuid4().hex[:8]}/input"
+    capsys.readouterr()  # what the readers above logged, when an earlier test's handler wrote it
     assert load_main(["--source", str(folder), "--dest", dest, "--webhdfs",
                       hdfs_cluster.webhdfs_url, "--wait", "60"]) == 0
     # the loader's shell logs to stderr (services.common.cli.configure_logging)

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dashboard import create_app
-from dashboard.data import read_part_csv
+from dashboard.data import detail_types, read_part_csv
 from dashboard.metrics import BREAKDOWN_MAX
 from services.outputs import BatchColumns, BatchOutputs
 from services.schema import load_schema, parse_schema
@@ -184,7 +184,7 @@ def test_the_dashboard_reads_quoted_line_breaks_across_arrow_blocks(tmp_path):
             writer.writerow(["2025-01-01", labels[i], CHANNELS[i % 2], i,
                              f"{i * 1000}.25", i, i % 7, "1000.2500", "0.1429"])
     assert part.stat().st_size > 1 << 20  # more than one block
-    frame = read_part_csv(part, "batch output", columns.detail, columns)
+    frame = read_part_csv(part, "batch output", columns.detail, detail_types(columns))
     assert len(frame) == 30_000
     assert frame[DIMENSION].tolist() == labels
     assert frame["record_count"].tolist() == list(range(30_000))
