@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from services.kafka.avro_columns import decimals, encode_records, longs
+from services.common.avro_columns import decimals, encode_records, longs
 from services.schema import EventField
 
 EDGES = [0, 1, -1, 63, -64, 64, -65, 8191, 8192, -8193, 2**31, -(2**31) - 1, 2**62,
