@@ -269,7 +269,6 @@ def write_local(options: GeneratorSettings, dataset: Dataset) -> int:
         for old in remove_leftovers(folder):
             log.info("removed %s, left by a run that died", old)
     seed = run_seed(dataset)
-    dataset = dataset.with_overrides(seed=seed)  # an Avro file's sync marker reads it
     workers = options.workers if options.workers else (
         auto_workers(dataset.entity_count) if options.workers == 0 else 1)
     bar = ProgressBar(dataset.entity_count, enabled=False if options.no_progress else None)

@@ -254,8 +254,7 @@ def run_command(options: GeneratorSettings, dataset: Dataset) -> int:
                                      output_format=fmt, gzip=gz)
     target = resolve_target(options.out, use_hdfs=options.use_hdfs, namenode=options.namenode,
                             webhdfs=options.webhdfs, user=options.hadoop_user)
-    seed = run_seed(dataset)  # in the dataset too: an Avro part's sync marker reads it
-    plan = PartPlan(dataset.with_overrides(seed=seed), seed, options.part_blocks)
+    plan = PartPlan(dataset, run_seed(dataset), options.part_blocks)
     with SparkStop(stop_spark=True) as stop:
         try:
             result = run(plan, target, options.spark_master, replace=options.replace,
