@@ -40,15 +40,17 @@ def _fixed(values: np.ndarray) -> Binary:
 
 
 def longs(values: np.ndarray) -> Binary:
-    """Zig-zag varints of int64 values."""
+    """Zig-zag varints of int64 values, in as many byte lanes as the longest one needs."""
     signed = values.astype(np.int64)
     zigzag = ((signed << 1) ^ (signed >> 63)).view(np.uint64)
-    shifts = np.arange(LONG_BYTES, dtype=np.uint64) * np.uint64(7)
+    top = int(zigzag.max()) if len(zigzag) else 0
+    width = min(LONG_BYTES, max(1, -(-top.bit_length() // 7)))  # the longest value's bytes
+    shifts = np.arange(width, dtype=np.uint64) * np.uint64(7)
     groups = ((zigzag[:, None] >> shifts) & np.uint64(0x7F)).astype(np.uint8)
     lengths = 1 + (zigzag[:, None] >= (np.uint64(1) << shifts[1:])).sum(axis=1)
-    more = np.arange(LONG_BYTES) < (lengths[:, None] - 1)
+    more = np.arange(width) < (lengths[:, None] - 1)
     groups |= more.astype(np.uint8) << 7
-    keep = np.arange(LONG_BYTES) < lengths[:, None]
+    keep = np.arange(width) < lengths[:, None]
     return _binary(groups[keep], lengths)
 
 

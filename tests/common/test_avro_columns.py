@@ -30,6 +30,15 @@ def test_longs_at_every_varint_edge() -> None:
     assert got == [fastavro_bytes("long", v) for v in EDGES]
 
 
+@pytest.mark.parametrize("top", range(len(EDGES)))
+def test_longs_of_a_column_whose_longest_value_is_short(top: int) -> None:
+    """A column takes as many byte lanes as its longest value: each width on its own."""
+    values = [v for v in EDGES if abs(v) <= abs(EDGES[top])]
+    assert longs(np.array(values, dtype=np.int64)).to_pylist() == [
+        fastavro_bytes("long", v) for v in values]
+    assert longs(np.array([], dtype=np.int64)).to_pylist() == []
+
+
 @pytest.mark.parametrize("scale", [0, 2, 4])
 def test_decimals_in_the_fewest_bytes_with_their_sign(scale: int) -> None:
     unscaled = [0, 1, -1, 127, 128, -128, -129, 32767, 32768, -32769, 2**23, -(2**31),
