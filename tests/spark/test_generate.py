@@ -2,9 +2,9 @@
 
 The contract: CSV/JSONL/Avro parts concatenated in name order (each CSV or Avro part's
 header dropped but the first's) are byte-identical to the single-process file of the same
-schema, seed and row count; Parquet parts read in name order give its rows. Proven in local mode here, and
-on the standalone cluster writing to HDFS; a failed or killed run leaves no folder that
-looks complete.
+schema, seed and row count; Parquet parts read in name order give its rows. Proven in local
+mode here, and on the standalone cluster writing to HDFS; a failed or killed run leaves no
+folder that looks complete.
 """
 
 from __future__ import annotations
