@@ -21,9 +21,10 @@ import pyarrow.parquet as pq
 from isal import igzip
 
 from services.common.arrow import concat, values_bytes
-from services.common.avro_columns import encode_field
+from services.common.avro_columns import encode_field, reads_back
 from services.common.avro_container import data_block, sync_marker
 from services.common.avro_container import header as container_header
+from services.common.cli import UsageError
 from services.extracts import SECONDS
 from services.generator.block import Block
 from services.generator.render import (
@@ -40,6 +41,7 @@ from services.schema import (
     INTEGER,
     Dataset,
     DatetimeField,
+    EventField,
     Field,
     GeoField,
     avro_schema,
@@ -194,6 +196,9 @@ class AvroEncoder(TextEncoder):
     def __init__(self, dataset: Dataset):
         super().__init__(dataset, gzip=False)
         items = record_fields(dataset)
+        for entity in dataset.entities:  # refused before any file, the tables' too
+            _check_times(record_fields(dataset.entity_dataset(entity)), f"{entity.name}.")
+        _check_times(items)
         schema = avro_schema(dataset, items)
         object.__setattr__(self, "items", items)
         object.__setattr__(self, "sync", sync_marker(dataset.seed, schema))
@@ -214,6 +219,17 @@ class AvroEncoder(TextEncoder):
             parts.append(encode_field(item, values))
         records = values_bytes(pc.binary_join_element_wise(*parts, b""))
         return pa.py_buffer(data_block(block.size, records, self.sync))
+
+
+def _check_times(items: tuple[EventField, ...], where: str = "") -> None:
+    for item in items:
+        if item.kind == "timestamp" and item.time_format not in ("iso", *EPOCH_FORMATS) \
+                and not reads_back(item.time_format):
+            raise UsageError(
+                f"field {where}{item.name}: Avro holds its time as an instant, read back from "
+                f"the text its format {item.time_format!r} writes, and Arrow reads that text as "
+                "another instant; write csv, jsonl or parquet, or give it a format of "
+                "%Y %m %d %H %M %S")
 
 
 def encoder_for(dataset: Dataset) -> Encoder:

@@ -13,6 +13,7 @@ from pathlib import Path
 import fastavro
 import pytest
 
+from services.commands import generate as generate_main
 from services.common.avro_container import MAGIC, sync_marker
 from services.generator import write_dataset
 from services.generator.block import BLOCK_SIZE
@@ -151,3 +152,40 @@ def test_shipped_schemas_write_avro_that_fastavro_reads_with_their_entity_tables
     for table, entity in zip(tables, sorted(ds.entities, key=lambda e: e.name), strict=True):
         with table.open("rb") as source:
             assert len(list(fastavro.reader(source))) == entity.count
+
+
+@pytest.mark.parametrize("fmt", ["%c", "%x %X", "%Y-%j %H", "%A, %d %B %Y %H:%M", "%y%m%d"])
+def test_a_strftime_time_is_the_instant_its_text_names(tmp_path, fmt):
+    fields = [{"name": "t", "type": "datetime", "format": fmt}]
+    ds = parse_schema({"schema": {"fields": fields}, "output": {"format": "avro"}},
+                      source="t.json").with_overrides(entity_count=50)
+    with written(tmp_path, ds).open("rb") as source:
+        got = [r["t"] for r in fastavro.reader(source)]
+    lines = written(tmp_path, ds.with_overrides(output_format="csv")).read_text().splitlines()
+    assert got == [datetime.strptime(cell.strip('"'), fmt).replace(tzinfo=timezone.utc)
+                   for cell in lines[1:]]
+
+
+@pytest.mark.parametrize("where", ["schema", "entity"])
+def test_a_format_arrow_cannot_read_back_is_refused_before_anything_is_written(
+        tmp_path, capsys, where):
+    """ISO weeks (%G, %V, %u) Arrow writes but reads as 1900-01-01: no silent wrong times."""
+    week = {"name": "t", "type": "datetime", "format": "%G-W%V-%u"}
+    doc = {"schema": {"fields": [week]}, "output": {"format": "avro"}}
+    name = "t"
+    if where == "entity":
+        doc = {"schema": {"fields": [{"name": "k", "type": "ref", "entity": "e"}]},
+               "entities": {"e": {"count": 5, "key": "id", "fields": [
+                   {"name": "id", "type": "id_sequence"}, week]}},
+               "output": {"format": "avro"}}
+        name = "e.t"
+    config = tmp_path / "week.json"
+    config.write_text(json.dumps(doc))
+    out = tmp_path / "out"
+    assert generate_main(["--config", str(config), "--out", str(out / "x.avro"), "--seed",
+                          "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: field {name}: Avro holds its time as an instant" in err
+    assert "'%G-W%V-%u'" in err and "Traceback" not in err and not out.exists()
+    assert generate_main(["--config", str(config), "--out", str(out / "x.csv"), "--seed",
+                          "1"]) == 0
