@@ -17,8 +17,10 @@ from services.extracts.formats import (
     JSONL,
     PARQUET,
     SUFFIXES,
+    WRITTEN_ONLY,
     in_folder,
     is_gzip,
+    is_written,
     kind_of,
 )
 from services.extracts.listing import (
@@ -76,6 +78,7 @@ __all__ = [
     "SUFFIXES",
     "TIME_SPELLINGS",
     "WHITESPACE",
+    "WRITTEN_ONLY",
     "BadRow",
     "ExtractError",
     "ExtractRows",
@@ -94,6 +97,7 @@ __all__ = [
     "is_extract",
     "is_gzip",
     "is_stray",
+    "is_written",
     "iso_text",
     "kind_of",
     "local_extracts",

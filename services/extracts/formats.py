@@ -5,6 +5,11 @@ Lines optionally gzip (`.gz`). A file named `.json` is read as JSON Lines when i
 itself (Spark writes JSON Lines under that suffix), but a folder's extract never takes one
 (`IN_FOLDER`, listing): there a `.json` file is a schema, a report or an answer far more
 often than data (the design reads `*.csv`; the generator writes `.jsonl`).
+
+The generator also writes Avro container files (`.avro`, `WRITTEN_ONLY`), for consumers of
+their own: no reader here takes them (a folder's listing skips them with its warning, a file
+named on its own is refused), but the generator's `--clear-output` clears them as it clears
+the extracts it wrote (`is_written`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ SUFFIXES = tuple(s for suffixes in SUFFIXES_OF.values() for s in suffixes)
 IN_FOLDER = tuple(s for s in SUFFIXES if s not in (".json", ".json.gz"))
 ACCEPTED = "*.csv, *.jsonl (each optionally .gz), *.parquet"
 TITLES = {CSV: "CSV", JSONL: "JSONL", PARQUET: "Parquet"}
+WRITTEN_ONLY = (".avro",)  # the generator writes them; no reader of extracts reads them
 
 
 def kind_of(name: str) -> str | None:
@@ -36,3 +42,9 @@ def in_folder(name: str) -> bool:
 
 def is_gzip(name: str) -> bool:
     return name.lower().endswith(GZIP)
+
+
+def is_written(name: str) -> bool:
+    """Whether the generator writes files of this name in a folder: an extract or an Avro
+    container file."""
+    return in_folder(name) or name.lower().endswith(WRITTEN_ONLY)

@@ -22,7 +22,7 @@ from services.common.signals import terminate_as_interrupt
 from services.generator.earlier import clear_earlier_extracts
 from services.generator.engine import BLOCK_SIZE, ENTITY_FOLDER, WriteResult, write_dataset
 from services.generator.parts import DEFAULT_PART_BLOCKS
-from services.schema import OUTPUT_FORMATS, Dataset, load_schema
+from services.schema import OUTPUT_FORMATS, SELF_COMPRESSED, Dataset, load_schema
 
 log = logging.getLogger("generator")
 
@@ -173,7 +173,7 @@ def format_from_suffix(path: Path) -> tuple[str | None, bool]:
 
 def output_choice(args: GeneratorSettings, dataset: Dataset) -> tuple[str | None, bool | None]:
     """The format and gzip the command line asks for (None: the file's); a conflict is
-    named after the flag or suffix the user gave. Parquet chosen here drops the file's gzip,
+    named after the flag or suffix the user gave. Parquet or Avro chosen here drops the file's gzip,
     which was meant for its csv or jsonl. A folder (--engine spark) may end in .gz or not.
     `--gzip` with a plain `--out x.csv` means x.csv.gz (gzip_path)."""
     fmt = args.format
@@ -181,19 +181,20 @@ def output_choice(args: GeneratorSettings, dataset: Dataset) -> tuple[str | None
     if fmt and suffix_fmt and fmt != suffix_fmt:
         raise UsageError(f"--format {fmt} disagrees with the suffix of --out {args.out}")
     fmt = fmt or suffix_fmt
-    parquet = (fmt or dataset.output.format) == "parquet"
-    if args.gzip and parquet:
+    chosen_fmt = fmt or dataset.output.format
+    packed = chosen_fmt in SELF_COMPRESSED  # parquet, avro: compressed inside the file
+    if args.gzip and packed:
         chosen = (f"--out {args.out}" if suffix_fmt else f"--format {fmt}" if fmt
-                  else f"the output format parquet of {dataset.source}")
-        raise UsageError(f"--gzip contradicts {chosen}: parquet compresses itself; drop "
+                  else f"the output format {chosen_fmt} of {dataset.source}")
+        raise UsageError(f"--gzip contradicts {chosen}: {chosen_fmt} compresses itself; drop "
                          "--gzip or write csv or jsonl")
     if not args.out:
-        return fmt, False if parquet else args.gzip
-    if suffix_gz and parquet:
+        return fmt, False if packed else args.gzip
+    if suffix_gz and packed:
         raise UsageError(f"--out {args.out}: the .gz suffix applies to csv and jsonl only "
-                         "(parquet compresses itself); end the name in .parquet")
+                         f"({chosen_fmt} compresses itself); end the name in .{chosen_fmt}")
     if args.engine == "spark":  # a folder: its name, the flag, else the file decides
-        return fmt, False if parquet else (True if suffix_gz else args.gzip)
+        return fmt, False if packed else (True if suffix_gz else args.gzip)
     return fmt, suffix_gz or bool(args.gzip)
 
 

@@ -3,11 +3,11 @@
 Readers of a folder (the batch job, the replay) take every extract in it, so a folder that
 still holds an earlier run's file of another format, or its Spark parts folder, would count
 those rows again. Cleared is what the generator makes, whatever the format: extract files
-directly in the folder (CSV, JSONL, Parquet, gzip or not), folders of part files (the Spark
-engine's), and the entity tables in `_entities/` that belong to one of these extracts or to
-this run's (`<stem>.<entity><suffix>`, as the generator names them): so the tables of an
-entity no longer in the schema go too. Anything else (other files, other folders, a table
-of the user's own in `_entities/`) stays.
+directly in the folder (CSV, JSONL, Parquet, gzip or not; Avro files, which no reader takes,
+too), folders of part files (the Spark engine's), and the entity tables in `_entities/`
+that belong to one of these extracts or to this run's (`<stem>.<entity><suffix>`, as the
+generator names them): so the tables of an entity no longer in the schema go too. Anything
+else (other files, other folders, a table of the user's own in `_entities/`) stays.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from services.common.files import remove
-from services.extracts import SUFFIXES, in_folder
+from services.extracts import SUFFIXES, WRITTEN_ONLY, is_written
 from services.generator.engine import ENTITY_FOLDER
 from services.generator.parts import is_parts_folder
 
@@ -27,7 +27,7 @@ TABLE = re.compile(r"(?P<stem>.+)\.\w+")  # <stem>.<entity>, once the suffix is 
 def stem_of(name: str) -> str:
     """A file name without its extract suffix (`x.csv.gz` -> `x`)."""
     lower = name.lower()
-    cut = max((len(s) for s in SUFFIXES if lower.endswith(s)), default=0)
+    cut = max((len(s) for s in (*SUFFIXES, *WRITTEN_ONLY) if lower.endswith(s)), default=0)
     return name[:len(name) - cut] if cut else name
 
 
@@ -39,7 +39,7 @@ def clear_earlier_extracts(folder: Path, keep: Iterable[Path] = ()) -> list[Path
     for path in sorted(folder.iterdir()):
         if path in kept or path.name.startswith((".", "_")):
             continue
-        if (path.is_file() and in_folder(path.name)) or is_parts_folder(path):
+        if (path.is_file() and is_written(path.name)) or is_parts_folder(path):
             remove(path)
             removed.append(path)
     stems = {stem_of(p.name) for p in [*removed, *kept] if p.parent == folder}
@@ -47,7 +47,7 @@ def clear_earlier_extracts(folder: Path, keep: Iterable[Path] = ()) -> list[Path
     if tables.is_dir() and not tables.is_symlink():
         for path in sorted(tables.iterdir()):
             table = TABLE.fullmatch(stem_of(path.name))
-            if (path not in kept and path.is_file() and in_folder(path.name) and table
+            if (path not in kept and path.is_file() and is_written(path.name) and table
                     and table["stem"] in stems):
                 remove(path)
                 removed.append(path)

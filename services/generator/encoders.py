@@ -1,4 +1,5 @@
-"""Block encoders for CSV, JSONL (optionally gzip) and Parquet, and the sinks that write them.
+"""Block encoders for CSV, JSONL (optionally gzip), Parquet and Avro, and the sinks that write
+them.
 
 Encoding happens per block (in a worker when there are several); a sink only appends. With
 gzip every block is its own gzip member (fixed mtime), which any gzip reader reads as one
@@ -20,9 +21,19 @@ import pyarrow.parquet as pq
 from isal import igzip
 
 from services.common.arrow import concat, values_bytes
+from services.common.avro_columns import encode_field, reads_back
+from services.common.avro_container import data_block, sync_marker
+from services.common.avro_container import header as container_header
+from services.common.cli import UsageError
 from services.extracts import SECONDS
 from services.generator.block import Block
-from services.generator.render import csv_cells, csv_plain, json_values, parquet_values
+from services.generator.render import (
+    avro_values,
+    csv_cells,
+    csv_plain,
+    json_values,
+    parquet_values,
+)
 from services.schema import (
     BOOLEAN,
     EPOCH_FORMATS,
@@ -30,8 +41,11 @@ from services.schema import (
     INTEGER,
     Dataset,
     DatetimeField,
+    EventField,
     Field,
     GeoField,
+    avro_schema,
+    record_fields,
 )
 
 GZIP_LEVEL = 2  # ISA-L's levels are 0..3
@@ -174,10 +188,56 @@ class ParquetEncoder:
         return self.stream(str(path))  # arrow's own file: no Python in the write path
 
 
+class AvroEncoder(TextEncoder):
+    """An Avro Object Container File (services.common.avro_container) of the schema file's
+    fields (record_fields): one data block per generator block, each field encoded for the
+    whole block at once (services.common.avro_columns). Never gzip: deflate is inside."""
+
+    def __init__(self, dataset: Dataset):
+        super().__init__(dataset, gzip=False)
+        items = record_fields(dataset)
+        for entity in dataset.entities:  # refused before any file, the tables' too
+            _check_times(record_fields(dataset.entity_dataset(entity)), f"{entity.name}.")
+        _check_times(items)
+        schema = avro_schema(dataset, items)
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "sync", sync_marker(dataset.seed, schema))
+        object.__setattr__(self, "head", container_header(schema, self.sync))
+
+    def header(self) -> bytes:
+        return self.head
+
+    def body(self, block: Block) -> pa.Buffer:
+        if block.size == 0:
+            return pa.py_buffer(b"")
+        parts = []
+        for field, item in zip(self.dataset.fields, self.items, strict=True):
+            values = avro_values(field, item, block.columns[field.name])
+            if values.null_count and not item.nullable:  # record_fields is wrong: a bug
+                raise ValueError(f"field {field.name}: nulls in a field the Avro schema "
+                                 "says is never null")
+            parts.append(encode_field(item, values))
+        records = values_bytes(pc.binary_join_element_wise(*parts, b""))
+        return pa.py_buffer(data_block(block.size, records, self.sync))
+
+
+def _check_times(items: tuple[EventField, ...], where: str = "") -> None:
+    for item in items:
+        if item.kind == "timestamp" and item.time_format not in ("iso", *EPOCH_FORMATS) \
+                and not reads_back(item.time_format):
+            raise UsageError(
+                f"field {where}{item.name}: Avro holds its time as an instant, read back from "
+                f"the text its format {item.time_format!r} writes, and Arrow reads that text as "
+                "another instant; write csv, jsonl or parquet, or give it a format of "
+                "%Y %m %d %H %M %S")
+
+
 def encoder_for(dataset: Dataset) -> Encoder:
     fmt = dataset.output.format
     if fmt == "csv":
         return CsvEncoder(dataset, dataset.output.gzip)
     if fmt == "jsonl":
         return JsonlEncoder(dataset, dataset.output.gzip)
+    if fmt == "avro":
+        return AvroEncoder(dataset)
     return ParquetEncoder(dataset)

@@ -228,6 +228,7 @@ def write_dataset(dataset: Dataset, path: Path, seed: int, *, workers: int = 1,
                   progress: Progress | None = None) -> WriteResult:
     """Write all rows to `path` atomically (a hidden temporary file renamed at the end),
     and the entity tables beside it."""
+    dataset = dataset.with_overrides(seed=seed)  # an Avro file's sync marker reads it
     if dataset.lifecycle is not None:  # rows in time order across blocks: ordering.py
         from services.generator.ordering import write_lifecycle
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from services.common.stores import Store
-from services.extracts import kind_of
+from services.extracts import is_written
 from services.generator.block import BLOCK_SIZE, block_count
 from services.generator.encoders import encoder_for
 from services.generator.engine import block_writer, make_block
@@ -39,6 +39,10 @@ class PartPlan:
     dataset: Dataset
     seed: int
     part_blocks: int = DEFAULT_PART_BLOCKS
+
+    def __post_init__(self) -> None:
+        """The run's seed in the dataset too: an Avro part's sync marker is made from it."""
+        object.__setattr__(self, "dataset", self.dataset.with_overrides(seed=self.seed))
 
     @property
     def total(self) -> int:
@@ -65,7 +69,7 @@ def is_parts_folder(path: Path) -> bool:
     if not path.is_dir() or path.is_symlink():
         return False
     names = [p.name for p in path.iterdir()]
-    parts = [n for n in names if _PART.fullmatch(n) and kind_of(n)]
+    parts = [n for n in names if _PART.fullmatch(n) and is_written(n)]
     others = [n for n in names if n not in parts and not n.startswith((".", "_"))]
     return bool(parts) and not others
 

@@ -1,4 +1,5 @@
-"""How a generated column looks in each output: CSV text, JSON fragments, Parquet arrays.
+"""How a generated column looks in each output: CSV text, JSON fragments, Parquet and Avro
+arrays.
 
 Columns are kept in logical arrow types (timestamp, struct for geo, ...) and rendered here,
 in one place, so derived fields, CSV, JSONL and Parquet all agree on a value's text.
@@ -14,11 +15,21 @@ import pyarrow.compute as pc
 
 from services.common.arrow import any_byte, byte_table, concat
 from services.extracts import float_text, geo_text, iso_text
-from services.schema import EPOCH_FORMATS, EPOCH_MS, EPOCH_S, DatetimeField, Field, GeoField
+from services.schema import (
+    EPOCH_FORMATS,
+    EPOCH_MS,
+    EPOCH_S,
+    DatetimeField,
+    EventField,
+    Field,
+    GeoField,
+)
 
 CSV_SPECIAL = byte_table(b',"\r\n')
 JSON_SPECIAL = byte_table(b'"\\' + bytes(range(32)))
 JSON_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
+AVRO_ARROW = {"long": pa.int64(), "double": pa.float64(), "decimal": pa.float64(),
+              "boolean": pa.bool_()}
 
 
 def datetime_text(field: DatetimeField, values: pa.Array) -> pa.Array:
@@ -121,3 +132,23 @@ def parquet_values(field: Field, values: pa.Array) -> pa.Array:
     if isinstance(field, GeoField) and not field.as_object:
         return text(field, values)
     return values
+
+
+def avro_values(field: Field, item: EventField, values: pa.Array) -> pa.Array:
+    """The column as services.common.avro_columns encodes `item` (record_fields): times as
+    epoch milliseconds of what CSV shows (a strftime text read back by its format), text as
+    CSV shows it, numbers and booleans as they are, geo objects as structs."""
+    kind = item.kind
+    if kind in ("string", "uuid"):
+        return text(field, values)
+    if kind == "geo":
+        return values
+    shown = parquet_values(field, values)
+    if kind != "timestamp":
+        return pc.cast(shown, AVRO_ARROW[kind])
+    if pa.types.is_timestamp(shown.type):
+        return pc.cast(pc.cast(shown, pa.timestamp("ms")), pa.int64())
+    if pa.types.is_integer(shown.type):
+        return shown if field.renders_as.format == EPOCH_MS else pc.multiply(shown, 1000)
+    ms = pc.strptime(shown, format=field.renders_as.format, unit="ms")
+    return pc.cast(ms, pa.int64())

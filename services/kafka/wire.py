@@ -5,7 +5,7 @@ id (4 bytes, big-endian), then Avro binary (`--format avro`) or the JSON text it
 The events are rendered as JSON first (services.kafka.events, the one rendering), then a
 slice of them becomes Avro a block at a time: Arrow reads the slice's JSON into typed columns
 (the event schema's types), times are converted column by column, and each field's Avro
-bytes are made for the whole slice (services.kafka.avro_columns; fastavro, which writes a
+bytes are made for the whole slice (services.common.avro_columns; fastavro, which writes a
 record per call, is the tests' reference and the consumers' reader).
 
 Poison messages (faults' malformed kinds) cannot be Avro, so in Avro they are sent as they
@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
+from services.common.avro_columns import encode_records
 from services.common.schema_registry import SchemaRegistry, value_subject
 from services.common.wire_format import header
-from services.kafka.avro_columns import encode_records
 from services.kafka.events import Events, render
 from services.schema import Dataset, EventField, avro_schema, event_fields, json_schema
 

@@ -13,6 +13,7 @@ from services.schema.event_schema import (
     avro_schema,
     event_fields,
     json_schema,
+    record_fields,
 )
 from services.schema.faker_check import make_faker, to_scalar
 from services.schema.faults import (
@@ -50,6 +51,7 @@ from services.schema.loader import load_schema, parse_schema
 from services.schema.measures import Measure
 from services.schema.model import (
     OUTPUT_FORMATS,
+    SELF_COMPRESSED,
     Analysis,
     Dataset,
     Entity,
@@ -91,6 +93,7 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "NO_FAULTS",
     "OUTPUT_FORMATS",
+    "SELF_COMPRESSED",
     "SLIDE_S",
     "STRING",
     "WATERMARK_S",
@@ -150,6 +153,7 @@ __all__ = [
     "parse_duration",
     "parse_faults",
     "parse_schema",
+    "record_fields",
     "spark_interval",
     "text_of",
     "to_scalar",

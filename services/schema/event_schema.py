@@ -4,9 +4,10 @@ record and as a JSON Schema, for a schema registry.
 An event holds the schema's fields plus `event_time` (ISO-8601 UTC, never null), which the
 producer adds or normalises. Each field maps to one `EventField` (one dispatch point,
 `event_field`); both renderings read those, never the field models. Timestamps become
-Avro's timestamp-millis; a field that can be null (its null_prob, or a field it reads, or a
-map with null values) a union with null; entities' refs and lookups the plain type of the
-value they copy; a float field with `decimals` that a money measure reads, a decimal.
+Avro's timestamp-millis; a field that can be null (its null_prob, or a field it reads, a
+map with null values, a lifecycle's per-state field) a union with null; entities' refs and
+lookups the plain type of the value they copy; a float field with `decimals` that a money
+measure reads, a decimal.
 """
 
 from __future__ import annotations
@@ -70,16 +71,25 @@ class EventField:
 
 
 def event_fields(dataset: Dataset) -> tuple[EventField, ...]:
-    """The keys of every event, in the order the producer writes them."""
+    """The keys of every event, in the order the producer writes them: the schema file's
+    fields, with `event_time` as the producer stamps it."""
+    stamp = EventField(EVENT_TIME, "timestamp", False, "iso")
+    out = tuple(stamp if f.name == EVENT_TIME else f for f in record_fields(dataset))
+    return out if any(f.name == EVENT_TIME for f in out) else (*out, stamp)
+
+
+def record_fields(dataset: Dataset) -> tuple[EventField, ...]:
+    """The schema file's fields exactly, as Avro values (what an Avro container file of the
+    generator holds, as its CSV holds these columns and no event_time of its own)."""
     money = {name for m in dataset.analysis.measures if m.money for name in m.inputs}
+    cycle = dataset.lifecycle  # a per-state field is null in the rows of other states
+    per_state = {f.name for f in cycle.extra_fields} if cycle is not None else set()
     nullable: dict[str, bool] = {}
     out = []
-    stamp = EventField(EVENT_TIME, "timestamp", False, "iso")
     for field in dataset.fields:
-        nullable[field.name] = may_be_null(field, nullable)
-        out.append(stamp if field.name == EVENT_TIME else
-                   event_field(field, nullable[field.name], field.name in money))
-    return tuple(out) if EVENT_TIME in nullable else (*out, stamp)
+        nullable[field.name] = field.name in per_state or may_be_null(field, nullable)
+        out.append(event_field(field, nullable[field.name], field.name in money))
+    return tuple(out)
 
 
 def may_be_null(field: Field, earlier: Mapping[str, bool]) -> bool:
@@ -136,10 +146,11 @@ def record_name(dataset: Dataset) -> str:
     return name if re.match(r"[A-Za-z_]", name) else f"_{name}"
 
 
-def avro_schema(dataset: Dataset) -> dict[str, Any]:
-    """The Avro record of the events (nullable fields default to null)."""
+def avro_schema(dataset: Dataset, items: tuple[EventField, ...] | None = None,
+                ) -> dict[str, Any]:
+    """The Avro record of the events (nullable fields default to null), or of `items`."""
     fields = []
-    for item in event_fields(dataset):
+    for item in event_fields(dataset) if items is None else items:
         kind = _avro_type(item)
         if item.nullable:
             fields.append({"name": item.name, "type": ["null", kind], "default": None})

@@ -20,6 +20,7 @@ from services.schema.measures import default_measures, parse_measures
 from services.schema.model import (
     DEFAULT_ENTITY_COUNT,
     OUTPUT_FORMATS,
+    SELF_COMPRESSED,
     Analysis,
     Dataset,
     OutputSpec,
@@ -130,8 +131,8 @@ def _output(top: Obj) -> OutputSpec:
         return OutputSpec()
     fmt = obj.str("format", "csv", choices=OUTPUT_FORMATS) or "csv"
     gzip = obj.bool("gzip", False)
-    if gzip and fmt == "parquet":
-        obj.error("gzip", "applies to csv and jsonl only (parquet compresses itself)")
+    if gzip and fmt in SELF_COMPRESSED:
+        obj.error("gzip", f"applies to csv and jsonl only ({fmt} compresses itself)")
     obj.finish()
     return OutputSpec(fmt, gzip)
 

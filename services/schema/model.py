@@ -15,7 +15,8 @@ from services.schema.measures import Measure
 if TYPE_CHECKING:
     from services.schema.timeline import Timeline
 
-OUTPUT_FORMATS = ("csv", "jsonl", "parquet")  # parquet is an extension
+OUTPUT_FORMATS = ("csv", "jsonl", "parquet", "avro")  # parquet and avro are extensions
+SELF_COMPRESSED = ("parquet", "avro")  # compressed inside the file: no gzip
 DEFAULT_START = datetime(2025, 1, 1, 0, 0, 0)
 DEFAULT_END = datetime(2025, 1, 7, 23, 59, 59)
 DEFAULT_ENTITY_COUNT = 1000

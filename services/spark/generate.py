@@ -255,6 +255,7 @@ def run_command(options: GeneratorSettings, dataset: Dataset) -> int:
     target = resolve_target(options.out, use_hdfs=options.use_hdfs, namenode=options.namenode,
                             webhdfs=options.webhdfs, user=options.hadoop_user)
     plan = PartPlan(dataset, run_seed(dataset), options.part_blocks)
+    encoder_for(plan.dataset)  # what the tasks' encoder refuses, refused before Spark starts
     with SparkStop(stop_spark=True) as stop:
         try:
             result = run(plan, target, options.spark_master, replace=options.replace,

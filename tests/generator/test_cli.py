@@ -74,7 +74,7 @@ def test_clear_output_removes_every_earlier_extract_whatever_its_format(tmp_path
     entity tables) goes; this run's file and tables, and what the generator does not make,
     stay. The listing every reader uses then finds this run's rows only."""
     for name in ("old.csv", "older.csv.gz", "old.jsonl", "old.jsonl.gz", "old.parquet",
-                 "notes.txt", "schema.json"):
+                 "old.avro", "notes.txt", "schema.json"):
         (tmp_path / name).write_text("x")
     parts = tmp_path / "card_transactions"
     parts.mkdir()
@@ -86,8 +86,12 @@ def test_clear_output_removes_every_earlier_extract_whatever_its_format(tmp_path
     mine.mkdir()
     (mine / "nested.csv").write_text("x")
     (tmp_path / "_entities").mkdir()
-    for name in ("old.cards.csv", "card_transactions.cards.jsonl"):
+    for name in ("old.cards.csv", "card_transactions.cards.jsonl", "old.cards.avro"):
         (tmp_path / "_entities" / name).write_text("x")
+    avro_parts = tmp_path / "avro_parts"
+    avro_parts.mkdir()
+    for name in ("part-00000.avro", "_SUCCESS"):
+        (avro_parts / name).write_text("x")
     assert main(["--config", str(CARD), "--output-dir", str(tmp_path), "--n", "10",
                  "--clear-output"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -174,6 +178,11 @@ def test_bad_schema_exits_2_lists_every_problem_and_writes_nothing(tmp_path, cap
     (["--out", "TMP/x.parquet.gz"], "--out TMP/x.parquet.gz: the .gz suffix applies to csv and "
                                     "jsonl only (parquet compresses itself); end the name in "
                                     ".parquet"),
+    (["--format", "avro", "--gzip"], "--gzip contradicts --format avro: avro compresses "
+                                     "itself; drop --gzip or write csv or jsonl"),
+    (["--out", "TMP/x.avro", "--gzip"], "--gzip contradicts --out TMP/x.avro: avro compresses"),
+    (["--out", "TMP/x.avro.gz"], "--out TMP/x.avro.gz: the .gz suffix applies to csv and jsonl "
+                                 "only (avro compresses itself); end the name in .avro"),
     (["--config", "/nonexistent.json"], "/nonexistent.json: 1 problem\n  file not found"),
 ])
 def test_bad_arguments_exit_2_with_a_clear_message(tmp_path, capsys, args, message):
@@ -185,6 +194,23 @@ def test_bad_arguments_exit_2_with_a_clear_message(tmp_path, capsys, args, messa
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_schema_that_writes_avro_refuses_gzip_in_the_file_and_on_the_command_line(
+        tmp_path, capsys):
+    schema = json.loads(CARD.read_text())
+    schema["output"] = {"format": "avro"}
+    path = tmp_path / "avro.json"
+    path.write_text(json.dumps(schema))
+    assert main(["--config", str(path), "--output-dir", str(tmp_path), "--gzip"]) == 2
+    assert f"--gzip contradicts the output format avro of {path}" in capsys.readouterr().err
+    schema["output"] = {"format": "avro", "gzip": True}
+    path.write_text(json.dumps(schema))
+    assert main(["--config", str(path), "--output-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "output.gzip: applies to csv and jsonl only (avro compresses itself)" in err
+    assert "Traceback" not in err and sorted(p.name for p in tmp_path.iterdir()) == [
+        "avro.json"]
 
 
 def test_parquet_gz_out_does_not_blame_a_gzip_flag(tmp_path, capsys):

@@ -28,7 +28,8 @@ def digests_by_workers(ds: Dataset, folder: Path, seed: int, workers: tuple[int,
     return digests
 
 
-@pytest.mark.parametrize("fmt,gz", [("csv", False), ("jsonl", True), ("parquet", False)])
+@pytest.mark.parametrize("fmt,gz", [("csv", False), ("jsonl", True), ("parquet", False),
+                                    ("avro", False)])
 def test_identical_for_any_worker_count(tmp_path, fmt, gz):
     ds = load_schema(CARD).with_overrides(entity_count=3 * BLOCK_SIZE + 123,
                                           output_format=fmt, gzip=gz)

@@ -20,6 +20,7 @@ from services.schema import (
     json_schema,
     load_schema,
     parse_schema,
+    record_fields,
 )
 from tests.schema.documents import schema
 from tests.schemas import SHIPPED
@@ -175,3 +176,30 @@ def test_shipped_schemas_round_trip_an_event_through_fastavro(path) -> None:
     fastavro.schemaless_writer(buffer, parsed, event)
     buffer.seek(0)
     assert fastavro.schemaless_reader(buffer, parsed, None) == event
+
+
+def test_a_files_record_holds_the_schema_files_fields_exactly() -> None:
+    """record_fields (what an Avro container file holds, as its CSV does): no event_time
+    added, a declared event_time as the schema file says, nulls and all."""
+    dataset = parse_schema(schema({"name": "event_time", "type": "datetime",
+                                   "format": "epoch_s", "null_prob": 0.5},
+                                  {"name": "a", "type": "int"}), source="t.json")
+    assert record_fields(dataset) == (EventField("event_time", "timestamp", True, "epoch_s"),
+                                      EventField("a", "long", False))
+    plain = parse_schema(schema({"name": "a", "type": "int"}), source="t.json")
+    assert [f.name for f in record_fields(plain)] == ["a"]
+    assert [f.name for f in event_fields(plain)] == ["a", "event_time"]
+
+
+def test_a_lifecycles_per_state_fields_are_nullable(lifecycle_dataset) -> None:
+    cycle = lifecycle_dataset.lifecycle
+    per_state = {f.name for f in cycle.extra_fields}
+    found = {f.name: f for f in record_fields(lifecycle_dataset)}
+    assert per_state and all(found[name].nullable for name in per_state)
+    assert not found[cycle.state_field].nullable
+    assert {f.name: f for f in event_fields(lifecycle_dataset)}.keys() >= per_state
+
+
+@pytest.fixture
+def lifecycle_dataset():
+    return load_schema(next(p for p in SHIPPED if p.stem == "retail_order_lifecycle"))

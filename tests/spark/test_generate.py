@@ -1,10 +1,10 @@
 """--engine spark: part files that are the single-process file, cut at block boundaries.
 
-The contract: CSV/JSONL parts concatenated in name order (each CSV part's header dropped but
-the first's) are byte-identical to the single-process file of the same schema, seed and
-row count; Parquet parts read in name order give its rows. Proven in local mode here, and
-on the standalone cluster writing to HDFS; a failed or killed run leaves no folder that
-looks complete.
+The contract: CSV/JSONL/Avro parts concatenated in name order (each CSV or Avro part's
+header dropped but the first's) are byte-identical to the single-process file of the same
+schema, seed and row count; Parquet parts read in name order give its rows. Proven in local
+mode here, and on the standalone cluster writing to HDFS; a failed or killed run leaves no
+folder that looks complete.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import fastavro
 import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -129,6 +130,8 @@ def test_use_hdfs_from_the_environment_needs_an_absolute_folder(tmp_path):
     (["--engine", "spark", "--out", "{tmp}/o", "--format", "parquet", "--gzip"],
      "--gzip contradicts --format parquet: parquet compresses itself"),
     (["--engine", "spark", "--out", "{tmp}/o.parquet.gz"], "the .gz suffix applies to csv"),
+    (["--engine", "spark", "--out", "{tmp}/o", "--format", "avro", "--gzip"],
+     "--gzip contradicts --format avro: avro compresses itself"),
     (["--engine", "spark", "--out", "{tmp}/o", "--workers", "2"],
      "--workers applies to --engine local only"),
     (["--engine", "spark", "--out", "{tmp}/o", "--part-blocks", "0"],
@@ -199,17 +202,25 @@ def test_success_is_in_the_temporary_folder_before_it_is_renamed_into_place(tmp_
 @pytest.mark.parametrize("fmt,gz,schema", [("csv", False, CARD), ("csv", True, RETAIL),
                                            ("jsonl", True, CARD), ("csv", False, DEPENDENT),
                                            ("csv", False, LOOKUP_BLOCK),
-                                           ("csv", False, TIMELINE)])
+                                           ("csv", False, TIMELINE),
+                                           ("avro", False, CARD)])
 def test_text_parts_concatenate_to_the_single_process_file(spark, tmp_path, fmt, gz, schema):
+    """Avro too: every part is a container file of its own, all with the same header (the
+    sync marker comes from the seed and the schema)."""
     ds = dataset(fmt, gz, schema=schema)
     out = tmp_path / "parts"
     result = generate(spark, PartPlan(ds, SEED, part_blocks=1), local_target(out))
     assert result.rows == ROWS and result.parts == 4
     names = sorted(p.name for p in out.iterdir() if p.is_file())
     assert names == [SUCCESS] + [f"part-0000{i}{ds.output.suffix}" for i in range(4)]
-    header = encoder_for(ds).header_bytes()
+    header = encoder_for(ds.with_overrides(seed=SEED)).header_bytes()
     single = single_file(tmp_path, ds)
     assert joined([p.read_bytes() for p in part_files(out)], header) == single.read_bytes()
+    if fmt == "avro":
+        for part, rows in zip(part_files(out), [BLOCK_SIZE] * 3 + [BLOCK_SIZE // 2],
+                              strict=True):
+            with part.open("rb") as source:
+                assert sum(1 for _ in fastavro.reader(source)) == rows
     assert same_entity_tables(single.parent / "_entities", out / "_entities", "single",
                               "parts", len(ds.entities))
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from services.kafka.avro_columns import decimals, encode_records, longs
+from services.common.avro_columns import decimals, encode_records, longs
 from services.schema import EventField
 
 EDGES = [0, 1, -1, 63, -64, 64, -65, 8191, 8192, -8193, 2**31, -(2**31) - 1, 2**62,
@@ -28,6 +28,15 @@ def fastavro_bytes(schema: object, value: object) -> bytes:
 def test_longs_at_every_varint_edge() -> None:
     got = longs(np.array(EDGES, dtype=np.int64)).to_pylist()
     assert got == [fastavro_bytes("long", v) for v in EDGES]
+
+
+@pytest.mark.parametrize("top", range(len(EDGES)))
+def test_longs_of_a_column_whose_longest_value_is_short(top: int) -> None:
+    """A column takes as many byte lanes as its longest value: each width on its own."""
+    values = [v for v in EDGES if abs(v) <= abs(EDGES[top])]
+    assert longs(np.array(values, dtype=np.int64)).to_pylist() == [
+        fastavro_bytes("long", v) for v in values]
+    assert longs(np.array([], dtype=np.int64)).to_pylist() == []
 
 
 @pytest.mark.parametrize("scale", [0, 2, 4])

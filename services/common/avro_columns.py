@@ -40,15 +40,17 @@ def _fixed(values: np.ndarray) -> Binary:
 
 
 def longs(values: np.ndarray) -> Binary:
-    """Zig-zag varints of int64 values."""
+    """Zig-zag varints of int64 values, in as many byte lanes as the longest one needs."""
     signed = values.astype(np.int64)
     zigzag = ((signed << 1) ^ (signed >> 63)).view(np.uint64)
-    shifts = np.arange(LONG_BYTES, dtype=np.uint64) * np.uint64(7)
+    top = int(zigzag.max()) if len(zigzag) else 0
+    width = min(LONG_BYTES, max(1, -(-top.bit_length() // 7)))  # the longest value's bytes
+    shifts = np.arange(width, dtype=np.uint64) * np.uint64(7)
     groups = ((zigzag[:, None] >> shifts) & np.uint64(0x7F)).astype(np.uint8)
     lengths = 1 + (zigzag[:, None] >= (np.uint64(1) << shifts[1:])).sum(axis=1)
-    more = np.arange(LONG_BYTES) < (lengths[:, None] - 1)
+    more = np.arange(width) < (lengths[:, None] - 1)
     groups |= more.astype(np.uint8) << 7
-    keep = np.arange(LONG_BYTES) < lengths[:, None]
+    keep = np.arange(width) < lengths[:, None]
     return _binary(groups[keep], lengths)
 
 
@@ -112,3 +114,17 @@ def encode_records(fields: Sequence[EventField], columns: Sequence[pa.Array],
     """`prefix` (the wire-format header) and each row's record, as bytes per row."""
     parts = [encode_field(f, c) for f, c in zip(fields, columns, strict=True)]
     return pc.binary_join_element_wise(prefix, *parts, b"").to_pylist()
+
+
+_PROBES = pa.array([0, 951_868_799, 1_709_208_000, 1_741_064_767], pa.timestamp("s"))
+
+
+def reads_back(time_format: str) -> bool:
+    """Whether Arrow's strptime reads a time written with this strftime format back to the
+    instant its text names: an Avro timestamp is made that way from the text a file shows.
+    Some codes Arrow writes but cannot read (ISO weeks: %G, %V, %u) would read as 1900."""
+    text = pc.strftime(_PROBES, format=time_format)
+    back = pc.strptime(text, format=time_format, unit="s", error_is_null=True)
+    if back.null_count:
+        return False
+    return pc.all(pc.equal(pc.strftime(back, format=time_format), text)).as_py()
