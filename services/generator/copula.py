@@ -21,9 +21,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from services.generator.block import RANKS, Block
+from services.generator.normal import ndtr, ndtri
 from services.schema import Correlation
 
 # u stays strictly inside (0, 1): every inverse CDF is finite there.

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from scipy.special import ndtri
 
 from services.generator.block import Block
 from services.generator.columns import column_for, level_entries
 from services.generator.copula import U_HIGH, U_LOW
+from services.generator.normal import ndtri
 from services.generator.quantiles import draw_quantiles
 from services.schema import FloatField, IntField
 
