@@ -100,7 +100,7 @@ def generate_table(dataset: Dataset, seed: int, total: int | None = None) -> pa.
 
 # --- workers: each process builds its own faker pools once, then encodes blocks by index ---
 
-_WORKER: dict = {}
+WORKER: dict = {}  # this worker process's run: set by the pool's initializer, read by its tasks
 
 
 def _worker_init(dataset: Dataset, seed: int, total: int, encoder: Encoder | None,
@@ -112,7 +112,7 @@ def _worker_init(dataset: Dataset, seed: int, total: int, encoder: Encoder | Non
     threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     entities = {e.name: EntityTable(e, pa.ipc.open_file(pa.memory_map(entity_files[e.name]))
                                     .read_all()) for e in dataset.entities}
-    _WORKER.update(dataset=dataset, seed=seed, total=total, encoder=encoder,
+    WORKER.update(dataset=dataset, seed=seed, total=total, encoder=encoder,
                    pools=faker_pools(dataset, seed), entities=entities)
 
 
@@ -126,7 +126,7 @@ def _exit_with_parent() -> None:
 
 
 def _worker_encode(index: int) -> bytes | pa.Table:
-    w = _WORKER
+    w = WORKER
     block = make_block(w["dataset"], w["seed"], w["total"], index, w["pools"], w["entities"])
     encoded = w["encoder"].encode(block)
     return encoded if isinstance(encoded, pa.Table) else bytes(encoded)
@@ -146,7 +146,7 @@ def worker_results(dataset: Dataset, seed: int, total: int, workers: int,
                    task: Callable[[int], object], encoder: Encoder | None = None,
                    ) -> Iterator[tuple[int, object]]:
     """(block index, task(index)) in block order from a process pool, at most 2 per worker
-    in flight; `task` reads the worker's state (_WORKER)."""
+    in flight; `task` reads the worker's state (WORKER)."""
     count = block_count(total)
     context = multiprocessing.get_context("spawn")
     entity_files = {}

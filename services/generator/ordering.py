@@ -30,7 +30,7 @@ from services.generator.block import BLOCK_SIZE, block_count
 from services.generator.datetimes import epoch_seconds, quantile_seconds, rate_timeline
 from services.generator.encoders import encoder_for
 from services.generator.engine import (
-    _WORKER,
+    WORKER,
     Progress,
     WriteResult,
     block_writer,
@@ -105,7 +105,7 @@ def ordered_blocks(dataset: Dataset, seed: int, pools: dict[str, pa.Array],
 
 
 def _worker_episodes(index: int) -> tuple[pa.Table, np.ndarray]:
-    w = _WORKER
+    w = WORKER
     return episode_rows(w["dataset"], w["seed"], w["total"], index, w["pools"], w["entities"])
 
 
