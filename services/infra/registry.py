@@ -1,15 +1,18 @@
-"""A schema registry: Apicurio Registry 2.x (one Quarkus JVM), in-memory storage.
+"""A schema registry: Apicurio Registry 2.x (one Quarkus JVM), its schemas in a file.
 
 Producers and consumers speak to it through its Confluent-compatible API
-(`/apis/ccompat/v7`), the one every Kafka serializer knows. Storage is in memory: schemas
-live as long as the process, like a test topic; a restart starts with none registered.
-Ready means Quarkus' readiness check answers UP.
+(`/apis/ccompat/v7`), the one every Kafka serializer knows. Its storage is the embedded H2
+database its in-memory mode also runs on, kept as a file in the state folder: schemas and
+their ids outlive a restart as the topic's messages do, so a message written before the
+restart still decodes by its id (in memory, ids would start over and could name other
+schemas). Ready means Quarkus' readiness check answers UP.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from services.common import jars
@@ -45,6 +48,11 @@ class Registry(Engine[RegistryDetails]):
     well_known_ports: ClassVar[Mapping[str, int]] = {"http port": 8081}
     service_hosts: ClassVar[Mapping[str, str]] = {"registry": "registry"}
 
+    @property
+    def database(self) -> Path:
+        """The H2 database's path, without the `.mv.db` H2 adds."""
+        return self.state_dir / "storage" / "registry"
+
     def _configure(self, ports: Mapping[str, int]) -> None:
         """Nothing to render: Quarkus reads its settings from the environment."""
 
@@ -53,7 +61,8 @@ class Registry(Engine[RegistryDetails]):
         env = {**self.env,
                "QUARKUS_HTTP_HOST": self.network.bind,
                "QUARKUS_HTTP_PORT": str(ports["http port"]),
-               "QUARKUS_BANNER_ENABLED": "false"}
+               "QUARKUS_BANNER_ENABLED": "false",
+               "REGISTRY_DATASOURCE_URL": f"jdbc:h2:file:{self.database}"}
         argv = [jars.java_executable(self.env), HEAP, jars.QUICK_START,
                 "-Djava.awt.headless=true", "-jar", str(jars.registry_runner(self.env))]
         return argv, env

@@ -73,18 +73,40 @@ def test_unknown_id_and_no_registry_are_one_line_errors(
         SchemaRegistry(f"http://127.0.0.1:{port}/x", timeout=2).register("s", "{}")
 
 
-def test_start_ready_stop_by_pid_with_the_cli(tmp_path: Path, capsys) -> None:
-    state = tmp_path / "registry"
+def start_with_the_cli(state: Path, capsys) -> tuple[SchemaRegistry, dict]:
+    capsys.readouterr()  # what earlier commands printed
     assert run(cli.main, ["registry", "start", "--state-dir", str(state)]) == 0
     details = json.loads(capsys.readouterr().out)
-    engine = Registry(state)
-    records = engine.records()
-    try:
-        assert details["running"] and details["url"].endswith("/apis/ccompat/v7")
-        assert registry_ready(details["url"].removesuffix("/apis/ccompat/v7"))
-        assert SchemaRegistry(details["url"]).register("s-value", json.dumps(RECORD)) >= 1
-        assert run(cli.main, ["registry", "status", "--state-dir", str(state)]) == 0
-    finally:
-        assert run(cli.main, ["registry", "stop", "--state-dir", str(state)]) == 0
+    assert details["running"] and details["url"].endswith("/apis/ccompat/v7")
+    assert registry_ready(details["url"].removesuffix("/apis/ccompat/v7"))
+    return SchemaRegistry(details["url"]), Registry(state).records()
+
+
+def stop_with_the_cli(state: Path, records: dict) -> None:
+    assert run(cli.main, ["registry", "stop", "--state-dir", str(state)]) == 0
     assert not any(process.is_alive(r) for r in records.values())
     assert run(cli.main, ["registry", "status", "--state-dir", str(state)]) == cli.NOT_RUNNING
+
+
+def test_start_ready_stop_by_pid_and_keep_the_schemas_across_a_restart(
+        tmp_path: Path, capsys) -> None:
+    """A restart keeps every id and what it names: messages already in a topic still
+    decode. The second schema is registered so that ids starting over would be caught."""
+    state = tmp_path / "registry"
+    registry, records = start_with_the_cli(state, capsys)
+    try:
+        first = registry.register("s-value", json.dumps(RECORD))
+        other = avro([{"name": "count", "type": "long"}])
+        second = registry.register("t-value", other)
+        assert first >= 1 and second != first
+        assert run(cli.main, ["registry", "status", "--state-dir", str(state)]) == 0
+    finally:
+        stop_with_the_cli(state, records)
+    registry, records = start_with_the_cli(state, capsys)
+    try:
+        assert json.loads(registry.schema(second).text) == json.loads(other)
+        assert json.loads(registry.schema(first).text) == RECORD
+        assert registry.register("t-value", other) == second  # found, not added again
+        assert registry.versions("t-value") == [1]
+    finally:
+        stop_with_the_cli(state, records)
