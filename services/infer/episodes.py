@@ -1,0 +1,191 @@
+"""Rows that are the steps of episodes: an id that repeats, a status column that moves along
+each id, and a time. Found once (`find_roles`) and read by the temporal distances
+(services.infer.temporal) and by lifecycle inference (services.infer.lifecycle).
+
+The rule, so that a flat table is not taken for one: the time is the first column whose
+values all parse as times with a clock; a status candidate is a label column (no nulls, 2 to
+STATE_MAX values, not all numbers); an id candidate has no nulls and at least REPEAT_SHARE of
+the rows in ids seen twice or more. An (id, status) pair is a lifecycle when, sorted by
+(id, time), the status changes inside at least CHANGE_SHARE of the ids with 2+ rows, one
+status starts at least INITIAL_SHARE of the ids, and that status is at least INITIAL_LIFT
+rarer among the later rows (an initial state, not just a common value). The finest id (most
+distinct values) with a status that passes is kept: an order, not its customer. Among
+several statuses the one named like a status (STATE_NAMES) wins, then the one that starts
+the most ids; the others are named in a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from services.infer.detect import DECIMAL, INTEGER
+from services.infer.samples import Text
+from services.infer.times import Times, parse_times
+
+log = logging.getLogger("infer.episodes")
+
+STATE_MAX = 30
+REPEAT_SHARE = 0.5
+CHANGE_SHARE = 0.1
+INITIAL_SHARE = 0.9
+INITIAL_LIFT = 0.1
+STATE_NAMES = ("status", "state", "event", "event_type", "stage", "step", "action")
+
+
+@dataclass(frozen=True)
+class Roles:
+    id: str
+    state: str
+    time: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Episodes:
+    """The rows sorted by (id, time, row): id codes, state names' codes, epoch seconds."""
+
+    roles: Roles
+    order: np.ndarray  # row of each sorted position
+    ids: np.ndarray
+    states: np.ndarray
+    names: tuple[str, ...]  # state code -> name
+    seconds: np.ndarray
+    times: Times
+
+    @property
+    def first(self) -> np.ndarray:
+        """Whether each sorted row is its id's first."""
+        return np.concatenate([[True], self.ids[1:] != self.ids[:-1]]) if len(self.ids) \
+            else np.zeros(0, bool)
+
+    @property
+    def last(self) -> np.ndarray:
+        return np.concatenate([self.ids[1:] != self.ids[:-1], [True]]) if len(self.ids) \
+            else np.zeros(0, bool)
+
+    def gaps(self) -> np.ndarray:
+        """Seconds between an id's consecutive rows."""
+        return np.diff(self.seconds)[~self.first[1:]]
+
+    def lengths(self) -> np.ndarray:
+        """Rows of each id."""
+        return np.diff(np.flatnonzero(np.append(self.first, True)))
+
+    def moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """(from, to) state codes of each consecutive pair of an id's rows."""
+        inside = ~self.first[1:]
+        return self.states[:-1][inside], self.states[1:][inside]
+
+
+def find_roles(columns: dict[str, Text], rows: int) -> Roles | None:
+    """The columns that make episodes, or None (see the module's rule)."""
+    time, times = _time_column(columns)
+    if time is None or rows < 2:
+        return None
+    labels = [n for n, t in columns.items() if n != time and _state_candidate(t)]
+    ids = sorted((n for n, t in columns.items() if n != time and _id_candidate(t, rows)),
+                 key=lambda n: -pc.count_distinct(columns[n]).as_py())
+    for id_name in ids:
+        passing = []
+        for state in labels:
+            if state != id_name:
+                score = _lifecycle_score(episodes(columns, Roles(id_name, state, time), times))
+                if score is not None:
+                    passing.append((state.lower() in STATE_NAMES, score, state))
+        if passing:
+            passing.sort(key=lambda p: (not p[0], -p[1]))
+            chosen = passing[0][2]
+            warnings = tuple(
+                f"{other}: also moves like a status along {id_name}; {chosen} is taken "
+                f"({'its name says status' if passing[0][0] else 'it starts more ids'} "
+                f"with one state)" for _, _, other in passing[1:])
+            for warning in warnings:
+                log.warning("%s", warning)
+            return Roles(id_name, chosen, time, warnings)
+    return None
+
+
+def episodes(columns: dict[str, Text], roles: Roles, times: Times | None = None
+             ) -> Episodes | None:
+    """The rows sorted by (id, time); None when a role's column is missing or the time does
+    not parse."""
+    if any(n not in columns for n in (roles.id, roles.state, roles.time)):
+        return None
+    times = times or parse_time(columns[roles.time])
+    if times is None:
+        return None
+    id_codes = _codes(columns[roles.id])[0]
+    state_codes, names = _codes(columns[roles.state])
+    order = np.lexsort((times.seconds, id_codes))
+    return Episodes(roles, order, id_codes[order], state_codes[order], names,
+                    times.seconds[order], times)
+
+
+def parse_time(text: Text) -> Times | None:
+    if text.null_count or not len(text):
+        return None
+    probe = text.slice(0, 1000)
+    whole = pc.all(pc.match_substring_regex(probe, INTEGER)).as_py()
+    if whole and not pc.all(pc.match_substring_regex(text, INTEGER)).as_py():
+        return None
+    return parse_times(text, text.cast(pa.int64()).to_numpy() if whole else None)
+
+
+def _time_column(columns: dict[str, Text]) -> tuple[str | None, Times | None]:
+    for name, text in columns.items():
+        times = parse_time(text)
+        if times is not None and times.has_clock and len(np.unique(times.seconds[:1000])) > 1:
+            return name, times
+    return None, None
+
+
+def _state_candidate(text: Text) -> bool:
+    if text.null_count:
+        return False
+    distinct = pc.unique(text.slice(0, 100_000))
+    if not 2 <= len(distinct) <= STATE_MAX:
+        return False
+    return not pc.all(pc.match_substring_regex(distinct, DECIMAL)).as_py() and \
+        2 <= pc.count_distinct(text).as_py() <= STATE_MAX
+
+
+def _id_candidate(text: Text, rows: int) -> bool:
+    if text.null_count:
+        return False
+    codes, _ = _codes(text)
+    counts = np.bincount(codes)
+    return counts.max() > 1 and counts[counts > 1].sum() >= REPEAT_SHARE * rows
+
+
+def _lifecycle_score(ep: Episodes | None) -> float | None:
+    """The initial state's share of the ids when the pair passes the rule, else None."""
+    if ep is None:
+        return None
+    first, lengths = ep.first, ep.lengths()
+    starts = np.flatnonzero(first)
+    multi = lengths > 1
+    if not multi.any():
+        return None
+    changed = np.add.reduceat((np.diff(ep.states, prepend=ep.states[0]) != 0) & ~first,
+                              starts)
+    if (changed[multi] > 0).mean() < CHANGE_SHARE:
+        return None
+    head = np.bincount(ep.states[first], minlength=len(ep.names))
+    initial = int(np.argmax(head))
+    share = head[initial] / len(starts)
+    later = ep.states[~first]
+    later_share = (later == initial).mean() if len(later) else 0.0
+    if share < INITIAL_SHARE or share - later_share < INITIAL_LIFT:
+        return None
+    return float(share)
+
+
+def _codes(text: Text) -> tuple[np.ndarray, tuple[str, ...]]:
+    encoded = pc.dictionary_encode(text).combine_chunks()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, tuple(str(v) for v in encoded.dictionary.to_pylist())
