@@ -4,14 +4,15 @@ each id, and a time. Found once (`find_roles`) and read by the temporal distance
 
 The rule, so that a flat table is not taken for one: the time is the first column whose
 values all parse as times with a clock; a status candidate is a label column (no nulls, 2 to
-STATE_MAX values, not all numbers); an id candidate has no nulls and at least REPEAT_SHARE of
-the rows in ids seen twice or more. An (id, status) pair is a lifecycle when, sorted by
-(id, time), the status changes inside at least CHANGE_SHARE of the ids with 2+ rows, one
-status starts at least INITIAL_SHARE of the ids, and that status is at least INITIAL_LIFT
-rarer among the later rows (an initial state, not just a common value). The finest id (most
-distinct values) with a status that passes is kept: an order, not its customer. Among
-several statuses the one named like a status (STATE_NAMES) wins, then the one that starts
-the most ids; the others are named in a warning.
+STATE_MAX values, not all numbers, not a yes/no pair); an id candidate has no nulls, at
+least ID_MIN_VALUES values and at least REPEAT_SHARE of the rows in ids seen twice or more.
+An (id, status) pair is a lifecycle when, sorted by (id, time), the status changes inside at
+least CHANGE_SHARE of the ids with 2+ rows, one status starts at least INITIAL_SHARE of the
+ids, and that status is at least INITIAL_LIFT rarer among the later rows (an initial state,
+not just a common value). The finest id (most distinct values) with a status that passes is
+kept: an order, not its customer. Among several statuses the one named like a status
+(STATE_NAMES) wins, then the one that starts the most ids; the others are named in a
+warning.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.infer.detect import DECIMAL, INTEGER
+from services.infer.detect import BOOL_PAIRS, DECIMAL, INTEGER
 from services.infer.samples import Text
 from services.infer.times import Times, parse_times
 
 log = logging.getLogger("infer.episodes")
 
 STATE_MAX = 30
+ID_MIN_VALUES = 50  # fewer: a category (a card's type), not the ids of episodes
 REPEAT_SHARE = 0.5
 CHANGE_SHARE = 0.1
 INITIAL_SHARE = 0.9
@@ -150,6 +152,9 @@ def _state_candidate(text: Text) -> bool:
     distinct = pc.unique(text.slice(0, 100_000))
     if not 2 <= len(distinct) <= STATE_MAX:
         return False
+    lower = {str(v).lower() for v in distinct.to_pylist()}
+    if any(lower <= set(pair) for pair in BOOL_PAIRS):
+        return False
     return not pc.all(pc.match_substring_regex(distinct, DECIMAL)).as_py() and \
         2 <= pc.count_distinct(text).as_py() <= STATE_MAX
 
@@ -159,7 +164,8 @@ def _id_candidate(text: Text, rows: int) -> bool:
         return False
     codes, _ = _codes(text)
     counts = np.bincount(codes)
-    return counts.max() > 1 and counts[counts > 1].sum() >= REPEAT_SHARE * rows
+    return len(counts) >= ID_MIN_VALUES and counts.max() > 1 and \
+        counts[counts > 1].sum() >= REPEAT_SHARE * rows
 
 
 def _lifecycle_score(ep: Episodes | None) -> float | None:

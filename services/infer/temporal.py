@@ -9,7 +9,9 @@ an id that repeats, a status, a time), judged on the roles found in the real ext
 
 A TV is within its target when at most the target plus the TV two samples of these sizes
 drawn from the real shares would show by chance (as services.infer.pairs judges its tables):
-many-valued lengths of a few thousand sessions differ by chance alone.
+many-valued lengths of a few thousand sessions differ by chance alone. The days' chance
+counts the ids, not the rows: rows come in whole episodes, so the independent draws are
+the episodes (a day with one more session of 50 page views has 50 more rows).
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def transition_tv(a: Episodes, b: Episodes) -> tuple[float, float]:
 
 def daily_tv(a: Episodes, b: Episodes) -> tuple[float, float]:
     """TV over UTC days, each day's share of the rows."""
-    return _tv(a.seconds // DAY, b.seconds // DAY)
+    return _tv(a.seconds // DAY, b.seconds // DAY, (int(a.first.sum()), int(b.first.sum())))
 
 
 def _pair_keys(ep: Episodes, other: tuple[str, ...]) -> np.ndarray:
@@ -84,15 +86,18 @@ def _pair_keys(ep: Episodes, other: tuple[str, ...]) -> np.ndarray:
     return recode[src] * len(names) + recode[dst]
 
 
-def _tv(real: np.ndarray, synth: np.ndarray) -> tuple[float, float]:
-    """Total variation between the values' shares, and what chance gives for these sizes:
-    sum over values of E|difference| = sqrt(2/pi) sd, halved."""
+def _tv(real: np.ndarray, synth: np.ndarray, draws: tuple[int, int] | None = None
+        ) -> tuple[float, float]:
+    """Total variation between the values' shares, and what chance gives for these sizes
+    (`draws`: the independent draws behind each side, by default its values): the sum over
+    values of E|difference| = sqrt(2/pi) sd, halved."""
     keys = np.union1d(real, synth)
     p = np.bincount(np.searchsorted(keys, real), minlength=len(keys)) / max(len(real), 1)
     q = np.bincount(np.searchsorted(keys, synth), minlength=len(keys)) / max(len(synth), 1)
     tv = 0.5 * float(np.abs(p - q).sum())
-    chance = 0.5 * CHANCE * float(np.sqrt(p * (1 - p) * (1 / max(len(real), 1)
-                                                        + 1 / max(len(synth), 1))).sum())
+    n_real, n_synth = draws or (len(real), len(synth))
+    chance = 0.5 * CHANCE * float(np.sqrt(p * (1 - p) * (1 / max(n_real, 1)
+                                                        + 1 / max(n_synth, 1))).sum())
     return tv, chance
 
 
