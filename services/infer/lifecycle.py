@@ -17,7 +17,8 @@ and the last state of each id say the whole state machine.
   share folded into the state's other transitions as delays beyond A (their tail), so that
   draws past A time out as often as the data did;
 - per-state fields: a column null on every row outside one state;
-- the episodes' own columns are read from each id's first row (`starts`).
+- the episodes' own columns are read from each id's first row (`starts`); one that changes
+  along an id's rows is drawn once per episode all the same, and a warning names it.
 """
 
 from __future__ import annotations
@@ -60,8 +61,24 @@ def learn(sample: Sample, roles: Roles) -> Learned | None:
     kept = {n: t.take(firsts) for n, t in sample.columns.items()
             if n != roles.state and n not in {f["name"] for fs in per_state.values()
                                               for f in fs}}
+    _warn_changing({n: sample.columns[n] for n in kept}, ep)
     starts = Sample(kept, len(firsts), sample.files)
     return Learned(cycle, starts, (int(ep.seconds.min()), int(ep.seconds.max())))
+
+
+def _warn_changing(columns: dict, ep: Episodes) -> None:
+    """Name the episode columns whose value is not the same on every row of an id."""
+    head = np.maximum.accumulate(np.where(ep.first, np.arange(len(ep.first)), 0))
+    for name, text in columns.items():
+        if name in (ep.roles.id, ep.roles.time):
+            continue
+        codes = pc.fill_null(pc.dictionary_encode(text).combine_chunks().indices, -1)
+        codes = codes.to_numpy(zero_copy_only=False)[ep.order]
+        changed = np.count_nonzero(codes != codes[head])
+        if changed:
+            log.warning("%s: differs between rows of one %s (%d rows) and is not a "
+                        "per-state field: drawn once per episode, from its first row", name,
+                        ep.roles.id, changed)
 
 
 def _machine(ep: Episodes) -> dict:

@@ -110,6 +110,17 @@ def test_the_entity_is_a_repeating_column_or_an_added_owner(caplog):
     parse_schema(doc)
 
 
+def test_a_column_that_changes_along_an_id_is_named(caplog):
+    data = lifecycle_columns(3000)
+    data["store"] = [f"s{i % 7}" for i in range(len(data["time"]))]  # row by row
+    with caplog.at_level(logging.WARNING):
+        doc = infer_schema(sample_of(data))
+    assert "store: differs between rows of one order_id (" in caplog.text
+    assert "drawn once per episode, from its first row" in caplog.text
+    assert "customer:" not in caplog.text  # the same on every row of an order
+    assert "store" in [f["name"] for f in doc["schema"]["fields"]]
+
+
 def test_a_refused_lifecycle_falls_back_to_flat_rows(caplog):
     data = lifecycle_columns(3000)
     data["status"] = [s.replace("paid", "paid in full") for s in data["status"]]
