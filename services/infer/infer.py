@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from services.infer.dependencies import find_dependencies
-from services.infer.detect import detect
+from services.infer.detect import Column, detect
 from services.infer.entities import find_entities
 from services.infer.episodes import find_roles
 from services.infer.joint import find_correlations, find_per_level
@@ -16,7 +16,8 @@ from services.infer.lifecycle import learn
 from services.infer.owner import attach_lifecycle
 from services.infer.samples import Sample
 from services.infer.schema_out import apply_time_window, build_schema
-from services.infer.trend import timeline
+from services.infer.times import Times
+from services.infer.trend import detrended, fit_trend
 from services.schema import SchemaError, parse_schema
 
 log = logging.getLogger("infer")
@@ -45,19 +46,33 @@ def _flat(sample: Sample, name: str | None, span: tuple[int, int] | None = None)
     columns = [detect(name_, text) for name_, text in sample.columns.items()]
     entities = find_entities(columns, sample.columns)
     find_dependencies(columns, sample.columns)
-    window = apply_time_window(columns)  # before the correlations: a seasonal time has none
+    when = next((c for c in columns if c.type == "datetime" and c.times is not None
+                 and c.times.has_clock), None)
+    found = fit_trend(when.times.seconds) if when is not None else None
+    window = _seasons(columns, when, found)  # before the correlations: a seasonal time has none
     if window is not None and span is not None:
         window = _widened(window, span)
     numbers = find_per_level(columns, sample.columns, sample.rows)
     correlations = find_correlations(columns, sample.columns, numbers)
     doc = build_schema(sample, columns, name, window, entities, correlations)
-    when = next((c for c in columns if c.type == "datetime" and c.times is not None
-                 and c.times.has_clock), None)
-    if when is not None and window is not None:
-        section = timeline(when.name, doc["time_window"]["start"], when.times.seconds)
-        if section is not None:
-            doc["timeline"] = section
+    if found is not None and window is not None:
+        doc["timeline"] = {"field": when.name, "trends": [
+            {"from": doc["time_window"]["start"], "percent_per_day": found[0]}]}
     return doc
+
+
+def _seasons(columns: list[Column], when: Column | None, found: tuple | None):
+    """apply_time_window, with the trend's column fitted on its rows thinned by the trend
+    (its own times back after: the correlations read them by row)."""
+    if found is None:
+        return apply_time_window(columns)
+    times = when.times
+    when.times = Times(times.format, detrended(times.seconds, found[0]))
+    try:
+        window = apply_time_window(columns)
+    finally:
+        when.times = times
+    return _widened(window, (int(times.seconds.min()), int(times.seconds.max())))
 
 
 def _widened(window: tuple[int, int, bool], span: tuple[int, int]) -> tuple[int, int, bool]:

@@ -4,7 +4,11 @@ The rule: a least-squares line through log(rows per day) over the whole UTC days
 data (the first and last day, likely cut, are left out), at least MIN_DAYS of them; the
 slope is kept when it is at least MIN_PERCENT a day and at least T_MIN standard errors
 from 0, the error taken from the residuals (so a weekday pattern widens it rather than
-passing for a trend)."""
+passing for a trend).
+
+With a trend, the hour and weekday weights are fitted on the rows thinned by the trend
+(`detrended`), so that a week that grows is not read as a weekday pattern as well: the
+generator multiplies both."""
 
 from __future__ import annotations
 
@@ -41,9 +45,11 @@ def fit_trend(seconds: np.ndarray) -> tuple[float, float] | None:
     return significant(percent, 3), t
 
 
-def timeline(field: str, start: str, seconds: np.ndarray) -> dict | None:
-    """The `timeline` section with the trend, from the window's start, or None."""
-    found = fit_trend(seconds)
-    if found is None:
-        return None
-    return {"field": field, "trends": [{"from": start, "percent_per_day": found[0]}]}
+
+def detrended(seconds: np.ndarray, percent: float, seed: int = 0) -> np.ndarray:
+    """The times kept when each is kept with a probability that undoes the trend: the
+    trend's factor at the earliest (growth) or latest (decline) time over its own."""
+    rate = math.log1p(percent / 100) / DAY
+    keep = np.exp(-rate * (seconds - seconds.min()).astype(np.float64))
+    keep /= keep.max()
+    return seconds[np.random.default_rng(seed).random(len(seconds)) < keep]

@@ -4,13 +4,14 @@ extracts keep exactly the schema they had before lifecycles were learned."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from services.common.paths import SCHEMAS
+from services.common.paths import REPO_ROOT, SCHEMAS
 from services.infer import infer
 from services.infer.infer import infer_schema
 from services.infer.samples import Sample, read_samples
@@ -73,7 +74,7 @@ def test_clickstream_sessions_round_trip(tmp_path):
 
 def without_new_rules(monkeypatch):
     monkeypatch.setattr(infer, "find_roles", lambda columns, rows: None)
-    monkeypatch.setattr(infer, "timeline", lambda *args: None)
+    monkeypatch.setattr(infer, "fit_trend", lambda seconds: None)
 
 
 @pytest.mark.parametrize("schema", ["card_transactions.json", "retail_orders.json"])
@@ -146,6 +147,24 @@ def test_trend_by_hand():
     # a weekday pattern is no trend
     assert fit_trend(day_seconds([90] + [100, 100, 100, 100, 100, 160, 160] * 2 + [90])) \
         is None
+
+
+def test_trend_and_weekdays_come_back_apart(tmp_path):
+    """Three weeks growing 5% a day with busy weekends: the trend is learned, and the
+    weekday weights are fitted on the rows thinned by it, so they are the declared ones
+    (fitted on all rows, the third week's days would weigh ~2x the first's)."""
+    doc = json.loads((REPO_ROOT / "benchmarks" / "schemas" / "card_timeline.json").read_text())
+    doc["time_window"] = {"start": "2025-01-01T00:00:00", "end": "2025-01-21T23:59:59"}
+    doc["timeline"] = {"field": "event_time",
+                       "trends": [{"from": "2025-01-01", "percent_per_day": 5}]}
+    inferred = infer_schema(read_samples([generate(doc, tmp_path / "t.csv", 150_000)]))
+    (trend,) = inferred["timeline"]["trends"]
+    assert trend["percent_per_day"] == pytest.approx(5, abs=0.5)
+    weeks = inferred["schema"]["fields"][1]["profile"]["day_of_week"]
+    declared = {**dict.fromkeys("0123", 1.0), "4": 1.2, "5": 1.4, "6": 1.1}
+    got = np.array([weeks[d] for d in "0123456"]) / np.mean(list(weeks.values()))
+    want = np.array([declared[d] for d in "0123456"]) / np.mean(list(declared.values()))
+    assert np.max(np.abs(got - want)) < 0.06
 
 
 def test_trend_learned_from_a_growing_extract():
