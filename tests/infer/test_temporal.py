@@ -153,3 +153,14 @@ def test_report_has_the_temporal_checks():
     report = compare(plain, plain)
     assert not report["temporal"]["judged"] and report["summary"]["temporal_ok"]
     assert "over time: not judged" in format_report(report)
+
+
+def test_a_synthetic_extract_without_the_roles_fails_over_time():
+    data = lifecycle_columns(3000)
+    real = Sample(columns_of(data), len(data["time"]), (Path("x.csv"),))
+    del data["status"]
+    synth = Sample(columns_of(data), len(data["time"]), (Path("y.csv"),))
+    report = temporal.temporal(real, synth)
+    assert (report["judged"], report["ok"]) == (False, False)
+    assert report["note"] == ("the synthetic extract lacks order_id, status or time, or its "
+                              "times do not parse")
