@@ -13,7 +13,9 @@ import pytest
 
 from services.common.paths import REPO_ROOT, SCHEMAS
 from services.infer import infer
+from services.infer.episodes import Roles
 from services.infer.infer import infer_schema
+from services.infer.lifecycle import learn
 from services.infer.samples import Sample, read_samples
 from services.infer.temporal import temporal
 from services.infer.trend import fit_trend
@@ -130,6 +132,24 @@ def test_a_refused_lifecycle_falls_back_to_flat_rows(caplog):
     assert "lifecycle" not in str(doc)
     assert "the lifecycle learned is refused" in caplog.text
     assert "inferred as flat rows" in caplog.text
+
+
+def test_delays_by_hand():
+    """Delays of 10 s (created -> paid) and 30 s (paid -> shipped): each table is the
+    seconds less half a second (the generator rounds a draw up), in seconds (median 10)."""
+    rows = [(f"{i:03d}", f"2025-01-06T0{i % 9}:00:{s:02d}", state) for i in range(60)
+            for s, state in ((0, "created"), (10, "paid"), (40, "shipped"))]
+    data = {"order_id": [r[0] for r in rows], "time": [r[1] for r in rows],
+            "status": [r[2] for r in rows]}
+    cycle = learn(sample_of(data), Roles("order_id", "status", "time")).lifecycle
+    assert cycle["delay_unit"] == "seconds" and cycle["max_steps"] == 2
+    (paid,) = cycle["states"]["created"]["transitions"]
+    assert (paid["to"], paid["p"]) == ("paid", 1)
+    assert set(paid["delay"]["quantiles"]) == {9.5}
+    (shipped,) = cycle["states"]["paid"]["transitions"]
+    assert set(shipped["delay"]["quantiles"]) == {29.5}
+    assert cycle["states"]["shipped"] == {"terminal": True}
+    assert cycle["max_delay"] == 31  # the longest delay seen, and one unit
 
 
 def day_seconds(counts: list[int]) -> np.ndarray:

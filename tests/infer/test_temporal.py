@@ -164,3 +164,23 @@ def test_a_synthetic_extract_without_the_roles_fails_over_time():
     assert (report["judged"], report["ok"]) == (False, False)
     assert report["note"] == ("the synthetic extract lacks order_id, status or time, or its "
                               "times do not parse")
+
+
+def test_daily_volume_counts_days_not_hours():
+    # all rows on one day, at different hours: no difference by day
+    real = table([("a", "2025-01-01T01:00:00", "created"), ("a", "2025-01-01T02:00:00", "paid")])
+    synth = table([("x", "2025-01-01T03:00:00", "created"),
+                   ("x", "2025-01-01T04:00:00", "paid"), ("y", "2025-01-02T04:00:00", "paid")])
+    a, b = episodes(real.columns, ROLES), episodes(synth.columns, ROLES)
+    assert temporal.daily_tv(a, a)[0] == 0
+    assert temporal.daily_tv(a, b)[0] == pytest.approx(1 / 3)  # {1st: 1} against {2/3, 1/3}
+
+
+def test_a_common_status_drawn_at_random_is_no_lifecycle():
+    """One status on 95% of the rows starts 95% of the orders too, but no more often than
+    it follows: not an initial state."""
+    data = lifecycle_columns(3000)
+    rng = np.random.default_rng(8)
+    data["status"] = np.where(rng.random(len(data["time"])) < 0.95, "completed",
+                              "refunded").tolist()
+    assert find_roles(columns_of(data), len(data["time"])) is None
