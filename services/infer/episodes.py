@@ -31,6 +31,7 @@ from services.infer.times import Times, parse_times
 log = logging.getLogger("infer.episodes")
 
 STATE_MAX = 30
+PROBE_ROWS = 100_000
 ID_MIN_VALUES = 50  # fewer: a category (a card's type), not the ids of episodes
 REPEAT_SHARE = 0.5
 CHANGE_SHARE = 0.1
@@ -85,19 +86,26 @@ class Episodes:
 
 
 def find_roles(columns: dict[str, Text], rows: int) -> Roles | None:
-    """The columns that make episodes, or None (see the module's rule). Each id candidate
-    is sorted once; every status candidate is read in that order."""
+    """The columns that make episodes, or None (see the module's rule). A status must first
+    start INITIAL_SHARE of the ids (their earliest rows, found without sorting); then each
+    id candidate that has one is sorted once, and its statuses read in that order."""
     time, times = _time_column(columns)
     if time is None or rows < 2:
         return None
-    labels = {n: _labels(t) for n, t in columns.items() if n != time and _state_candidate(t)}
-    ids = {n: codes for n, t in columns.items() if n != time and n not in labels
+    labels = [n for n, t in columns.items() if n != time and _state_candidate(t)]
+    ids = {n: codes for n, t in columns.items() if labels and n != time and n not in labels
            and (codes := _id_codes(t, rows)) is not None}
     in_time = np.argsort(times.seconds, kind="stable")  # shared by every id candidate
     for id_name in sorted(ids, key=lambda n: -int(ids[n].max())):
+        first = np.empty(int(ids[id_name].max()) + 1, np.int64)
+        first[ids[id_name][in_time[::-1]]] = in_time[::-1]  # the last write: the earliest
+        heads = {n: _labels(columns[n]) for n in labels
+                 if _top_count(columns[n].take(pa.array(first))) >= INITIAL_SHARE * len(first)}
+        if not heads:
+            continue
         order = _sorted(ids[id_name], in_time)
         passing = []
-        for state, (codes, names) in labels.items():
+        for state, (codes, names) in heads.items():
             ep = Episodes(Roles(id_name, state, time), order, ids[id_name][order],
                           codes[order], names, times.seconds[order], times)
             score = _lifecycle_score(ep)
@@ -106,6 +114,10 @@ def find_roles(columns: dict[str, Text], rows: int) -> Roles | None:
         if passing:
             return _chosen(id_name, time, sorted(passing, key=lambda p: (not p[0], -p[1])))
     return None
+
+
+def _top_count(values: Text) -> int:
+    return int(pc.max(pc.value_counts(values).field("counts")).as_py())
 
 
 def _sorted(id_codes: np.ndarray, in_time: np.ndarray) -> np.ndarray:
@@ -176,12 +188,17 @@ def _state_candidate(text: Text) -> bool:
 
 def _id_codes(text: Text, rows: int) -> np.ndarray | None:
     """The column's codes when it can be an id: no nulls, not numbers with a fraction,
-    ID_MIN_VALUES values or more, REPEAT_SHARE of the rows in values seen twice or more."""
+    ID_MIN_VALUES values or more, REPEAT_SHARE of the rows in values seen twice or more.
+    A column with no value twice in its first PROBE_ROWS rows is taken for unique at once
+    (an event's uuid), sparing the encoding of every value."""
     if text.null_count:
         return None
     probe = text.slice(0, 1000)
     if pc.all(pc.match_substring_regex(probe, DECIMAL)).as_py() and \
             not pc.all(pc.match_substring_regex(probe, INTEGER)).as_py():
+        return None
+    probe = text.slice(0, PROBE_ROWS)
+    if len(probe) > 1 and pc.count_distinct(probe).as_py() == len(probe):
         return None
     codes = _codes(text)
     counts = np.bincount(codes)
