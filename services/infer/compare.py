@@ -1,7 +1,8 @@
 """How close a synthetic extract comes to a real one: column by column (total variation for
 labels, Kolmogorov-Smirnov for numbers, hour-of-day and weekday profiles for times, the
 null-rate difference), pair by pair (services.infer.pairs), whether it copies real rows
-(services.infer.privacy); and a summary against the targets."""
+(services.infer.privacy), and over time when rows are episodes' steps
+(services.infer.temporal); and a summary against the targets."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from services.infer import pairs, privacy
+from services.infer import pairs, privacy, temporal
 from services.infer.detect import BOOL_PAIRS, DECIMAL, INTEGER
 from services.infer.samples import Sample, Text
 from services.infer.stats import ks_two_samples, total_variation
@@ -61,10 +62,18 @@ def compare(real: Sample, synthetic: Sample) -> dict:
             views[name] = view
     pair_report = _pairs(views, real.rows, synthetic.rows)
     privacy_report = privacy.privacy(_privacy_sides(views), real.rows, synthetic.rows)
+    time_report = temporal.temporal(real, synthetic)
+    summary = _summary(reports, pair_report, privacy_report)
+    summary["temporal_ok"] = time_report["ok"]
+    summary["ok"] = summary["ok"] and time_report["ok"]
+    summary["targets"].update(gap_ks=temporal.GAP_KS_TARGET,
+                              length_tv=temporal.LENGTH_TV_TARGET,
+                              transition_tv=temporal.TRANSITION_TV_TARGET,
+                              daily_tv=temporal.DAILY_TV_TARGET)
     return {"real_rows": real.rows, "synthetic_rows": synthetic.rows,
             "columns": [{**asdict(r), "ok": r.ok} for r in reports],
-            "pairs": pair_report, "privacy": privacy_report,
-            "summary": _summary(reports, pair_report, privacy_report)}
+            "pairs": pair_report, "privacy": privacy_report, "temporal": time_report,
+            "summary": summary}
 
 
 def _column(name: str, real: Text, synth: Text | None, real_rows: int,
@@ -306,9 +315,11 @@ def format_report(report: dict) -> str:
                  f"null diff <= {NULL_TARGET}); "
                  f"real {report['real_rows']:,} rows, synthetic {report['synthetic_rows']:,}")
     lines += _pair_lines(report["pairs"]) + _privacy_lines(report["privacy"])
+    lines += temporal.format_lines(report["temporal"])
     lines.append("all within the targets" if s["ok"] else "NOT within the targets: " + ", ".join(
         part for part, ok in (("columns", s["columns_ok"]), ("pairs", s["pairs_ok"]),
-                              ("privacy", s["privacy_ok"])) if not ok))
+                              ("privacy", s["privacy_ok"]), ("over time", s["temporal_ok"]))
+        if not ok))
     return "\n".join(lines)
 
 

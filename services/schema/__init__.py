@@ -45,6 +45,7 @@ from services.schema.fields import (
     StringField,
     UuidField,
 )
+from services.schema.lifecycle import UNITS as DELAY_UNITS
 from services.schema.lifecycle import Lifecycle, State, Timeout, Transition
 from services.schema.links import DerivedCompareField, LookupField, Popularity, RefField
 from services.schema.loader import load_schema, parse_schema
@@ -82,6 +83,7 @@ from services.schema.windows import (
 __all__ = [
     "BOOLEAN",
     "DATETIME",
+    "DELAY_UNITS",
     "EPOCH_FORMATS",
     "EPOCH_MS",
     "EPOCH_S",

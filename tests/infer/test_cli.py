@@ -52,6 +52,26 @@ def test_compare_prints_and_writes_json(tmp_path, capsys):
     assert written["privacy"]["dcr"]["synthetic_rows"] == 1000
 
 
+def test_lifecycle_infer_generate_compare(tmp_path, capsys):
+    real = generate(SCHEMAS / "retail_order_lifecycle.json", tmp_path / "r.csv", 5000)
+    schema = tmp_path / "orders.schema.json"
+    assert main([str(real), "--out", str(schema)]) == 0
+    assert '"lifecycle"' in schema.read_text()
+    synthetic = generate(schema, tmp_path / "s.csv", 5000, 9)
+    report = tmp_path / "report.json"
+    capsys.readouterr()
+    assert main(["--compare", str(real), str(synthetic), "--json", str(report)]) == 0
+    printed = capsys.readouterr().out
+    assert "over time, episodes of order_id moving by status at event_time:" in printed
+    written = json.loads(report.read_text())
+    time_report = written["temporal"]
+    assert (time_report["id"], time_report["state"], time_report["judged"]) == \
+        ("order_id", "status", True)
+    assert all(c["ok"] for c in time_report["checks"]), time_report["checks"]
+    assert written["summary"]["temporal_ok"]
+    assert written["summary"]["targets"]["transition_tv"] == 0.02
+
+
 def bad_inputs(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
