@@ -83,16 +83,21 @@ def generate_blocks(dataset: Dataset, seed: int, total: int | None = None,
         yield make_block(dataset, seed, total, index, pools, entities)
 
 
-def generate_table(dataset: Dataset, seed: int, total: int | None = None) -> pa.Table:
-    """All rows as one arrow table in logical types (for tests and small runs)."""
+def generate_table(dataset: Dataset, seed: int, total: int | None = None,
+                   entities: Mapping[str, EntityTable] | None = None) -> pa.Table:
+    """All rows as one arrow table in logical types (for tests, small runs and the live
+    producer's windows, which keep one set of `entities` across seeds); a lifecycle's rows
+    in time order."""
     if dataset.lifecycle is not None:
         from services.generator.ordering import ordered_blocks
 
         ds = dataset if total is None else replace(dataset, entity_count=total)
-        made = ordered_blocks(ds, seed, faker_pools(ds, seed), entity_tables(ds, seed))
+        entities = entity_tables(ds, seed) if entities is None else entities
+        made = ordered_blocks(ds, seed, faker_pools(ds, seed), entities)
         blocks = [pa.table(b.columns) for b in made]
     else:
-        blocks = [pa.table(b.columns) for b in generate_blocks(dataset, seed, total)]
+        blocks = [pa.table(b.columns)
+                  for b in generate_blocks(dataset, seed, total, entities)]
     if not blocks:
         return pa.table({f.name: pa.array([], pa.null()) for f in dataset.fields})
     return pa.concat_tables(blocks)

@@ -10,7 +10,8 @@ timestamp; a record at window start + d is stamped run start + w x span + d (spa
 window's length) and sent when the scaled clock, which starts at the run start and runs K
 times faster than the wall clock, reaches that stamp. Event time therefore moves K times
 faster than real time from the moment the run starts, in order, so the watermark and
-windows downstream advance exactly as in a live stream sped up K times.
+windows downstream advance exactly as in a live stream sped up K times. A lifecycle is
+sent this way only: its rows are apart by their delays, in event time.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from services.extracts import SECONDS
 from services.generator import (
     entity_tables,
     faker_pools,
-    generate_blocks,
+    generate_table,
     json_values,
     make_block,
     text,
@@ -68,10 +69,10 @@ class LiveSource:
     def __init__(self, dataset: Dataset, seed: int, key_field: str | None,
                  time_scale: float | None = None, entity_seed: int | None = None,
                  shape: StreamShape | None = None) -> None:
-        if dataset.lifecycle is not None:
-            raise ValueError("--generate does not walk lifecycles yet (entities."
-                             f"{dataset.lifecycle.entity}.lifecycle): generate an extract and "
-                             "replay it, which sends its rows in time order")
+        if dataset.lifecycle is not None and time_scale is None:
+            raise ValueError(f"entities.{dataset.lifecycle.entity}.lifecycle: its rows are "
+                             "apart by their delays in event time, which only --time-scale K "
+                             "replays (K times faster); or generate an extract and replay it")
         self.dataset = dataset
         self.seed = seed
         # One set of entities for the whole run (every scaled window shares it), from the
@@ -124,11 +125,10 @@ class LiveSource:
 
     def _window_table(self, window: int) -> pa.Table:
         """One window's records sorted by time; records without a time have nothing to
-        replay and are left out."""
+        replay and are left out. A lifecycle's rows all fall inside the window too (its end
+        cuts an episode: docs/SCHEMA_FORMAT.md), so windows never overlap in time."""
         seed = (self.seed + window) % 2**63
-        blocks = [pa.table(b.columns)
-                  for b in generate_blocks(self.dataset, seed, entities=self.entities)]
-        table = pa.concat_tables(blocks).combine_chunks() if blocks else pa.table({})
+        table = generate_table(self.dataset, seed, entities=self.entities).combine_chunks()
         if not table.num_rows:
             raise ValueError("the schema's entity_count is 0: a window has nothing to replay")
         table = table.filter(pc.is_valid(table[self.ts_field]))
