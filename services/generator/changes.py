@@ -1,0 +1,118 @@
+"""A lifecycle as the change stream of its episodes' rows, in Debezium's envelope (--cdc).
+
+Each episode is one row of the lifecycle's `changes.table`, keyed by `changes.key`: its
+initial state creates the row (`op` "c"), each later state updates it ("u"), a state of
+`changes.deletes` deletes it ("d"). The row (`after`) is the episode's lifecycle row at that
+change: its key, its lookups, the current state, the time of the change, and every
+per-state field drawn so far (a field keeps its last drawn value once set, as a table's
+column would; a state drawn again replaces it). `before` is the previous change's `after`
+(null on a create); a delete has `after` null and `before` the last row. `ts_ms` is the
+change's time in epoch milliseconds; `source` holds the table and `seq`, which orders the
+changes (see finish_lines). No tombstone follows a delete.
+
+An episode is made whole inside the block of its start (services.generator.lifecycle), so
+every before-image is known in that block: the envelopes are built per block, column at a
+time, and only then merged into time order with the lifecycle rows' own rule (ordering.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pyarrow as pa
+
+from services.common.arrow import concat
+from services.generator.lifecycle import walked_rows
+from services.generator.links import EntityTable
+from services.generator.render import json_values
+from services.schema import Dataset
+
+SEQ_SCALE = 1_000_000  # seq = epoch second x SEQ_SCALE + rank in that second: < 2**53
+HEAD, SECOND = "head", "second"  # the columns merged: the line up to seq, its time
+OPS = pa.array(["c", "u", "d"])
+
+
+class TooManyChanges(ValueError):
+    """More changes in one second than seq can number."""
+
+
+def block_changes(dataset: Dataset, seed: int, total: int, index: int,
+                  pools: dict[str, pa.Array], entities: Mapping[str, EntityTable],
+                  ) -> tuple[pa.Table, np.ndarray, pa.Table]:
+    """Block `index`'s envelopes (HEAD, SECOND) grouped by episode, their seconds, and the
+    final rows of its episodes (their last `after`; deleted rows absent), in episode
+    order."""
+    table, seconds, episode = walked_rows(dataset, seed, total, index, pools, entities)
+    by_episode = np.lexsort((seconds, episode))  # each episode's changes together, in order
+    episode, ordered = episode[by_episode], seconds[by_episode]
+    n = len(episode)
+    first = np.ones(n, dtype=bool)
+    first[1:] = episode[1:] != episode[:-1]
+    last = np.ones(n, dtype=bool)
+    last[:-1] = first[1:]
+    rows = current_rows(dataset, table.take(pa.array(by_episode)), first)
+    cycle = dataset.lifecycle
+    deleted = np.isin(np.asarray(rows.column(cycle.state_field).to_numpy(zero_copy_only=False),
+                                 dtype=object), list(cycle.changes.deletes))
+    after = row_json(dataset, rows)
+    previous = pa.array(np.maximum(np.arange(n) - 1, 0), mask=first)
+    before = after.take(previous).fill_null("null")
+    op = OPS.take(pa.array(np.where(first, 0, np.where(deleted, 2, 1))))
+    head = concat('{"before": ', before, ', "after": ',
+                  pa.array(np.where(deleted, "null", None), pa.string()).fill_null(after)
+                  if n else after,
+                  ', "op": "', op, '", "ts_ms": ', pa.array(ordered * 1000).cast(pa.string()),
+                  f', "source": {{"table": "{cycle.changes.table}", "seq": ')
+    # left in episode order: the merge's stable sort by time puts them in the rows' order
+    # (time, episode, step), with no copy of the text here
+    lines = pa.table({HEAD: head, SECOND: pa.array(ordered)})
+    return lines, ordered, rows.filter(pa.array(last & ~deleted))
+
+
+def current_rows(dataset: Dataset, rows: pa.Table, first: np.ndarray) -> pa.Table:
+    """The lifecycle rows (grouped by episode, in order; `first` marks each episode's first)
+    with every per-state field carried from the latest row of its state in the episode."""
+    cycle = dataset.lifecycle
+    position = np.arange(rows.num_rows)
+    start = np.maximum.accumulate(np.where(first, position, 0)) if rows.num_rows else position
+    state = rows.column(cycle.state_field)
+    columns = {name: rows.column(name) for name in rows.column_names}
+    for name, fields in cycle.fields:
+        drawn = np.asarray(pa.compute.equal(state, name).fill_null(False))
+        latest = np.maximum.accumulate(np.where(drawn, position, -1)) if len(drawn) \
+            else position
+        known = latest >= start
+        take = pa.array(np.where(known, latest, 0), mask=~known)
+        for field in fields:
+            columns[field.name] = rows.column(field.name).take(take)
+    return pa.table(columns)
+
+
+def row_json(dataset: Dataset, rows: pa.Table) -> pa.Array:
+    """Each row as a JSON object, as the JSONL encoder writes it (services.generator
+    .encoders), one string per row."""
+    parts: list[pa.Array | str] = []
+    for i, field in enumerate(dataset.fields):
+        parts.append(("{" if i == 0 else ", ") + f'"{field.name}": ')
+        parts.append(json_values(field, rows.column(field.name).combine_chunks()))
+    parts.append("}")
+    if not rows.num_rows:
+        return pa.array([], pa.string())
+    return concat(*parts)
+
+
+def finish_lines(written: pa.Table) -> pa.Array:
+    """The lines one merge step writes (sorted by time), each envelope ended with its seq: the
+    second x SEQ_SCALE + its rank among that second's changes. A merge step writes every
+    change of its seconds (ordering.merged: all rows of [b[k], b[k + 1])), so any process
+    numbers a second the same, and seq increases along the file."""
+    seconds = np.asarray(written.column(SECOND))
+    rank = np.arange(len(seconds)) - np.searchsorted(seconds, seconds, side="left")
+    if len(rank) and rank.max() >= SEQ_SCALE:
+        busy = int(seconds[int(np.argmax(rank))])
+        raise TooManyChanges(f"more than {SEQ_SCALE:,} changes in the second {busy} (epoch): "
+                             "source.seq cannot order them; spread the episodes' start "
+                             "times or lower --n")
+    seq = pa.array(seconds * SEQ_SCALE + rank).cast(pa.string())
+    return concat(written.column(HEAD).combine_chunks(), seq, "}}\n")
