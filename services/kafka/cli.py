@@ -71,10 +71,13 @@ def stop_signals() -> StopSignals:
 
 
 def key_field_of(settings: ProducerSettings, dataset: Dataset | None) -> str | None:
-    """The field holding each event's id: --key-field, else the schema's first uuid or
-    id_sequence field (None: ids are made from where each event comes from)."""
+    """The field holding each event's id: --key-field, else the key of the schema's
+    lifecycle changes, else the schema's first uuid or id_sequence field (None: ids are
+    made from where each event comes from)."""
     if settings.key_field:
         return settings.key_field
+    if dataset is not None and dataset.lifecycle and dataset.lifecycle.changes:
+        return dataset.lifecycle.changes.key  # the row key of its change files
     if dataset is not None:
         for field in dataset.fields:
             if isinstance(field, (UuidField, IdSequenceField)):
