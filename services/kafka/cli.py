@@ -25,6 +25,7 @@ from services.common.signals import StopSignals
 from services.extracts import ExtractError, NoExtractsError, find_extracts
 from services.kafka import confluent
 from services.kafka.answers import Recorder
+from services.kafka.changes import is_change_file
 from services.kafka.chunks import Chunk, faulted
 from services.kafka.confluent import ConfluentDelivery
 from services.kafka.delivery import ClientOptions, ConnectError, Delivery, Outbox, connect
@@ -150,6 +151,9 @@ def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field
     except NoExtractsError as exc:
         raise UsageError(f"--input-dir / EVENT_INPUT_DIR: {exc} (make extracts with "
                          "services/batch/generate_synthetic_data.py)") from None
+    if wire is not None and any(is_change_file(p) for p in paths):
+        raise UsageError(f"--format {wire.name}: change files (--cdc) go out as the JSON "
+                         "envelopes they hold; replay them with --format json")
     replay = load_replay(paths, dataset, key_field, request.requested, shape)
     order = "shuffled" if settings.shuffle else "in event-time order"
     log.info("replaying %d events from %d file(s) %s%s", replay.events.size, len(replay.files),
