@@ -1,11 +1,12 @@
 """Writing --cdc: the change stream as JSON Lines and, beside it, the expected final table.
 
-The envelopes (services.generator.changes) are merged into time order as lifecycle rows are
-(ordering.merged: same boundaries, same carry, so the same bounded memory: the carry holds
-only the envelopes of episodes started in the `horizon` before a boundary), numbered
-(finish_lines), and written a slice of at most BLOCK_SIZE lines at a time, each slice its
-own gzip member when gzipped: the bytes are the same for any worker count and for the
-Spark engine's parts (part k's lines are those of its blocks' merge steps).
+The changes (services.generator.changes: typed columns, each change's before and after rows)
+are merged into time order as lifecycle rows are (ordering.merged: same boundaries, same
+carry, so memory is bounded as theirs is, the carry holding twice a row's typed columns
+per change, not its text), then turned into lines a slice of at most BLOCK_SIZE at a time
+(change_lines), each slice its own gzip member when gzipped: the bytes are the same for any
+worker count and for the Spark engine's parts (part k's lines are those of its blocks'
+merge steps).
 
 The final table holds every episode's row as its last change left it (deleted rows absent),
 in the run's format, in block order and each block's episodes in start order; it is what
@@ -28,7 +29,7 @@ from services.common.arrow import values_bytes
 from services.common.files import atomic_path, scratch_folder
 from services.common.stores import Store
 from services.generator.block import BLOCK_SIZE, block_count
-from services.generator.changes import block_changes, finish_lines
+from services.generator.changes import block_changes, change_lines
 from services.generator.encoders import encoder_for, gzip_member
 from services.generator.engine import _WORKER, Progress, entity_tables, worker_results
 from services.generator.fakers import faker_pools
@@ -82,9 +83,7 @@ def ordered_lines(dataset: Dataset, seed: int, pools: dict[str, pa.Array],
             yield index, lines, seconds
 
     for _, written in merged(envelopes(), bounds, first):
-        lines = finish_lines(written)
-        for offset in range(0, len(lines), BLOCK_SIZE):
-            yield lines.slice(offset, BLOCK_SIZE)
+        yield from change_lines(dataset, written)
 
 
 def _worker_changes(index: int) -> tuple[pa.Table, np.ndarray, pa.Table]:
