@@ -180,3 +180,19 @@ def test_changes_are_parsed_from_the_lifecycle():
     changes = parse_schema(cdc_doc()).lifecycle.changes
     assert (changes.key, changes.table, changes.deletes) == (KEY, "episodes", ("d",))
     assert CHANGES["deletes"] == ["d"]
+
+
+def test_spark_cdc_options_give_the_change_parts_gzip_and_the_tables_format(tmp_path):
+    from services.generator.cdc_cli import cdc_parts
+    from services.generator.cli import parse_args
+
+    schema = tmp_path / "episodes.json"
+    schema.write_text(json.dumps(cdc_doc()))
+    options = parse_args(["--config", str(schema), "--cdc", "--engine", "spark", "--out",
+                          str(tmp_path / "parts.gz"), "--format", "jsonl", "--n", "50"])
+    ds, gz = cdc_parts(options, parse_schema(cdc_doc()))
+    assert gz and (ds.output.format, ds.output.gzip, ds.entity_count) == ("jsonl", True, 50)
+    options = parse_args(["--config", str(schema), "--cdc", "--engine", "spark", "--out",
+                          str(tmp_path / "parts"), "--format", "parquet"])
+    ds, gz = cdc_parts(options, parse_schema(cdc_doc()))
+    assert not gz and (ds.output.format, ds.output.gzip) == ("parquet", False)

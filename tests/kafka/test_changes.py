@@ -105,3 +105,15 @@ def test_the_broker_gives_back_every_line_with_its_key_in_row_order(kafka_broker
         partition_of[r.key].add(r.partition)
     assert all(len(p) == 1 for p in partition_of.values())  # a row's changes: one partition
     assert all(seqs == sorted(seqs) for seqs in by_key.values())  # ... in their order
+
+
+def test_the_shipped_clickstream_replays_keyed_by_its_uuid_session(tmp_path):
+    from services.common.paths import SCHEMAS
+    from services.schema import load_schema
+
+    ds = load_schema(SCHEMAS / "clickstream.json").with_overrides(entity_count=300)
+    path = write_changes(ds, tmp_path / "c.changes.jsonl", tmp_path / "_final" / "c.csv",
+                         False, SEED).path
+    keys, sent = payloads(load_replay([path], ds, ds.lifecycle.changes.key))
+    assert keys == [str((c["after"] or c["before"])["session_id"]).encode() for c in sent]
+    assert {c["op"] for c in sent} == {"c", "u", "d"} and len(set(keys)) == 300
