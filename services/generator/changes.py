@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from services.common.arrow import concat
+from services.common.cli import UsageError
 from services.generator.block import BLOCK_SIZE
 from services.generator.lifecycle import walked_rows
 from services.generator.links import EntityTable
@@ -37,7 +38,7 @@ OP, SECOND = "op:", "second:"  # the op (0 c, 1 u, 2 d) and the change's epoch s
 OPS = pa.array(["c", "u", "d"])
 
 
-class TooManyChanges(ValueError):
+class TooManyChanges(UsageError):
     """More changes in one second than seq can number."""
 
 

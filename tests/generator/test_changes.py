@@ -196,3 +196,14 @@ def test_spark_cdc_options_give_the_change_parts_gzip_and_the_tables_format(tmp_
                           str(tmp_path / "parts"), "--format", "parquet"])
     ds, gz = cdc_parts(options, parse_schema(cdc_doc()))
     assert not gz and (ds.output.format, ds.output.gzip) == ("parquet", False)
+
+
+def test_a_second_with_more_changes_than_seq_numbers_is_refused(monkeypatch):
+    import pyarrow as pa
+
+    from services.generator import changes
+
+    monkeypatch.setattr(changes, "SEQ_SCALE", 2)
+    written = pa.table({changes.SECOND: pa.array([5, 5, 6, 7, 7, 7], pa.int64())})
+    with pytest.raises(changes.TooManyChanges, match="more than 2 changes in the second 7"):
+        next(changes.change_lines(parse_schema(cdc_doc()), written))
