@@ -31,7 +31,7 @@ from services.common.stores import Store
 from services.generator.block import BLOCK_SIZE, block_count
 from services.generator.changes import block_changes, change_lines
 from services.generator.encoders import encoder_for, gzip_member
-from services.generator.engine import _WORKER, Progress, entity_tables, worker_results
+from services.generator.engine import WORKER, Progress, entity_tables, worker_results
 from services.generator.fakers import faker_pools
 from services.generator.links import EntityTable
 from services.generator.ordering import as_block, boundaries, first_needed, merged
@@ -87,7 +87,7 @@ def ordered_lines(dataset: Dataset, seed: int, pools: dict[str, pa.Array],
 
 
 def _worker_changes(index: int) -> tuple[pa.Table, np.ndarray, pa.Table]:
-    w = _WORKER
+    w = WORKER
     return block_changes(w["dataset"], w["seed"], w["total"], index, w["pools"],
                          w["entities"])
 
