@@ -3,12 +3,12 @@ file, byte for byte, keyed by its row's key (`after`'s, or `before`'s on a delet
 partition keeps every row's changes in order, and paced by its `ts_ms` as other events are
 by their event time.
 
-An extract is a change file when its first line is a Debezium envelope (exactly the keys
-`before`, `after`, `op`, `ts_ms`, `source`); the JSONL reader would flatten its nested rows,
-so it is read here instead: the lines kept as text, and Arrow's JSON reader used only for
-`ts_ms` and the keys. Its events have the layout of any extract's (services.kafka.events):
-the line, then a send-time slot that is known and empty, so a change file and other
-extracts replay together.
+An extract is a change file when its first line is a Debezium envelope (an object with the
+keys `before`, `after`, `op`, `ts_ms` and `source`; Debezium may add `transaction`); the
+JSONL reader would flatten its nested rows, so it is read here instead: the lines kept as
+text, and Arrow's JSON reader used only for `ts_ms` and the keys. Its events have the
+layout of any extract's (services.kafka.events): the line, then a send-time slot that is
+known and empty, so a change file and other extracts replay together.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def is_change_file(path: Path) -> bool:
             first = json.loads(handle.readline() or b"null")
     except (OSError, EOFError, ValueError):
         return False
-    return isinstance(first, dict) and set(first) == ENVELOPE
+    return isinstance(first, dict) and set(first) >= ENVELOPE
 
 
 def load_changes(path: Path, key_field: str | None,
