@@ -8,6 +8,7 @@ output target, the entity tables' blocks, and the command line's settings and ch
 """
 
 from services.generator.block import BLOCK_SIZE
+from services.generator.cdc_cli import cdc_parts
 from services.generator.cli import GeneratorSettings, output_choice, run_seed
 from services.generator.earlier import clear_earlier_extracts
 from services.generator.encoders import encoder_for
@@ -43,6 +44,7 @@ __all__ = [
     "PartPlan",
     "PartWritten",
     "Target",
+    "cdc_parts",
     "clear_earlier_extracts",
     "encoder_for",
     "entity_blocks",

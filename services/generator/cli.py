@@ -58,6 +58,7 @@ class GeneratorSettings:
     seed: int | None
     gzip: bool | None
     clear_output: bool
+    cdc: bool
     workers: int | None
     engine: str
     validate: bool
@@ -97,6 +98,10 @@ def parse_args(argv: Sequence[str] | None) -> GeneratorSettings:
                         help="after writing, remove what earlier runs wrote in the target "
                              "folder: extracts of any format, Spark parts folders, entity "
                              "tables (other files and folders stay)")
+    parser.add_argument("--cdc", action="store_true",
+                        help="write the lifecycle as a change stream (Debezium envelopes, JSON "
+                             "Lines) and the expected final table in _final/ (the schema's "
+                             "lifecycle needs \"changes\")")
     parser.add_argument("--workers", type=int,
                         help="worker processes (0 = one per CPU for big runs); output is identical "
                              "for any count")
@@ -131,7 +136,7 @@ def parse_args(argv: Sequence[str] | None) -> GeneratorSettings:
         config=args.config, out=args.out,
         output_dir=Path(args.output_dir) if args.output_dir else defaults["output_dir"],
         output_name=args.output_name, n=args.n, format=args.format, seed=args.seed,
-        gzip=args.gzip, clear_output=args.clear_output, workers=args.workers,
+        gzip=args.gzip, clear_output=args.clear_output, cdc=args.cdc, workers=args.workers,
         engine=args.engine, validate=args.validate, no_progress=args.no_progress,
         log_level=args.log_level, spark_master=args.spark_master or defaults["spark_master"],
         part_blocks=args.part_blocks or DEFAULT_PART_BLOCKS, replace=args.replace,
@@ -260,6 +265,8 @@ def run_local(options: GeneratorSettings, dataset: Dataset) -> int:
     """--engine local: one file, written by this process and its workers. SIGTERM stops it
     as Ctrl-C does: its temporary files removed, exit 130."""
     with terminate_as_interrupt():
+        if options.cdc:
+            return write_cdc(options, dataset)
         return write_local(options, dataset)
 
 
@@ -284,4 +291,28 @@ def write_local(options: GeneratorSettings, dataset: Dataset) -> int:
     for entity in result.entities:
         print(f"wrote entity table {entity.path} ({entity.rows:,} rows, "
               f"{entity.bytes / 1e6:,.1f} MB)")
+    return 0
+
+
+def write_cdc(options: GeneratorSettings, dataset: Dataset) -> int:
+    """--cdc: the change file and the final table (services.generator.change_output)."""
+    from services.generator.cdc_cli import cdc_outputs
+    from services.generator.change_output import write_changes
+
+    dataset, path, final, gz = cdc_outputs(options, dataset)
+    for folder in (path.parent, final.parent):
+        for old in remove_leftovers(folder):
+            log.info("removed %s, left by a run that died", old)
+    seed = run_seed(dataset)
+    workers = options.workers if options.workers else (
+        auto_workers(dataset.entity_count) if options.workers == 0 else 1)
+    bar = ProgressBar(dataset.entity_count, enabled=False if options.no_progress else None)
+    try:
+        result = write_changes(dataset, path, final, gz, seed, workers=workers, progress=bar)
+    finally:
+        bar.close()
+    rate = result.changes / result.seconds if result.seconds > 0 else float("inf")
+    print(f"wrote {result.changes:,} changes to {path} in {result.seconds:.2f} s "
+          f"({rate:,.0f} changes/s), seed {seed}")
+    print(f"wrote the final table {final} ({result.final_rows:,} rows)")
     return 0

@@ -109,6 +109,15 @@ def episode_rows(dataset: Dataset, seed: int, total: int, index: int,
                  ) -> tuple[pa.Table, np.ndarray]:
     """Block `index`'s episodes as rows in the order (time, episode, step), and the rows'
     epoch seconds."""
+    table, seconds, _ = walked_rows(dataset, seed, total, index, pools, entities)
+    return table, seconds
+
+
+def walked_rows(dataset: Dataset, seed: int, total: int, index: int,
+                pools: dict[str, pa.Array], entities: Mapping[str, EntityTable],
+                ) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """episode_rows, and each row's episode (its row in the block: episodes are numbered
+    in start order); along an episode, times strictly increase."""
     cycle = dataset.lifecycle
     block = make_block(base_dataset(dataset), seed, total, index, pools, entities)
     starts = np.asarray(block.columns[cycle.time_field].cast(SECONDS).cast(pa.int64()))
@@ -128,7 +137,7 @@ def episode_rows(dataset: Dataset, seed: int, total: int, index: int,
         elif field.name in block.columns:
             columns[field.name] = block.columns[field.name].take(take)
     columns.update(state_columns(dataset, seed, index, state, pools, entities))
-    return pa.table({f.name: columns[f.name] for f in dataset.fields}), seconds
+    return pa.table({f.name: columns[f.name] for f in dataset.fields}), seconds, episode
 
 
 def state_columns(dataset: Dataset, seed: int, index: int, state: np.ndarray,

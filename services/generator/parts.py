@@ -39,6 +39,8 @@ class PartPlan:
     dataset: Dataset
     seed: int
     part_blocks: int = DEFAULT_PART_BLOCKS
+    cdc: bool = False  # parts of the change stream, and of the final table in _final/
+    cdc_gzip: bool = False  # the change parts gzipped (the table's gzip: the dataset's)
 
     def __post_init__(self) -> None:
         """The run's seed in the dataset too: an Avro part's sync marker is made from it."""
@@ -57,10 +59,15 @@ class PartPlan:
         first = part * self.part_blocks
         return range(first, min(first + self.part_blocks, block_count(self.total)))
 
-    def name(self, part: int) -> str:
-        """part-00000.csv.gz ...: zero-padded so name order is block order."""
+    def name(self, part: int, table: bool = False) -> str:
+        """part-00000.csv.gz ...: zero-padded so name order is block order; a --cdc run's
+        change parts are .jsonl[.gz] (`table`: its final table's parts, of the dataset's
+        format)."""
         width = max(5, len(str(self.parts - 1)))
-        return f"part-{part:0{width}d}{self.dataset.output.suffix}"
+        suffix = self.dataset.output.suffix
+        if self.cdc and not table:
+            suffix = ".jsonl.gz" if self.cdc_gzip else ".jsonl"
+        return f"part-{part:0{width}d}{suffix}"
 
 
 def is_parts_folder(path: Path) -> bool:
@@ -91,6 +98,10 @@ def write_part(plan: PartPlan, pools: dict[str, pa.Array],
     """Make the part's blocks in order and write them to `folder`/name (complete or not at
     all: the store writes under a hidden name and renames). Encoding and the upload run in a
     thread beside block making, as in the single process."""
+    if plan.cdc:
+        from services.generator.change_output import write_change_part
+
+        return write_change_part(plan, pools, entities, store, folder, part)
     encoder = encoder_for(plan.dataset)
     name = plan.name(part)
     rows = 0

@@ -25,6 +25,7 @@ from services.common.signals import StopSignals
 from services.extracts import ExtractError, NoExtractsError, find_extracts
 from services.kafka import confluent
 from services.kafka.answers import Recorder
+from services.kafka.changes import is_change_file
 from services.kafka.chunks import Chunk, faulted
 from services.kafka.confluent import ConfluentDelivery
 from services.kafka.delivery import ClientOptions, ConnectError, Delivery, Outbox, connect
@@ -71,10 +72,13 @@ def stop_signals() -> StopSignals:
 
 
 def key_field_of(settings: ProducerSettings, dataset: Dataset | None) -> str | None:
-    """The field holding each event's id: --key-field, else the schema's first uuid or
-    id_sequence field (None: ids are made from where each event comes from)."""
+    """The field holding each event's id: --key-field, else the key of the schema's
+    lifecycle changes, else the schema's first uuid or id_sequence field (None: ids are
+    made from where each event comes from)."""
     if settings.key_field:
         return settings.key_field
+    if dataset is not None and dataset.lifecycle and dataset.lifecycle.changes:
+        return dataset.lifecycle.changes.key  # the row key of its change files
     if dataset is not None:
         for field in dataset.fields:
             if isinstance(field, (UuidField, IdSequenceField)):
@@ -147,6 +151,9 @@ def replay_source(settings: ProducerSettings, dataset: Dataset | None, key_field
     except NoExtractsError as exc:
         raise UsageError(f"--input-dir / EVENT_INPUT_DIR: {exc} (make extracts with "
                          "services/batch/generate_synthetic_data.py)") from None
+    if wire is not None and any(is_change_file(p) for p in paths):
+        raise UsageError(f"--format {wire.name}: change files (--cdc) go out as the JSON "
+                         "envelopes they hold; replay them with --format json")
     replay = load_replay(paths, dataset, key_field, request.requested, shape)
     order = "shuffled" if settings.shuffle else "in event-time order"
     log.info("replaying %d events from %d file(s) %s%s", replay.events.size, len(replay.files),

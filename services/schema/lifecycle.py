@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from services.schema.changes import Changes, check_changes, parse_changes
 from services.schema.field_list import COLUMN_NAME, Declared, parse_field_list
 from services.schema.fields import CategoryField, DatetimeField, Field, FloatField, ParseContext
 from services.schema.links import RefField
@@ -60,6 +61,7 @@ class Lifecycle:
     fields: tuple[tuple[str, tuple[Field, ...]], ...] = ()  # per state
     ref: str = ""  # the main schema's ref to the entity (set by bind_lifecycle)
     time_field: str = ""  # the main schema's datetime field: the start times
+    changes: Changes | None = None  # as a table's change stream (services.schema.changes)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -97,6 +99,7 @@ def parse_lifecycle(entity: Obj, name: str, context: ParseContext) -> Lifecycle 
     if initial is not None and names and initial not in names:
         obj.error("initial", unknown_value("state", initial, names))
     fields = _state_fields(obj, names, context)
+    changes = parse_changes(obj.obj("changes"), states)
     obj.finish()
     if raw_states is not None and names:
         _check_targets(raw_states, states, names)
@@ -105,7 +108,7 @@ def parse_lifecycle(entity: Obj, name: str, context: ParseContext) -> Lifecycle 
     if len(obj.problems) > mark or None in (state_field, unit, max_delay, initial):
         return None
     return Lifecycle(name, state_field, initial, states, UNITS[unit], float(max_delay),
-                     max_steps or DEFAULT_MAX_STEPS, fields)
+                     max_steps or DEFAULT_MAX_STEPS, fields, changes=changes)
 
 
 def _states(obj: Obj) -> tuple[State, ...]:
@@ -265,6 +268,9 @@ def bind_lifecycle(entities, declared: Declared, problems: Problems,
     for name in {n for n in clashes if clashes.count(n) > 1}:
         problems.add(where, f"the column {name!r} is given twice (state_field and per-state "
                             "fields share the row's columns)")
+    if cycle.changes is not None:
+        check_changes(cycle.changes, where, cycle.initial, declared.fields, cycle.fields,
+                      problems)
     if len(refs) != 1 or len(times) != 1:
         return None, declared
     bound = replace(cycle, ref=refs[0], time_field=times[0])

@@ -42,6 +42,7 @@ from services.generator import (
     PartPlan,
     PartWritten,
     Target,
+    cdc_parts,
     encoder_for,
     entity_blocks,
     entity_tables,
@@ -249,12 +250,16 @@ def run(plan: PartPlan, target: Target, master: str | None, *, replace: bool = F
 
 def run_command(options: GeneratorSettings, dataset: Dataset) -> int:
     """`sdp-generate --engine spark`: a folder of part files written by Spark tasks."""
-    fmt, gz = output_choice(options, dataset)
-    dataset = dataset.with_overrides(seed=options.seed, entity_count=options.n,
-                                     output_format=fmt, gzip=gz)
+    if options.cdc:  # the change stream's parts, and the final table's in _final/
+        dataset, cdc_gzip = cdc_parts(options, dataset)
+    else:
+        fmt, gz = output_choice(options, dataset)
+        dataset = dataset.with_overrides(seed=options.seed, entity_count=options.n,
+                                         output_format=fmt, gzip=gz)
     target = resolve_target(options.out, use_hdfs=options.use_hdfs, namenode=options.namenode,
                             webhdfs=options.webhdfs, user=options.hadoop_user)
-    plan = PartPlan(dataset, run_seed(dataset), options.part_blocks)
+    plan = PartPlan(dataset, run_seed(dataset), options.part_blocks, cdc=options.cdc,
+                    cdc_gzip=options.cdc and cdc_gzip)
     encoder_for(plan.dataset)  # what the tasks' encoder refuses, refused before Spark starts
     with SparkStop(stop_spark=True) as stop:
         try:
