@@ -270,15 +270,22 @@ def run_local(options: GeneratorSettings, dataset: Dataset) -> int:
         return write_local(options, dataset)
 
 
-def write_local(options: GeneratorSettings, dataset: Dataset) -> int:
-    dataset, path = resolve_dataset_and_path(options, dataset)
-    for folder in (path.parent, path.parent / ENTITY_FOLDER):
+def local_run(options: GeneratorSettings, dataset: Dataset, folders: tuple[Path, ...],
+              ) -> tuple[int, int, ProgressBar]:
+    """What a local run does first: clear what a dead run left in its `folders`; then its
+    seed, its worker count and its progress bar."""
+    for folder in folders:
         for old in remove_leftovers(folder):
             log.info("removed %s, left by a run that died", old)
-    seed = run_seed(dataset)
     workers = options.workers if options.workers else (
         auto_workers(dataset.entity_count) if options.workers == 0 else 1)
     bar = ProgressBar(dataset.entity_count, enabled=False if options.no_progress else None)
+    return run_seed(dataset), workers, bar
+
+
+def write_local(options: GeneratorSettings, dataset: Dataset) -> int:
+    dataset, path = resolve_dataset_and_path(options, dataset)
+    seed, workers, bar = local_run(options, dataset, (path.parent, path.parent / ENTITY_FOLDER))
     try:
         result = write_dataset(dataset, path, seed, workers=workers, progress=bar)
     finally:
@@ -300,13 +307,7 @@ def write_cdc(options: GeneratorSettings, dataset: Dataset) -> int:
     from services.generator.change_output import write_changes
 
     dataset, path, final, gz = cdc_outputs(options, dataset)
-    for folder in (path.parent, final.parent):
-        for old in remove_leftovers(folder):
-            log.info("removed %s, left by a run that died", old)
-    seed = run_seed(dataset)
-    workers = options.workers if options.workers else (
-        auto_workers(dataset.entity_count) if options.workers == 0 else 1)
-    bar = ProgressBar(dataset.entity_count, enabled=False if options.no_progress else None)
+    seed, workers, bar = local_run(options, dataset, (path.parent, final.parent))
     try:
         result = write_changes(dataset, path, final, gz, seed, workers=workers, progress=bar)
     finally:
