@@ -44,7 +44,7 @@ from services.extracts.rows import (
 from services.extracts.text import float_text, geo_text, timestamp_text
 from services.schema import EPOCH_MS, EPOCH_S
 
-ROWS_PER_BATCH = 65_536
+ROWS_PER_BATCH = 16_384  # a batch is a list of dicts first: ~20 MB of Python objects
 GEO = ("lat", "lon")
 KINDS = "string, uuid, long, double, boolean, timestamp-millis, decimal (bytes) and {lat, lon}"
 # The file header after its magic, as the spec defines it: an Avro record itself.

@@ -77,7 +77,7 @@ def test_batches_are_bounded_and_number_their_rows(tmp_path, rows_per_batch):
     assert sum(b.num_rows for b in batches) == 4097
     last = batches[-1]
     assert last.lines_of(np.array([last.num_rows - 1]))[0] == 4097  # 1-based row numbers
-    assert next(iter(text_batches(path))).num_rows == 4097  # one batch of 65,536 at most
+    assert next(iter(text_batches(path))).num_rows == 4097  # all in one batch of 16,384 at most
 
 
 def test_avro_is_an_extract_of_its_own_kind_and_mixes_with_csv_parts(tmp_path):
