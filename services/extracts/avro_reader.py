@@ -95,6 +95,8 @@ def _plain(path: Path, name: str, kind: Any) -> tuple[str, str | None, int]:
         return kind, None, 0
     if isinstance(kind, dict):
         logical = kind.get("logicalType")
+        if logical is None and kind.get("type") in PLAIN and kind["type"] != "bytes":
+            return kind["type"], None, 0
         if (kind.get("type"), logical) in (("string", "uuid"), ("long", "timestamp-millis")):
             return kind["type"], logical, 0
         if kind.get("type") == "bytes" and logical == "decimal":
@@ -194,6 +196,8 @@ def _open(path: Path, source: io.BufferedIOBase) -> tuple[Iterator[dict], list[A
         codec = meta.get("avro.codec", b"null").decode()
     except (KeyError, ValueError) as exc:
         raise ExtractError(f"{path}: its Avro header has no readable schema ({exc})") from None
+    if not isinstance(formats, dict) or not all(isinstance(v, str) for v in formats.values()):
+        raise ExtractError(f"{path}: its header's {TIME_FORMATS} is not an object of formats")
     if not isinstance(schema, dict) or schema.get("type") != "record":
         raise ExtractError(f"{path}: its Avro schema is {json.dumps(schema)[:80]}, not a "
                            "record of the fields an extract holds")

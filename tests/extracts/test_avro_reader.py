@@ -149,11 +149,13 @@ def test_a_file_of_plain_values_from_another_writer_reads(tmp_path):
         {"name": "d", "type": {"type": "bytes", "logicalType": "decimal", "precision": 18,
                                "scale": 2}},
         {"name": "s", "type": "string"}]}
-    records = [{"t": 1_709_208_000_500, "d": Decimal("-1.28"), "s": "  padded "},
-               {"t": None, "d": Decimal("12345.60"), "s": ""}]
+    schema["fields"].append({"name": "n", "type": ["null", {"type": "long"}]})
+    records = [{"t": 1_709_208_000_500, "d": Decimal("-1.28"), "s": "  padded ", "n": 7},
+               {"t": None, "d": Decimal("12345.60"), "s": "", "n": None}]
     extract = read_extract(foreign(tmp_path, schema, records))
-    assert extract.rows() == [{"t": "2024-02-29T12:00:00.500", "d": "-1.28", "s": "padded"},
-                              {"t": None, "d": "12345.6", "s": None}]
+    assert extract.rows() == [
+        {"t": "2024-02-29T12:00:00.500", "d": "-1.28", "s": "padded", "n": "7"},
+        {"t": None, "d": "12345.6", "s": None, "n": None}]
 
 
 def test_decimals_of_every_width_and_sign_read_exactly():
