@@ -270,6 +270,8 @@ def as_text(column: Column, kind: T.DataType) -> Column:
     10000000.0), which no dimension should hold."""
     if isinstance(kind, (T.TimestampType, T.TimestampNTZType)):
         return F.regexp_replace(column.cast("string"), " ", "T")
+    if isinstance(kind, T.DecimalType):  # Avro's money: 26.7 as the CSV shows it, not 26.70
+        return column.cast("double").cast("string")
     if _is_geo(kind):
         return F.concat(F.lit('{"lat": '), column["lat"].cast("string"), F.lit(', "lon": '),
                         column["lon"].cast("string"), F.lit("}"))

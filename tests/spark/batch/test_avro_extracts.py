@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from services.outputs import BatchOutputs
-from services.schema import load_schema, parse_schema
+from services.schema import Dataset, load_schema, parse_schema
 from services.spark.batch_job import publish
 from services.spark.cleansing import Roles
-from services.spark.extracts import InputError
+from services.spark.extracts import InputError, list_extracts, read_extracts
 from tests.lifecycles import DOC
 from tests.schemas import CARD, RETAIL, write_extract
 from tests.spark.batch.recompute import messy_card_dataset, settings_for
@@ -76,3 +76,26 @@ def test_a_broken_avro_extract_is_named(spark, folders):
     assert publish(spark, settings, dataset, Roles.of(dataset.analysis)) == 0
     quality = json.loads(BatchOutputs(Path(settings.out_local_csv)).quality_file.read_text())
     assert quality["rows_read"] == 5_000
+
+
+
+
+def with_extra_field() -> Dataset:
+    raw = json.loads(CARD.read_text())
+    raw["schema"]["fields"].append({"name": "extra", "type": "int", "min": 1, "max": 9})
+    return parse_schema(raw, source=str(CARD), default_name="card_transactions")
+
+
+def test_avro_files_of_two_schemas_are_read_each_by_its_own(spark, tmp_path):
+    """Spark reads a set of Avro files by the first one's schema: a later file's field that
+    the first lacks would be lost, so files are read in groups of one schema."""
+    plain, extra = load_schema(CARD), with_extra_field()
+    for fmt in ("avro", "csv"):
+        write_extract(plain, tmp_path / fmt, "a-plain", 1, 700, fmt=fmt)
+        write_extract(extra, tmp_path / fmt, "b-extra", 2, 300, fmt=fmt)
+    frames = {}
+    for fmt in ("avro", "csv"):
+        frame, _ = read_extracts(spark, list_extracts(spark, str(tmp_path / fmt)), plain)
+        frames[fmt] = sorted(frame.select("extra", "amount").collect(), key=str)
+    assert frames["avro"] == frames["csv"]
+    assert sum(row["extra"] is not None for row in frames["avro"]) == 300
