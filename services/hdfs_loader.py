@@ -5,7 +5,7 @@ HDFS loader: the canonical dataset lives on HDFS).
         [--webhdfs http://namenode:9870] [--wait SECONDS]
 
 Waits until HDFS takes writes, uploads the files of the extract (services.extracts: CSV,
-JSONL, optionally gzip, and Parquet, subfolders kept) and the generator's entity tables
+JSONL, optionally gzip, Parquet and Avro, subfolders kept) and the generator's entity tables
 (`_entities/`, to join on their keys on HDFS as locally) into a staging folder, then swaps
 the staging folder in for `--dest`, so the batch job never sees a half-loaded folder and a
 second load replaces the first. Other files are skipped, each named in a warning.

@@ -85,8 +85,8 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkDet
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
-    """A local[2] SparkSession, small and deterministic; with the Kafka connector when the
-    project cache (or SPARK_KAFKA_JAR_DIR) has it."""
+    """A local[2] SparkSession, small and deterministic; with the Kafka connector and the
+    Avro data source when the project cache (or SPARK_KAFKA_JAR_DIR) has them."""
     from pyspark.sql import SparkSession  # slow to import; only tests that use it pay
 
     work = tmp_path_factory.mktemp("spark-local")
@@ -104,8 +104,11 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
         # Python workers must import pyspark: use this interpreter, not `python3` on PATH.
         .config("spark.pyspark.python", sys.executable)
     )
+    found = jars.spark_avro_jars()  # the batch job's Avro data source (jvm/spark-avro)
     with contextlib.suppress(JarsMissingError):
-        builder = builder.config("spark.jars", ",".join(str(p) for p in jars.spark_kafka_jars()))
+        found = [*jars.spark_kafka_jars(), *found]
+    if found:
+        builder = builder.config("spark.jars", ",".join(str(p) for p in found))
     session = builder.getOrCreate()
     try:
         yield session

@@ -25,6 +25,8 @@ def test_allow_empty_leaves_hdfs_alone_without_contacting_it(tmp_path, capsys):
 def test_the_entity_tables_go_to_hdfs_with_the_extract(hdfs_cluster, tmp_path, capsys):
     extract = generate(CARD, tmp_path, 200)
     table = tmp_path / "_entities" / "card_transactions.cards.csv"
+    avro = generate(CARD, tmp_path, 100, fmt="avro", name="more")
+    avro_table = tmp_path / "_entities" / "more.cards.avro"
     (tmp_path / "schema.json").write_text("{}")
     dest = f"/tests/loader-{uuid.uuid4().hex[:8]}/input"
     assert main(["--source", str(tmp_path), "--dest", dest, "--webhdfs",
@@ -32,11 +34,13 @@ def test_the_entity_tables_go_to_hdfs_with_the_extract(hdfs_cluster, tmp_path, c
     client = InsecureClient(hdfs_cluster.webhdfs_url)
     assert sorted(f"{root}/{name}"[len(dest) + 1:] for root, _, files in client.walk(dest)
                   for name in files) == ["_entities/card_transactions.cards.csv",
-                                         "card_transactions.csv"]
-    for path, relative in ((extract, extract.name), (table, "_entities/" + table.name)):
+                                         "_entities/more.cards.avro",
+                                         "card_transactions.csv", "more.avro"]
+    for path, relative in ((extract, extract.name), (table, "_entities/" + table.name),
+                           (avro, avro.name), (avro_table, "_entities/" + avro_table.name)):
         with client.read(f"{dest}/{relative}") as remote:
             assert remote.read() == path.read_bytes()
     assert [line.split(" ", 3)[3] for line in capsys.readouterr().err.splitlines()
             if "not an extract" in line] == [
         f"extracts: skipped {tmp_path / 'schema.json'}: not an extract (read: *.csv, *.jsonl "
-        "(each optionally .gz), *.parquet)"]
+        "(each optionally .gz), *.parquet, *.avro)"]

@@ -13,6 +13,9 @@ one, only so that a marker is unlikely to occur in the data): so a file is the s
 whatever the worker count, and every part of a Spark run has the same header, which makes
 the parts, each a file of its own, concatenated with the headers of all but the first
 dropped, the single-process file byte for byte.
+
+Besides the two keys every file has, the header holds the timestamp fields' formats
+(`TIME_FORMATS`, an application key, which the spec permits and other readers ignore).
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ CODEC = "deflate"
 DEFLATE_LEVEL = 2  # ISA-L's levels are 0..3
 RAW_DEFLATE = -15  # wbits: a raw deflate stream, as the Avro spec asks
 SYNC_SIZE = 16
+# The metadata key of each timestamp field's format in the schema file (a JSON object, field
+# name to iso, epoch_ms, epoch_s or a strftime format): Avro holds the instant, and a reader
+# of extracts gives back the text the CSV of the same rows shows (services.extracts).
+TIME_FORMATS = "sdp.time_formats"
 
 
 def schema_text(schema: Mapping[str, Any]) -> str:
@@ -53,9 +60,13 @@ def _text(value: bytes) -> bytes:
     return _long(len(value)) + value
 
 
-def header(schema: Mapping[str, Any], sync: bytes, codec: str = CODEC) -> bytes:
-    """The file header: magic, the metadata map (one block of two entries), sync."""
+def header(schema: Mapping[str, Any], sync: bytes, codec: str = CODEC,
+           time_formats: Mapping[str, str] | None = None) -> bytes:
+    """The file header: magic, the metadata map (one block of its entries), sync.
+    `time_formats` (TIME_FORMATS), when given, names each timestamp field's format."""
     meta = {b"avro.schema": schema_text(schema).encode(), b"avro.codec": codec.encode()}
+    if time_formats:
+        meta[TIME_FORMATS.encode()] = json.dumps(dict(time_formats)).encode()
     entries = b"".join(_text(key) + _text(value) for key, value in meta.items())
     return MAGIC + _long(len(meta)) + entries + _long(0) + sync
 

@@ -84,6 +84,13 @@ def spark_kafka_jars(env: Mapping[str, str] | None = None) -> list[Path]:
     return sorted(folder.glob("*.jar"))
 
 
+def spark_avro_jars() -> list[Path]:
+    """Spark's Avro data source (jvm/spark-avro), for `spark.jars` of the jobs that read
+    `.avro` extracts; none when the cache lacks it (a job then says so on the first Avro
+    file, services.spark.extracts)."""
+    return sorted((JVM_CACHE / "spark-avro").glob("spark-avro_*.jar"))
+
+
 def registry_runner(env: Mapping[str, str] | None = None) -> Path:
     """The schema registry's runnable jar, in the distribution `make setup` unpacks."""
     folder = _jar_dir("", None, "", "registry", "apicurio-registry-app-*-runner.jar")

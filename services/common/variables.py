@@ -62,7 +62,7 @@ CATALOGUE: dict[str, Variable] = {v.name: v for v in (
     Variable("PYSPARK_PYTHON", "generator (`--engine spark`)", "this Python in local mode",
              "the executors' Python"),
     Variable("INPUT_PATH", "batch job", "`/opt/spark-data/input` (HDFS: `/data/input`)",
-             "extracts: CSV, JSONL (optionally gzip), Parquet"),
+             "extracts: CSV, JSONL (optionally gzip), Parquet, Avro"),
     Variable("INPUT_WAIT_SECONDS", "batch job", "`300`", "how long to wait for extracts"),
     Variable("OUT_PARQUET", "batch job",
              "`/opt/spark-data/output/analysis_parquet` (HDFS: `/data/output/...`)",

@@ -3,21 +3,22 @@ HDFS loader and the schema inference read.
 
 One home for what an extract is: its formats (`formats`: suffixes, gzip), which files of a
 folder make it (`listing`: one rule for every reader), and the Arrow readers that turn a file
-into text columns (`read`, with `csv_reader`, `jsonl_reader`, `parquet_reader` and the shape
-they return in `rows`), in the text every format's value has (`text`), with the spellings of
-a missing value in CSV (`nulls`), and the spellings of a time every reader accepts
-(`times`, read with Arrow by `arrow_times`). No Spark here: the batch job lists files through Hadoop
-and asks `is_extract` which of them to read, and reads CSV's null spellings from `nulls`.
+into text columns (`read`, with `csv_reader`, `jsonl_reader`, `parquet_reader`, `avro_reader`
+and the shape they return in `rows`), in the text every format's value has (`text`), with
+the spellings of a missing value in CSV (`nulls`), and the spellings of a time every reader
+accepts (`times`, read with Arrow by `arrow_times`). No Spark here: the batch job lists files
+through Hadoop and asks `is_extract` which of them to read, and reads CSV's null spellings
+from `nulls`.
 """
 
 from services.extracts.arrow_times import parse_times
 from services.extracts.formats import (
     ACCEPTED,
+    AVRO,
     CSV,
     JSONL,
     PARQUET,
     SUFFIXES,
-    WRITTEN_ONLY,
     in_folder,
     is_gzip,
     is_written,
@@ -66,6 +67,7 @@ from services.extracts.times import declared as declared_spelling
 
 __all__ = [
     "ACCEPTED",
+    "AVRO",
     "CSV",
     "ENTITY_FOLDER",
     "EPOCH_UNIT_MS",
@@ -78,7 +80,6 @@ __all__ = [
     "SUFFIXES",
     "TIME_SPELLINGS",
     "WHITESPACE",
-    "WRITTEN_ONLY",
     "BadRow",
     "ExtractError",
     "ExtractRows",

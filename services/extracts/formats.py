@@ -1,35 +1,33 @@
 """The extract formats: which suffix means which format, and which are gzip.
 
-CSV (RFC 4180, a header line), JSON Lines (one object a line) and Parquet; CSV and JSON
-Lines optionally gzip (`.gz`). A file named `.json` is read as JSON Lines when it is named
-itself (Spark writes JSON Lines under that suffix), but a folder's extract never takes one
-(`IN_FOLDER`, listing): there a `.json` file is a schema, a report or an answer far more
-often than data (the design reads `*.csv`; the generator writes `.jsonl`).
-
-The generator also writes Avro container files (`.avro`, `WRITTEN_ONLY`), for consumers of
-their own: no reader here takes them (a folder's listing skips them with its warning, a file
-named on its own is refused), but the generator's `--clear-output` clears them as it clears
-the extracts it wrote (`is_written`).
+CSV (RFC 4180, a header line), JSON Lines (one object a line), Parquet and Avro Object
+Container Files (`.avro`, the generator's --format avro); CSV and JSON Lines optionally gzip
+(`.gz`), Parquet and Avro compressed inside the file. A file named `.json` is read as JSON
+Lines when it is named itself (Spark writes JSON Lines under that suffix), but a folder's
+extract never takes one (`IN_FOLDER`, listing): there a `.json` file is a schema, a report
+or an answer far more often than data (the design reads `*.csv`; the generator writes
+`.jsonl`).
 """
 
 from __future__ import annotations
 
-CSV, JSONL, PARQUET = "csv", "jsonl", "parquet"
+CSV, JSONL, PARQUET, AVRO = "csv", "jsonl", "parquet", "avro"
 GZIP = ".gz"
 SUFFIXES_OF = {
     CSV: (".csv", ".csv.gz"),
     JSONL: (".jsonl", ".jsonl.gz", ".json", ".json.gz"),
     PARQUET: (".parquet",),
+    AVRO: (".avro",),
 }
 SUFFIXES = tuple(s for suffixes in SUFFIXES_OF.values() for s in suffixes)
 IN_FOLDER = tuple(s for s in SUFFIXES if s not in (".json", ".json.gz"))
-ACCEPTED = "*.csv, *.jsonl (each optionally .gz), *.parquet"
-TITLES = {CSV: "CSV", JSONL: "JSONL", PARQUET: "Parquet"}
-WRITTEN_ONLY = (".avro",)  # the generator writes them; no reader of extracts reads them
+ACCEPTED = "*.csv, *.jsonl (each optionally .gz), *.parquet, *.avro"
+TITLES = {CSV: "CSV", JSONL: "JSONL", PARQUET: "Parquet", AVRO: "Avro"}
 
 
 def kind_of(name: str) -> str | None:
-    """csv, jsonl or parquet by the file name's suffix (any case); None for another file."""
+    """csv, jsonl, parquet or avro by the file name's suffix (any case); None for another
+    file."""
     lower = name.lower()
     return next((kind for kind, suffixes in SUFFIXES_OF.items() if lower.endswith(suffixes)),
                 None)
@@ -45,6 +43,6 @@ def is_gzip(name: str) -> bool:
 
 
 def is_written(name: str) -> bool:
-    """Whether the generator writes files of this name in a folder: an extract or an Avro
-    container file."""
-    return in_folder(name) or name.lower().endswith(WRITTEN_ONLY)
+    """Whether the generator writes files of this name in a folder (its --clear-output
+    clears them): the extracts of every format."""
+    return in_folder(name)

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from services.extracts.avro_reader import avro_batches
 from services.extracts.csv_reader import csv_batches
-from services.extracts.formats import CSV, JSONL, PARQUET, TITLES, kind_of
+from services.extracts.formats import AVRO, CSV, JSONL, PARQUET, TITLES, kind_of
 from services.extracts.jsonl_reader import arrow_jsonl, jsonl_batches
 from services.extracts.parquet_reader import parquet_batches
 from services.extracts.rows import ExtractError, ExtractRows, concat_extracts
 
 READERS: dict[str, Callable[[Path], Iterator[ExtractRows]]] = {
-    CSV: csv_batches, JSONL: jsonl_batches, PARQUET: parquet_batches}
+    CSV: csv_batches, JSONL: jsonl_batches, PARQUET: parquet_batches, AVRO: avro_batches}
 
 
 def extract_batches(path: Path, kind: str | None = None) -> Iterator[ExtractRows]:

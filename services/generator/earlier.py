@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from services.common.files import remove
-from services.extracts import SUFFIXES, WRITTEN_ONLY, is_written
+from services.extracts import SUFFIXES, is_written
 from services.generator.engine import ENTITY_FOLDER
 from services.generator.parts import is_parts_folder
 
@@ -27,7 +27,7 @@ TABLE = re.compile(r"(?P<stem>.+)\.\w+")  # <stem>.<entity>, once the suffix is 
 def stem_of(name: str) -> str:
     """A file name without its extract suffix (`x.csv.gz` -> `x`)."""
     lower = name.lower()
-    cut = max((len(s) for s in (*SUFFIXES, *WRITTEN_ONLY) if lower.endswith(s)), default=0)
+    cut = max((len(s) for s in SUFFIXES if lower.endswith(s)), default=0)
     return name[:len(name) - cut] if cut else name
 
 

@@ -202,7 +202,9 @@ class AvroEncoder(TextEncoder):
         schema = avro_schema(dataset, items)
         object.__setattr__(self, "items", items)
         object.__setattr__(self, "sync", sync_marker(dataset.seed, schema))
-        object.__setattr__(self, "head", container_header(schema, self.sync))
+        formats = {i.name: i.time_format for i in items if i.kind == "timestamp"}
+        object.__setattr__(self, "head", container_header(schema, self.sync,
+                                                          time_formats=formats))
 
     def header(self) -> bytes:
         return self.head

@@ -158,7 +158,7 @@ def _is_identifier(name: str) -> bool:
 
 def _stem(path: Path) -> str:
     name = path.name
-    for suffix in (".gz", ".csv", ".jsonl", ".parquet"):
+    for suffix in (".gz", ".csv", ".jsonl", ".parquet", ".avro"):
         name = name.removesuffix(suffix)
     return name
 

@@ -87,9 +87,9 @@ DESCRIPTION = """\
 Publish events to Kafka as JSON, one object per message (or, with --format, as Avro or
 JSON Schema events in Confluent's wire format, their schema in a schema registry).
 
-Replay (default): every .csv, .jsonl, .csv.gz, .jsonl.gz and .parquet file directly in
---input-dir is read (one object per row, keys and values trimmed, Parquet values as their
-CSV text, blank rows skipped, bad rows logged with file and line and skipped), given an
+Replay (default): every .csv, .jsonl, .csv.gz, .jsonl.gz, .parquet and .avro file directly
+in --input-dir is read (one object per row, keys and values trimmed, Parquet and Avro values as
+their CSV text, blank rows skipped, bad rows logged with file and line and skipped), given an
 ISO-8601 UTC `event_time` (copied from the schema's timestamp field, else the first
 non-empty of order_ts, order_time, order_date, timestamp, else an existing event_time; a
 row with them all blank or a time that does not parse is a bad row; only an extract with

@@ -28,6 +28,7 @@ from services.spark.errors import quiet_task_failures, spark_error_message
 from services.spark.extracts import (
     ExtractFile,
     InputError,
+    avro_conf,
     read_extracts,
     wait_for_extracts,
 )
@@ -121,7 +122,7 @@ def run(settings: BatchJobSettings, status: JobStatus) -> int:
     dataset = load_schema(settings.schema_path)
     roles = Roles.of(dataset.analysis)
     spark = build_session(APP_NAME, settings.spark_master, {
-        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions)},
+        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions), **avro_conf()},
         event_log_dir=settings.event_log_dir)
     quiet_task_failures(spark)  # a corrupt extract is one line, not pages of Java traces
     status.set(RUNNING)
@@ -204,11 +205,14 @@ def write_funnel(spark: SparkSession, normalised: DataFrame, dataset: Dataset, r
 
 
 def unreadable_extract(spark: SparkSession, extracts: list[ExtractFile]) -> str | None:
-    """After a failed scan, name the gzip extract that cannot be read, if there is one."""
+    """After a failed scan, name the gzip or Avro extract that cannot be read, if there is
+    one (their blocks are read by the tasks, not when the files are listed)."""
     for extract in extracts:
-        if extract.name.lower().endswith(".gz"):
+        avro = extract.kind == "avro"
+        if avro or extract.name.lower().endswith(".gz"):
             try:
-                spark.read.text(extract.uri).count()
+                (spark.read.format("avro").load(extract.uri) if avro
+                 else spark.read.text(extract.uri)).count()
             except Exception as inner:
                 return (f"{extract.uri}: cannot be read ({spark_error_message(inner)}); "
                         "remove or replace it, then run again")

@@ -11,6 +11,12 @@ Parquet extracts carry their schema in their footers: Spark reads them natively 
 merged, so files may differ in columns), and each typed column becomes the text the same
 value has in the generator's CSV (the Spark twin of services.extracts.parquet_text),
 so the cleansing sees the same strings, whatever the format, and gives the same results.
+
+Avro extracts are read by Spark's Avro data source (spark-avro 4.1.1, the nearest release to
+our Spark that Maven Central has: jvm/spark-avro, on `spark.jars` by `avro_conf`), one read
+per schema (the schema of the first file is the one Spark reads a set of files with), and
+their typed columns become text as Parquet's do: a timestamp-millis is an instant, its text
+ISO-8601, which the cleansing reads as it reads the field's own format.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.types import StringType, StructField, StructType
 
-from services.common import polling
+from services.common import jars, polling
 from services.extracts import (
     ACCEPTED,
     CSV,
@@ -152,11 +158,11 @@ def read_extracts(spark: SparkSession, extracts: list[ExtractFile], dataset: Dat
     """All non-empty extracts as one DataFrame of strings, and the list of empty ones."""
     by_header: dict[tuple[str, ...], list[str]] = {}
     jsonl: list[str] = []
-    parquet: list[ExtractFile] = []
+    typed: dict[str, list[ExtractFile]] = {"parquet": [], "avro": []}
     empty: list[ExtractFile] = []
     for extract in extracts:
-        if extract.kind == "parquet":
-            (parquet if extract.size > 0 else empty).append(extract)
+        if extract.kind in typed:
+            (typed[extract.kind] if extract.size > 0 else empty).append(extract)
             continue
         first = None if extract.size == 0 else read_first_line(spark, extract.uri)
         if first is None or not first.strip():
@@ -182,8 +188,10 @@ def read_extracts(spark: SparkSession, extracts: list[ExtractFile], dataset: Dat
         names = [normalise_name(f.name) for f in dataset.fields]
         schema = StructType([StructField(n, StringType()) for n in names])
         frames.append(spark.read.json(jsonl, schema=schema, mode="PERMISSIVE"))
-    if parquet:
-        frames.append(read_parquet(spark, parquet))
+    if typed["parquet"]:
+        frames.append(read_parquet(spark, typed["parquet"]))
+    if typed["avro"]:
+        frames.extend(read_avro(spark, typed["avro"]))
     if not frames:
         return None, empty
     combined = frames[0]
@@ -211,6 +219,35 @@ def read_parquet(spark: SparkSession, extracts: list[ExtractFile]) -> DataFrame:
                           for f in frame.schema.fields])
 
 
+def avro_conf() -> dict[str, str]:
+    """The session setting that puts Spark's Avro data source on the classpath (none when
+    the project cache lacks it: then the first Avro extract says so)."""
+    found = jars.spark_avro_jars()
+    return {"spark.jars": ",".join(map(str, found))} if found else {}
+
+
+def read_avro(spark: SparkSession, extracts: list[ExtractFile]) -> list[DataFrame]:
+    """Avro extracts as strings under normalised names (see as_text), one frame for each
+    schema among them (each file's schema is read from its header on the driver)."""
+    by_schema: dict[str, list[str]] = {}
+    for extract in extracts:
+        try:
+            schema = spark.read.format("avro").load(extract.uri).schema
+        except Exception as exc:  # not Avro, or no Avro data source on the classpath
+            message = spark_error_message(exc)
+            if "avro" in message.lower() and "data source" in message.lower():
+                raise InputError(f"{extract.uri}: Spark has no Avro data source to read it "
+                                 f"with; {jars.SETUP_HINT}") from None
+            raise InputError(f"{extract.uri}: cannot be read as Avro ({message})") from None
+        by_schema.setdefault(schema.json(), []).append(extract.uri)
+    frames = []
+    for uris in by_schema.values():
+        frame = spark.read.format("avro").load(uris)
+        frames.append(frame.select(*[as_text(_column(f.name), f.dataType).alias(
+            normalise_name(f.name)) for f in frame.schema.fields]))
+    return frames
+
+
 def unreadable_parquet(spark: SparkSession, extracts: list[ExtractFile]) -> str | None:
     """After a failed read, name the Parquet extract that cannot be read on its own."""
     for extract in extracts:
@@ -233,6 +270,8 @@ def as_text(column: Column, kind: T.DataType) -> Column:
     10000000.0), which no dimension should hold."""
     if isinstance(kind, (T.TimestampType, T.TimestampNTZType)):
         return F.regexp_replace(column.cast("string"), " ", "T")
+    if isinstance(kind, T.DecimalType):  # Avro's money: 26.7 as the CSV shows it, not 26.70
+        return column.cast("double").cast("string")
     if _is_geo(kind):
         return F.concat(F.lit('{"lat": '), column["lat"].cast("string"), F.lit(', "lon": '),
                         column["lon"].cast("string"), F.lit("}"))

@@ -1,10 +1,11 @@
 """A pipeline's output as window x group rows: our streaming job's Parquet sink (only the
-files its _spark_metadata log committed), or a user's CSV, JSON Lines or Parquet file or
-folder, with named columns for the group, the window start, the count and the sum.
+files its _spark_metadata log committed), or a user's CSV, JSON Lines, Parquet or Avro file
+or folder, with named columns for the group, the window start, the count and the sum.
 
 Files are read by services.extracts (one rule for which files of a folder count, one text
 for a value in every format) and their values parsed by services.streamcheck.values. Each
-row remembers its file and line (Parquet: row number), so a difference can say where it is.
+row remembers its file and line (Parquet, Avro: row number), so a difference can say where
+it is.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from services.extracts import (
     ACCEPTED,
+    AVRO,
     CSV,
     JSONL,
     PARQUET,
@@ -31,8 +33,9 @@ from services.outputs import EVENT_COUNT, REVENUE, WINDOW_START, committed_parqu
 from services.streamcheck.values import TIMES, Parsed, parse_counts, parse_sums, parse_times_ms
 
 AUTO = "auto"
-FORMATS = (AUTO, PARQUET, CSV, JSONL)
+FORMATS = (AUTO, PARQUET, CSV, JSONL, AVRO)
 SINK_LOG = "_spark_metadata"
+NO_LINES = (PARQUET, AVRO)  # a place in these files is a row number
 
 
 class OutputError(ValueError):
@@ -63,7 +66,7 @@ class OutputRows:
     counts: np.ndarray  # int64
     sums: np.ndarray  # float64
     files: tuple[str, ...] = ()
-    units: tuple[str, ...] = ()  # per file: "line" (CSV, JSONL) or "row" (Parquet)
+    units: tuple[str, ...] = ()  # per file: "line" (CSV, JSONL) or "row" (Parquet, Avro)
     file_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     place: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -99,7 +102,7 @@ def read_output(location: Path, columns: OutputColumns, fmt: str = AUTO) -> Outp
         return OutputRows.of([], [], [], [])
     return OutputRows(*(np.concatenate([p[i] for p in parts]) for i in range(4)),
                       files=tuple(str(path) for path, _ in found),
-                      units=tuple("row" if kind == PARQUET else "line" for _, kind in found),
+                      units=tuple("row" if kind in NO_LINES else "line" for _, kind in found),
                       file_of=np.concatenate([p[4] for p in parts]),
                       place=np.concatenate([p[5] for p in parts]))
 
@@ -129,7 +132,7 @@ def output_files(location: Path, fmt: str = AUTO) -> list[tuple[Path, str]]:
     kind = kind_of(location.name) if fmt == AUTO else fmt
     if kind is None:
         raise OutputError(f"{location}: its name does not tell the format ({ACCEPTED}); "
-                          "give --format csv, jsonl or parquet")
+                          "give --format csv, jsonl, parquet or avro")
     return [(location, kind)]
 
 
@@ -158,7 +161,7 @@ def _batch_rows(batch: ExtractRows, kind: str, index: int, columns: OutputColumn
         if len(parsed.bad):
             row = int(parsed.bad[0])
             place = int(batch.lines_of(np.asarray([row]))[0])
-            where = f"{batch.path} row {place}" if kind == PARQUET else f"{batch.path}:{place}"
+            where = f"{batch.path} row {place}" if kind in NO_LINES else f"{batch.path}:{place}"
             value = batch.columns[name].text[row].as_py()
             got = "no value" if value is None else f"got {value!r}"
             raise OutputError(f"{where}: column {name!r}: expected {expected}, {got}")

@@ -21,10 +21,10 @@ from tests.schemas import CARD
 
 pytestmark = [pytest.mark.spark, pytest.mark.hdfs, pytest.mark.slow]
 
-EXTRACT = {"a.csv": 300, "b.jsonl.gz": 200, "c.parquet": 100, "d.jsonl": 50,
+EXTRACT = {"a.csv": 300, "b.jsonl.gz": 200, "c.parquet": 100, "d.jsonl": 50, "f.avro": 40,
            "parts/part-00000.csv": 70, "parts/part-00001.csv": 30, "deep/er/e.csv.gz": 20}
 TABLES = ("_entities/a.cards.csv", "parts/_entities/p.cards.csv")
-SKIPPED = ("notes.txt", "schema.json", "deep/report.json.gz", "events.avro")  # warned
+SKIPPED = ("notes.txt", "schema.json", "deep/report.json.gz", "events.avro.txt")  # warned
 NOISE = (*TABLES, *SKIPPED, "parts/_SUCCESS", ".a.csv.tmp-4711@host-0a1b2c3d",
          ".staging/f.csv", "_other/x.csv", ".hidden/_entities/h.cards.csv",
          "_entities/notes.txt")
@@ -33,7 +33,8 @@ NOISE = (*TABLES, *SKIPPED, "parts/_SUCCESS", ".a.csv.tmp-4711@host-0a1b2c3d",
 def make_folder(folder: Path) -> None:
     dataset = load_schema(CARD)
     for seed, (name, rows) in enumerate(EXTRACT.items()):
-        fmt = "parquet" if name.endswith(".parquet") else "csv" if ".csv" in name else "jsonl"
+        fmt = name.split(".")[1] if name.endswith((".parquet", ".avro")) \
+            else "csv" if ".csv" in name else "jsonl"
         ds = dataset.with_overrides(entity_count=rows, output_format=fmt,
                                     gzip=name.endswith(".gz"))
         target = folder / name

@@ -212,30 +212,27 @@ def test_jsonl_that_arrow_refuses_is_read_line_by_line(tmp_path):
 
 @pytest.mark.parametrize(("fmt", "gz"), [(f, gz) for f in OUTPUT_FORMATS for gz in (False, True)
                                           if f not in SELF_COMPRESSED or not gz])
-def test_every_file_the_generator_writes_is_an_extract_of_its_format_but_avro(fmt, gz):
+def test_every_file_the_generator_writes_is_an_extract_of_its_format(fmt, gz):
     name = "orders" + OutputSpec(fmt, gz).suffix
     assert is_written(name) and is_written(name.upper())
-    if fmt == "avro":  # written for consumers of their own; no reader here takes it
-        assert kind_of(name) is None and is_stray(name) and not is_extract(name)
-        return
     assert is_extract(name) and is_extract(f"sub/{name}") and kind_of(name) == fmt
     assert not is_extract(f"_entities/{name}") and not is_extract(f".{name}.tmp")
+    assert not is_stray(name)
 
 
-def test_an_avro_file_is_skipped_with_the_warning_and_refused_when_named(tmp_path, caplog):
-    """What every reader of a folder does with the generator's Avro files (the batch job
-    applies the same is_stray to what Hadoop lists): skips them, saying so."""
+def test_an_avro_file_is_read_with_the_folder_and_named_alone(tmp_path, caplog):
+    """The generator's Avro files are extracts like the others (the batch job applies the
+    same is_extract to what Hadoop lists), their entity tables tables."""
     extract = generate(CARD, tmp_path, 20)
-    avro = generate(CARD, tmp_path, 20, fmt="avro", name="events")
+    avro = generate(CARD, tmp_path, 30, fmt="avro", name="events")
     listing = local_listing(tmp_path)
-    assert listing.extracts == [extract] and listing.skipped == [avro]
-    assert [p.name for p in listing.tables] == ["card_transactions.cards.csv"]  # not .avro
+    assert listing.extracts == [extract, avro] and not listing.skipped
+    assert [p.name for p in listing.tables] == ["card_transactions.cards.csv",
+                                                "events.cards.avro"]
     caplog.set_level("WARNING")
-    assert find_extracts(tmp_path) == [extract]
-    assert [r.getMessage() for r in caplog.records] == [
-        f"skipped {avro}: not an extract (read: {ACCEPTED})"]
-    with pytest.raises(NoExtractsError, match=f"{avro}: not an extract; accepted: "):
-        find_extracts(avro)
+    assert find_extracts(tmp_path) == [extract, avro] and not caplog.records
+    assert find_extracts(avro) == [avro] and read_extract(avro).num_rows == 30
+    assert "*.avro" in ACCEPTED
 
 
 def _rows_of(batches: list) -> tuple[list[str], list[str], list[int]]:

@@ -53,6 +53,17 @@ def test_connector_jars_do_not_repeat_what_pyspark_ships() -> None:
     assert sorted(set(cached) & set(shipped)) == []
 
 
+def test_avro_data_source_is_of_pysparks_minor_line_and_alone() -> None:
+    """spark-avro 4.1.1 (Central has no 4.1.3): same Scala, same minor line as pyspark, and
+    only its own jar (Avro itself is in pyspark's jars/); tests/spark/batch/
+    test_avro_extracts.py proves it reads our files."""
+    pinned = pom_property("spark-avro", "spark-avro.version")
+    assert pinned.rsplit(".", 1)[0] == version("pyspark").rsplit(".", 1)[0]
+    assert artifacts(JVM_CACHE / "spark-avro") == {"spark-avro_2.13": pinned}, "run `make setup`"
+    assert [j.name for j in jars.spark_avro_jars()] == [f"spark-avro_2.13-{pinned}.jar"]
+    assert "avro" in artifacts(jars.spark_home() / "jars")
+
+
 def test_registry_is_the_2x_line_that_runs_on_jdk_17() -> None:
     assert pom_property("registry", "registry.version").startswith("2.")
     runner = jars.registry_runner()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import fastavro
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -204,3 +205,22 @@ def test_rows_without_places_say_nothing_of_where():
     rows = OutputRows.of(["a"], [0], [1], [1.0])
     assert rows.where(0) == "" and len(rows) == 1
     assert rows.groups.dtype == object and rows.start_ms.dtype == np.int64
+
+
+def test_an_avro_file_reads_and_a_bad_value_names_its_row(tmp_path: Path):
+    """A user's Avro output (fastavro's writer): windows as timestamp-millis, places as rows."""
+    schema = {"type": "record", "name": "w", "fields": [
+        {"name": "product", "type": "string"},
+        {"name": "window_start", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        {"name": "event_count", "type": "long"}, {"name": "revenue", "type": "double"}]}
+    path = tmp_path / "out.avro"
+    with path.open("wb") as out:
+        fastavro.writer(out, schema, [dict(zip(("product", "window_start", "event_count",
+                                                "revenue"), r, strict=True)) for r in ROWS])
+    rows = read_output(path, COLUMNS)
+    assert as_tuples(rows) == sorted(ROWS) and rows.where(1) == f"{path} row 2"
+    with path.open("wb") as out:
+        fastavro.writer(out, schema, [{"product": "a", "window_start": T0, "event_count": c,
+                                       "revenue": 1.0} for c in (1, -2)])
+    with pytest.raises(OutputError, match=r"out\.avro row 2: column 'event_count'"):
+        read_output(path, COLUMNS)
