@@ -70,11 +70,49 @@ def _entity_at(column: Column, columns: list[Column], text: dict[str, Text], tak
     if not ENTITY_MIN_VALUES <= count <= ENTITY_MAX_VALUES or \
             len(values) < ENTITY_MIN_REPEATS * count:
         return None
-    start = _position(columns, column.name)
-    attributes = [c for c in columns[start + 1:] if _decided(c, codes, count, text)]
-    attributes += [c for c in columns[:start] if _decided(c, codes, count, text)]
+    attributes = _attributes(column, columns, codes, count, text)
     if not attributes:
         return None
+    return _built(column, attributes, columns, text, taken, codes, distinct)
+
+
+def owner_entity(columns: list[Column], text: dict[str, Text]) -> dict[str, dict]:
+    """The entity of episodes' owner when find_entities found none: the first whole-number
+    column whose values repeat (a customer's orders), built as find_entities builds one
+    (its observed values, their popularity, the columns it decides as lookups) whatever
+    its number of values and repeats, up to ENTITY_MAX_VALUES, and even with no attribute.
+    Rewrites `columns` in place; {} when no column fits."""
+    for column in columns:
+        values = text[column.name]
+        if column.type != "int" or values.null_count or "null_prob" in column.field:
+            continue
+        codes, distinct = _codes(values)
+        if not 2 <= len(distinct) <= ENTITY_MAX_VALUES or len(distinct) >= len(values):
+            continue
+        attributes = _attributes(column, columns, codes, len(distinct), text)
+        entity, replacement, absorbed = _built(column, attributes, columns, text,
+                                               {c.name for c in columns}, codes, distinct)
+        columns[:] = [c for c in columns if all(c is not a for a in absorbed)]
+        at = _position(columns, column.name)
+        columns[at:at + 1] = replacement
+        return {column.name: entity}
+    return {}
+
+
+def _attributes(column: Column, columns: list[Column], codes: np.ndarray, count: int,
+                text: dict[str, Text]) -> list[Column]:
+    """The columns the entity's value decides: those after it, then those before."""
+    start = _position(columns, column.name)
+    return [c for c in columns[start + 1:] if _decided(c, codes, count, text)] + \
+        [c for c in columns[:start] if _decided(c, codes, count, text)]
+
+
+def _built(column: Column, attributes: list[Column], columns: list[Column],
+           text: dict[str, Text], taken: set[str], codes: np.ndarray, distinct: pa.Array
+           ) -> tuple[dict, list[Column], list[Column]]:
+    """The entity of the column's values, the ref and lookups that take its place, and
+    the columns they absorb."""
+    count = len(distinct)
     frequency = np.bincount(codes, minlength=count)
     first_row = np.zeros(count, dtype=np.int64)  # a row of each value, to read attributes
     first_row[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
@@ -113,7 +151,7 @@ def _entity_at(column: Column, columns: list[Column], text: dict[str, Text], tak
     attributes.sort(key=lambda c: _position(columns, c.name))
     shown = attributes if key_column is column else [column, *attributes]
     lookups = [_lookup(c, key, text) for c in shown]
-    note = f"{count:,} values, {len(values) / count:.1f} rows each on average"
+    note = f"{count:,} values, {len(codes) / count:.1f} rows each on average"
     (lookups[0] if key_column is not column else ref).notes.insert(0, note)
     absorbed = [*attributes, *([key_column] if key_column not in (None, column) else [])]
     return entity, [ref, *lookups], absorbed

@@ -9,7 +9,7 @@ import logging
 
 from services.infer.dependencies import find_dependencies
 from services.infer.detect import Column, detect
-from services.infer.entities import find_entities
+from services.infer.entities import find_entities, owner_entity
 from services.infer.episodes import find_roles
 from services.infer.joint import find_correlations, find_per_level
 from services.infer.lifecycle import learn
@@ -45,6 +45,8 @@ def _flat(sample: Sample, name: str | None, span: tuple[int, int] | None = None)
     (the rows of episodes whose starts are the sample)."""
     columns = [detect(name_, text) for name_, text in sample.columns.items()]
     entities = find_entities(columns, sample.columns)
+    if span is not None and not entities:  # the episodes' starts: their owner's entity
+        entities = owner_entity(columns, sample.columns)
     find_dependencies(columns, sample.columns)
     when = next((c for c in columns if c.type == "datetime" and c.times is not None
                  and c.times.has_clock), None)

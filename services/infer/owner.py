@@ -1,8 +1,10 @@
 """Where a learned lifecycle goes: the schema format hangs a lifecycle on an entity, and the
 rows need exactly one ref to it (services.schema.lifecycle.bind_lifecycle). The entity is,
-in order: the one the first ref of the episodes' columns picks; a column that repeats across
-episodes (a visitor's several sessions) made a bare entity of its own values (uuids, or
-whole numbers as an id_sequence) with the popularity that fits; else a one-row `owner`
+in order: the one the first ref of the episodes' columns picks (a flat entity, or the owner
+services.infer.entities.owner_entity made of whole numbers that repeat, with their observed
+values and attributes); a column that repeats across episodes (a visitor's several
+sessions) made a bare entity of its own values (uuids, or whole numbers with nulls or over
+ENTITY_MAX_VALUES values as an id_sequence) with the popularity that fits; else a one-row `owner`
 entity and its constant ref column, which the data did not have (said in its
 description)."""
 
