@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from services.infer.ranks import rank_shares
 from services.infer.samples import Text
+from services.infer.stats import chance_tv
 
 PAIR_ROWS = 200_000  # rows of each side the pairs are measured on (a seeded sample)
 RHO_MIN = 0.3  # pairs whose real |rank correlation| is at least this are judged...
@@ -26,7 +27,6 @@ PAIR_TV_TARGET = 0.03  # contingency TV beyond what chance gives between two sam
 LEVEL_SHARE = 0.01  # levels with at least this share of the rows have their means judged
 LEVEL_MEAN_TARGET = 0.10  # relative difference of a level's mean...
 LEVEL_MEAN_Z = 3.0  # ...unless the difference is within this many standard errors
-CHANCE = math.sqrt(2 / math.pi)  # E|Z| of a standard normal Z
 
 
 def sample_rows(rows: int, seed: int = 0, limit: int | None = None) -> np.ndarray | None:
@@ -107,8 +107,7 @@ def contingency(real: dict[str, Text], synth: dict[str, Text]) -> list[dict]:
         pr = np.bincount(ra * size + rb, minlength=cells) / max(len(ra), 1)
         ps = np.bincount(sa * size + sb, minlength=cells) / max(len(sa), 1)
         tv = 0.5 * float(np.abs(pr - ps).sum())
-        chance = 0.5 * CHANCE * float(np.sqrt(pr * (1 - pr) * (1 / max(len(ra), 1)
-                                                             + 1 / max(len(sa), 1))).sum())
+        chance = chance_tv(pr, len(ra), len(sa))
         target = PAIR_TV_TARGET + chance
         out.append({"columns": [p, q], "tv": tv, "chance": chance, "target": target,
                     "ok": tv <= target})

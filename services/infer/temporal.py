@@ -19,9 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from services.infer.episodes import Episodes, episodes, find_roles
-from services.infer.pairs import CHANCE
 from services.infer.samples import Sample
-from services.infer.stats import ks_two_samples
+from services.infer.stats import chance_tv, ks_two_samples
 from services.infer.times import DAY
 
 GAP_KS_TARGET = 0.05
@@ -96,9 +95,7 @@ def _tv(real: np.ndarray, synth: np.ndarray, draws: tuple[int, int] | None = Non
     q = np.bincount(np.searchsorted(keys, synth), minlength=len(keys)) / max(len(synth), 1)
     tv = 0.5 * float(np.abs(p - q).sum())
     n_real, n_synth = draws or (len(real), len(synth))
-    chance = 0.5 * CHANCE * float(np.sqrt(p * (1 - p) * (1 / max(n_real, 1)
-                                                        + 1 / max(n_synth, 1))).sum())
-    return tv, chance
+    return tv, chance_tv(p, n_real, n_synth)
 
 
 def format_lines(report: dict) -> list[str]:

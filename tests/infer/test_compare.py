@@ -75,3 +75,20 @@ def test_equal_null_rates_in_samples_of_different_sizes_differ_by_0():
     assert column["null_diff"] == 0.0 and column["ok"]
     [column] = compare(nulls(100), nulls(390))["columns"]  # 39 nulls in 390: 10% too
     assert column["null_diff"] == pytest.approx(0.0)
+
+
+def test_a_label_target_allows_what_chance_gives_samples_of_that_size():
+    """Shares 0.04 apart pass on 200 rows a side, where chance alone gives TV 0.040 (by
+    hand: 2 values x sqrt(2/pi) x sqrt(0.25 x (1/200 + 1/200)), halved), and fail on 20,000
+    a side, where it gives 0.004."""
+    def labels(n: int, share: float) -> Sample:
+        values = ["a"] * round(n * share) + ["b"] * (n - round(n * share))
+        return Sample({"label": pa.chunked_array([pa.array(values)])}, n, (Path("x.csv"),))
+
+    small = by_name(compare(labels(200, 0.5), labels(200, 0.54)))["label"]
+    assert small["tv"] == pytest.approx(0.04)
+    assert small["tv_target"] == pytest.approx(0.02 + np.sqrt(2 / np.pi) * 0.05)
+    assert small["ok"]
+    large = by_name(compare(labels(20_000, 0.5), labels(20_000, 0.54)))["label"]
+    assert large["tv_target"] == pytest.approx(0.02 + np.sqrt(2 / np.pi) * 0.005)
+    assert not large["ok"] and "total variation 0.0400 (> 0.02 + chance" in large["problems"][0]

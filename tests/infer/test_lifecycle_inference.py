@@ -45,10 +45,12 @@ def test_retail_lifecycle_round_trip(tmp_path):
     doc, full = round_trip(tmp_path, "retail_order_lifecycle.json")
     report = full["temporal"]
     assert report["ok"], report["checks"]
-    # return_reason's ~170 rows (returned orders) differ from a new draw by TV ~0.03 by
-    # chance alone, beyond the flat 0.02: every other column is within its target
+    # every column within its target; return_reason's ~170 rows (returned orders) only
+    # because its TV target allows for what chance gives samples that small
     failing = {c["name"]: c["problems"] for c in full["columns"] if not c["ok"]}
-    assert set(failing) <= {"return_reason"}, failing
+    assert not failing, failing
+    reason = next(c for c in full["columns"] if c["name"] == "return_reason")
+    assert reason["tv"] > 0.02 and reason["tv_target"] > reason["tv"]
     # the customers (about 2.2 orders each: too few repeats for a flat entity) are the
     # owner's entity of the values seen, customer_segment its lookup
     entity = doc["entities"]["customer_id"]
